@@ -1,0 +1,1 @@
+"""The local OpenFaaS engine: images from shrinkwrapped build contexts, replicas as processes."""

@@ -1,0 +1,65 @@
+"""Entry point: `python -m supervisor`, the fprocess that of-watchdog starts once per replica."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+
+import waitress
+
+from supervisor.app import create_app
+from supervisor.config import SupervisorConfig
+from supervisor.errors import ConfigError
+from supervisor.job import Runner
+from supervisor.storage import MinioStorage
+
+# waitress refuses bodies over 1 GiB by default; inputs are files and may be far larger.
+MAX_BODY_BYTES = 1 << 40
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def main() -> int:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_JsonFormatter())
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(), handlers=[handler])
+    try:
+        config = SupervisorConfig.from_env(os.environ)
+    except ConfigError as e:
+        print(e.message, file=sys.stderr)  # noqa: T201 - the one place a human reads it
+        return 2
+    storage = MinioStorage(config.storage, pool_size=config.threads) if config.storage else None
+    app = create_app(config, runner=Runner(config=config, storage=storage))
+    logging.getLogger(__name__).info(
+        "supervisor listening on %s:%d, script %s, storage %s",
+        config.listen_host,
+        config.listen_port,
+        " ".join(config.script),
+        config.storage.endpoint if config.storage else "not configured (sync only)",
+    )
+    waitress.serve(
+        app,
+        host=config.listen_host,
+        port=config.listen_port,
+        threads=config.threads,
+        max_request_body_size=MAX_BODY_BYTES,
+        channel_timeout=max(120, int(config.script_timeout) + 30),
+        ident="oscar-supervisor",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

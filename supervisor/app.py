@@ -1,0 +1,138 @@
+"""The HTTP face of the supervisor, the upstream that of-watchdog (http mode) proxies to."""
+
+from __future__ import annotations
+
+import io
+import logging
+import mimetypes
+import time
+from typing import IO
+
+
+from flask import Flask, Request, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from supervisor import event as events
+from supervisor.config import SupervisorConfig
+from supervisor.errors import BadRequest, SupervisorError
+from supervisor.job import Runner
+from supervisor.response import sync_response
+
+log = logging.getLogger(__name__)
+# Forces how a body is read: `event` (a storage notification) or `raw` (a file to process).
+INPUT_HEADER = "X-Oscar-Input"
+BASE64_HEADER = "X-Oscar-Base64"
+
+
+def create_app(config: SupervisorConfig, *, runner: Runner) -> Flask:
+    app = Flask(__name__)
+
+    @app.errorhandler(SupervisorError)
+    def _supervisor_error(error: SupervisorError) -> tuple[Response, int]:
+        log.warning("request failed (%d): %s", error.status, error.message)
+        return jsonify(error.payload()), error.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> tuple[Response, int]:
+        return jsonify(error=error.description), error.code or 500
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[Response, int]:
+        # A bug of ours, not the caller's: log the traceback, answer in JSON like every error.
+        log.exception("unexpected error while handling %s %s", request.method, request.path)
+        return jsonify(error=f"internal error in the supervisor: {type(error).__name__}"), 500
+
+    @app.get("/ready")
+    def _ready() -> Response:
+        return jsonify(status="ready")
+
+    @app.route("/", defaults={"path": ""}, methods=["POST", "PUT"])
+    @app.route("/<path:path>", methods=["POST", "PUT"])
+    def _invoke(path: str) -> Response:
+        started = time.monotonic()
+        mode = _input_mode(request)
+        head = b""
+        if mode == "event" or (mode == "auto" and request.mimetype.endswith("json")):
+            # Read at most one byte past the event limit: a large JSON *file* sent for
+            # synchronous processing must still stream to disk, not into memory.
+            head = request.stream.read(events.MAX_EVENT_BYTES + 1)
+            if mode == "event" or events.sniff(head) is not None:
+                if len(head) > events.MAX_EVENT_BYTES:
+                    raise BadRequest(
+                        f"a storage event must be under {events.MAX_EVENT_BYTES} bytes"
+                    )
+                parsed = events.parse(head)
+                results = runner.run_event(parsed)
+                return jsonify(
+                    status="succeeded",
+                    results=[r.as_json() for r in results],
+                    skipped=[
+                        {"key": s.key, "event": s.event_name, "reason": s.reason}
+                        for s in parsed.skipped
+                    ],
+                    duration_seconds=round(time.monotonic() - started, 6),
+                )
+        encoded = _flag(request, BASE64_HEADER, default=config.sync_base64)
+        body = _Prefixed(head, request.stream)
+        result = runner.run_sync(body, filename=_filename(request), decode_base64=encoded)
+        return sync_response(result, encode_base64=encoded)
+
+    @app.route("/", defaults={"path": ""}, methods=["GET"])
+    @app.route("/<path:path>", methods=["GET"])
+    def _usage(path: str) -> tuple[Response, int]:
+        return jsonify(error="POST a file (or a storage event) to run the script on it"), 405
+
+    return app
+
+
+def _input_mode(req: Request) -> str:
+    value = req.headers.get(INPUT_HEADER, "auto").strip().lower()
+    if value not in {"auto", "event", "raw"}:
+        raise BadRequest(f"{INPUT_HEADER}: expected auto, event or raw, found {value!r}")
+    return value
+
+
+def _flag(req: Request, name: str, *, default: bool) -> bool:
+    value = req.headers.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _filename(req: Request) -> str:
+    """The input's name: X-Filename, ?filename=, Content-Disposition, or `input.<ext>`."""
+    name = req.headers.get("X-Filename") or req.args.get("filename")
+    if not name and req.content_type:
+        name = req.mimetype_params.get("filename")
+    disposition = req.headers.get("Content-Disposition", "")
+    if not name and "filename=" in disposition:
+        name = disposition.split("filename=", 1)[1].strip().strip('"')
+    if name:
+        return name
+
+
+    extension = mimetypes.guess_extension(req.mimetype or "") or ""
+    return f"input{extension}"
+
+
+
+
+class _Prefixed(io.RawIOBase):
+    """A body stream whose first bytes were already read while sniffing for an event."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        super().__init__()
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            if size < 0 or size >= len(self._head):
+                data, self._head = self._head, b""
+            else:
+                data, self._head = self._head[:size], self._head[size:]
+            return data
+        return self._rest.read(size)

@@ -1,0 +1,228 @@
+"""One request's work: input into a workspace, the script, outputs out, workspace gone."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import errno
+import json
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+from supervisor.config import SupervisorConfig
+from supervisor.errors import (
+    BadRequest,
+    OutputRejected,
+    ScriptFailed,
+    ScriptTimedOut,
+    StorageNotConfigured,
+    WorkspaceFull,
+)
+from supervisor.event import ObjectRef, StorageEvent
+from supervisor.keys import local_name, output_key, relative_dir
+from supervisor.script import ScriptRun, read_tail, run_script
+from supervisor.storage import Storage
+from supervisor.workspace import Workspace
+
+log = logging.getLogger(__name__)
+COPY_CHUNK = 1 << 20
+# Environment values are limited to 128 KiB each by Linux; a bigger event goes in as its record.
+MAX_EVENT_ENV = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ObjectResult:
+    bucket: str
+    key: str
+    outputs: list[str]
+    duration_seconds: float
+    exit_code: int | None
+    log_tail: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "bucket": self.bucket,
+            "key": self.key,
+            "outputs": self.outputs,
+            "duration_seconds": round(self.duration_seconds, 6),
+            "exit_code": self.exit_code,
+            "log_tail": self.log_tail,
+        }
+
+
+@dataclass
+class SyncResult:
+    """A finished synchronous run; its workspace lives until the response has been sent."""
+
+    workspace: Workspace
+    outputs: list[tuple[PurePosixPath, Path]]
+    stdout: Path
+    duration_seconds: float
+    log_tail: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class Runner:
+    def __init__(self, *, config: SupervisorConfig, storage: Storage | None) -> None:
+        self._config = config
+        self._storage = storage
+
+    def run_event(self, event: StorageEvent) -> list[ObjectResult]:
+        """Process every created object of the event in turn; the first failure is raised."""
+        if event.objects and self._storage is None:
+            raise StorageNotConfigured(
+                "a storage event arrived but this function has no storage configured; set "
+                "S3_ENDPOINT and the s3-access-key / s3-secret-key secrets"
+            )
+        return [self._run_object(ref, event) for ref in event.objects]
+
+    def _run_object(self, ref: ObjectRef, event: StorageEvent) -> ObjectResult:
+        assert self._storage is not None
+        with self._workspace() as ws:
+            input_file = ws.input_dir / local_name(ref.key)
+            self._storage.download(ref, input_file)
+            output_dir = ws.output_dir(relative_dir(ref.key, self._config.input_path))
+            raw_event = event.raw
+            if len(raw_event) > MAX_EVENT_ENV:
+                raw_event = json.dumps({"Records": [ref.record]})
+            env = self._script_env(
+                input_file,
+                ws,
+                output_dir,
+                {
+                    "STORAGE_OBJECT_KEY": ref.key,
+                    "STORAGE_BUCKET": ref.bucket,
+                    "EVENT": raw_event,
+                    "EVENT_TIME": ref.event_time,
+                },
+            )
+            log_file = ws.root / "script.log"
+            run = self._run(env, ws, stdout=log_file, stderr=log_file)
+            tail = read_tail(log_file, self._config.log_tail_bytes)
+            _raise_unless_succeeded(run, tail, self._config.script_timeout)
+            uploaded = self._upload(ws)
+            log.info(
+                "processed %s/%s in %.3fs: %d output(s)",
+                ref.bucket,
+                ref.key,
+                run.duration,
+                len(uploaded),
+            )
+            return ObjectResult(ref.bucket, ref.key, uploaded, run.duration, run.exit_code, tail)
+
+    def run_sync(self, body: IO[bytes], *, filename: str, decode_base64: bool) -> SyncResult:
+        ws = Workspace.create(self._config.workspace_root)
+        try:
+            input_file = ws.input_dir / local_name(filename)
+            with input_file.open("xb") as out:
+                _copy_body(body, out, decode_base64=decode_base64)
+            output_dir = ws.output_dir(PurePosixPath())
+            env = self._script_env(
+                input_file,
+                ws,
+                output_dir,
+                {"STORAGE_OBJECT_KEY": "", "EVENT": "", "EVENT_TIME": ""},
+            )
+            stdout, stderr = ws.root / "stdout", ws.root / "stderr"
+            run = self._run(env, ws, stdout=stdout, stderr=stderr)
+            tail = read_tail(stderr, self._config.log_tail_bytes) or read_tail(
+                stdout, self._config.log_tail_bytes
+            )
+            _raise_unless_succeeded(run, tail, self._config.script_timeout)
+            return SyncResult(ws, list(ws.outputs()), stdout, run.duration, tail)
+        except OSError as e:
+            ws.remove()
+            if e.errno == errno.ENOSPC:
+                raise WorkspaceFull("workspace is full while storing the request body") from e
+            raise
+        except BaseException:
+            ws.remove()
+            raise
+
+    def _run(self, env: Mapping[str, str], ws: Workspace, *, stdout: Path, stderr: Path) -> ScriptRun:
+        return run_script(
+            self._config.script,
+            env=env,
+            cwd=ws.root,
+            timeout=self._config.script_timeout,
+            stdout=stdout,
+            stderr=stderr,
+        )
+
+    def _script_env(
+        self, input_file: Path, ws: Workspace, output_dir: Path, extra: Mapping[str, str]
+    ) -> dict[str, str]:
+        env = dict(self._config.script_env)
+        env.update(
+            INPUT_FILE_PATH=str(input_file),
+            TMP_INPUT_DIR=str(ws.input_dir),
+            TMP_OUTPUT_DIR=str(output_dir),
+            **extra,
+        )
+        return env
+
+    def _upload(self, ws: Workspace) -> list[str]:
+        assert self._storage is not None
+        outputs = list(ws.outputs())
+        if not outputs:
+            return []
+        target = self._config.output_path
+        if target is None:
+            raise OutputRejected(
+                f"the script wrote {len(outputs)} output(s) but the function has no output "
+                "configured; set OUTPUT_PATH=bucket/prefix in its environment"
+            )
+        keys: list[str] = []
+        for relative, path in outputs:
+            key = output_key(target, relative)
+            self._storage.upload(target.bucket, key, path)
+            keys.append(key)
+        return keys
+
+    @contextmanager
+    def _workspace(self) -> Iterator[Workspace]:
+        ws = Workspace.create(self._config.workspace_root)
+        try:
+            yield ws
+        except OSError as e:
+            if e.errno == errno.ENOSPC:
+                raise WorkspaceFull("workspace is full; give WORKSPACE_ROOT more space") from e
+            raise
+        finally:
+            ws.remove()
+
+
+def _raise_unless_succeeded(run: ScriptRun, tail: str, timeout: float) -> None:
+    if run.timed_out:
+        raise ScriptTimedOut(timeout=timeout, log_tail=tail)
+    if run.exit_code != 0:
+        raise ScriptFailed(
+            f"script exited with code {run.exit_code}; nothing was uploaded",
+            exit_code=run.exit_code,
+            log_tail=tail,
+        )
+
+
+def _copy_body(body: IO[bytes], out: IO[bytes], *, decode_base64: bool) -> None:
+    pending = b""
+    while chunk := body.read(COPY_CHUNK):
+        if not decode_base64:
+            out.write(chunk)
+            continue
+        pending += b"".join(chunk.split())
+        usable = len(pending) - len(pending) % 4
+        out.write(_b64decode(pending[:usable]))
+        pending = pending[usable:]
+    if pending:
+        out.write(_b64decode(pending))
+
+
+def _b64decode(data: bytes) -> bytes:
+    try:
+        return base64.b64decode(data, validate=True)
+    except binascii.Error as e:
+        raise BadRequest(f"the body is not valid base64 ({e}); send raw bytes instead") from e

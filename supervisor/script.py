@@ -1,0 +1,88 @@
+"""Run the user's script once: its own process group, a timeout, logs to files, never to memory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+# After SIGTERM on timeout, how long the script gets to exit before SIGKILL.
+TERM_GRACE_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class ScriptRun:
+    exit_code: int | None
+    timed_out: bool
+    duration: float
+
+    @property
+    def succeeded(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+
+def run_script(
+    command: tuple[str, ...],
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    timeout: float,
+    stdout: Path,
+    stderr: Path,
+) -> ScriptRun:
+    """Run `command`; `stdout` and `stderr` may be the same file to interleave both streams."""
+    started = time.monotonic()
+    with stdout.open("ab") as out, stderr.open("ab") as err:
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out if stdout == stderr else err,
+            start_new_session=True,  # its own process group, so a timeout kills its children too
+        )
+        timed_out = False
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _signal_group(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=TERM_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                _signal_group(process.pid, signal.SIGKILL)
+                process.wait()
+        # Background children the script left running would outlive the request: end them.
+        _signal_group(process.pid, signal.SIGKILL)
+    duration = time.monotonic() - started
+    return ScriptRun(
+        exit_code=None if timed_out else process.returncode,
+        timed_out=timed_out,
+        duration=duration,
+    )
+
+
+def read_tail(path: Path, limit: int) -> str:
+    """The last `limit` bytes of a log file as text (invalid UTF-8 replaced)."""
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - limit))
+            data = handle.read()
+    except FileNotFoundError:
+        return ""
+    return data.decode("utf-8", "replace")
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass

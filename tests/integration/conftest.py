@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from minio import Minio
+
+from tests.support.function import RunningFunction, shrinkwrap, start_function
+from tests.support.minio_server import ACCESS_KEY, SECRET_KEY, MinioInstance, start_minio
+
+FUNCTIONS = Path(__file__).parent / "functions"
+
+
+@pytest.fixture(scope="session")
+def minio_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MinioInstance]:
+    instance = start_minio(tmp_path_factory.mktemp("minio"))
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture
+def s3(minio_server: MinioInstance) -> Minio:
+    return minio_server.client()
+
+
+@pytest.fixture
+def buckets(s3: Minio) -> tuple[str, str]:
+    """A fresh input and output bucket for one test."""
+    suffix = uuid.uuid4().hex[:8]
+    names = (f"in-{suffix}", f"out-{suffix}")
+    for name in names:
+        s3.make_bucket(name)
+    return names
+
+
+@pytest.fixture(scope="session")
+def contexts(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """Shrinkwrapped build contexts of the test functions, built once per session."""
+    built: dict[str, Path] = {}
+
+    def get(name: str) -> Path:
+        if name not in built:
+            built[name] = shrinkwrap(FUNCTIONS / name, tmp_path_factory.mktemp(f"ctx-{name}"))
+        return built[name]
+
+    return get
+
+
+@pytest.fixture
+def secrets_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "secrets"
+    folder.mkdir()
+    (folder / "s3-access-key").write_text(ACCESS_KEY)
+    (folder / "s3-secret-key").write_text(SECRET_KEY)
+    return folder
+
+
+@pytest.fixture
+def run_function(
+    tmp_path: Path,
+    contexts: Callable[[str], Path],
+    minio_server: MinioInstance,
+    secrets_dir: Path,
+    buckets: tuple[str, str],
+) -> Iterator[Callable[..., RunningFunction]]:
+    """Start a test function wired to MinIO: input `<in>/in`, output `<out>/out`."""
+    started: list[RunningFunction] = []
+
+    def start(name: str, **env: str) -> RunningFunction:
+        defaults = {
+            "S3_ENDPOINT": minio_server.endpoint,
+            "SECRETS_DIR": str(secrets_dir),
+            "INPUT_PATH": f"{buckets[0]}/in",
+            "OUTPUT_PATH": f"{buckets[1]}/out",
+        }
+        workdir = tmp_path / f"fn-{len(started)}"
+        workdir.mkdir()
+        function = start_function(contexts(name), workdir, env={**defaults, **env})
+        started.append(function)
+        return function
+
+    yield start
+    for function in started:
+        function.stop()

@@ -1,0 +1,1 @@
+"""Test support: the real servers the integration tests start, and waits with deadlines."""

@@ -1,0 +1,3 @@
+module oscar-faas/tools/watchdog-standin
+
+go 1.22
