@@ -38,7 +38,7 @@ def main() -> int:
     try:
         config = SupervisorConfig.from_env(os.environ)
     except ConfigError as e:
-        print(e.message, file=sys.stderr)  # noqa: T201 - the one place a human reads it
+        print(e.message, file=sys.stderr)
         return 2
     storage = MinioStorage(config.storage, pool_size=config.threads) if config.storage else None
     app = create_app(config, runner=Runner(config=config, storage=storage))

@@ -8,7 +8,6 @@ import mimetypes
 import time
 from typing import IO
 
-
 from flask import Flask, Request, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -110,11 +109,8 @@ def _filename(req: Request) -> str:
     if name:
         return name
 
-
     extension = mimetypes.guess_extension(req.mimetype or "") or ""
     return f"input{extension}"
-
-
 
 
 class _Prefixed(io.RawIOBase):

@@ -88,9 +88,7 @@ def parse(body: bytes) -> StorageEvent:
         else:
             reason = f"{ref.event_name or 'an unnamed event'} is not an object creation; ignored"
             skipped.append(Skipped(ref.event_name, ref.key, reason))
-    return StorageEvent(
-        raw=body.decode("utf-8"), objects=tuple(objects), skipped=tuple(skipped)
-    )
+    return StorageEvent(raw=body.decode("utf-8"), objects=tuple(objects), skipped=tuple(skipped))
 
 
 def _record(index: int, record: object) -> ObjectRef:

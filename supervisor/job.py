@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from supervisor.config import SupervisorConfig
 from supervisor.errors import (
@@ -32,6 +32,12 @@ log = logging.getLogger(__name__)
 COPY_CHUNK = 1 << 20
 # Environment values are limited to 128 KiB each by Linux; a bigger event goes in as its record.
 MAX_EVENT_ENV = 64 * 1024
+
+
+class BodyStream(Protocol):
+    """What a request body must offer: a sized read (WSGI input streams do)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,7 @@ class Runner:
             )
             return ObjectResult(ref.bucket, ref.key, uploaded, run.duration, run.exit_code, tail)
 
-    def run_sync(self, body: IO[bytes], *, filename: str, decode_base64: bool) -> SyncResult:
+    def run_sync(self, body: BodyStream, *, filename: str, decode_base64: bool) -> SyncResult:
         ws = Workspace.create(self._config.workspace_root)
         try:
             input_file = ws.input_dir / local_name(filename)
@@ -143,7 +149,9 @@ class Runner:
             ws.remove()
             raise
 
-    def _run(self, env: Mapping[str, str], ws: Workspace, *, stdout: Path, stderr: Path) -> ScriptRun:
+    def _run(
+        self, env: Mapping[str, str], ws: Workspace, *, stdout: Path, stderr: Path
+    ) -> ScriptRun:
         return run_script(
             self._config.script,
             env=env,
@@ -207,7 +215,7 @@ def _raise_unless_succeeded(run: ScriptRun, tail: str, timeout: float) -> None:
         )
 
 
-def _copy_body(body: IO[bytes], out: IO[bytes], *, decode_base64: bool) -> None:
+def _copy_body(body: BodyStream, out: IO[bytes], *, decode_base64: bool) -> None:
     pending = b""
     while chunk := body.read(COPY_CHUNK):
         if not decode_base64:

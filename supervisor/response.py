@@ -1,4 +1,4 @@
-"""The answer to a synchronous call: one output's bytes, a zip of several, or the script's stdout."""
+"""The answer to a synchronous call: one output's bytes, a zip of several, or the stdout."""
 
 from __future__ import annotations
 

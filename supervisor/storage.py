@@ -76,7 +76,9 @@ class MinioStorage:
                 raise InputNotFound(
                     f"input {ref.bucket}/{ref.key} cannot be read: {e.code} ({e.message})"
                 ) from e
-            raise StorageUnavailable(f"MinIO refused to send {ref.bucket}/{ref.key}: {e.code}") from e
+            raise StorageUnavailable(
+                f"MinIO refused to send {ref.bucket}/{ref.key}: {e.code}"
+            ) from e
         except ValueError as e:  # minio-py refuses some names (`..` segments) before sending
             raise InputNotFound(f"input {ref.bucket}/{ref.key} cannot be read: {e}") from e
         except OSError as e:

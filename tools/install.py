@@ -45,8 +45,10 @@ class Tool:
 
     @property
     def pin(self) -> str:
-        return f"local:{self.local}:{_tree_digest(ROOT / self.local)}" if self.local else (
-            f"{self.module}@{self.version}"
+        return (
+            f"local:{self.local}:{_tree_digest(ROOT / self.local)}"
+            if self.local
+            else (f"{self.module}@{self.version}")
         )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +22,9 @@ def put(s3: Minio, bucket: str, key: str, data: bytes) -> str:
     return str(result.etag)
 
 
-def post_event(function: RunningFunction, bucket: str, key: str, etag: str, size: int) -> requests.Response:
+def post_event(
+    function: RunningFunction, bucket: str, key: str, etag: str, size: int
+) -> requests.Response:
     body = minio_event(minio_record(bucket, key, etag=etag, size=size))
     return requests.post(
         function.url, data=body, headers={"Content-Type": "application/json"}, timeout=60
@@ -65,11 +66,13 @@ def test_script_gets_the_oscar_environment_contract(
     key = "in/deep/dir/photo one.jpg"
     etag = put(s3, source, key, b"x" * 1234)
     function = run_function("envdump", MY_SETTING="service-value")
-    body = minio_event(minio_record(source, key, etag=etag, size=1234,
-                                    event_time="2026-11-25T10:11:12.000Z"))
+    body = minio_event(
+        minio_record(source, key, etag=etag, size=1234, event_time="2026-11-25T10:11:12.000Z")
+    )
 
-    response = requests.post(function.url, data=body,
-                             headers={"Content-Type": "application/json"}, timeout=60)
+    response = requests.post(
+        function.url, data=body, headers={"Content-Type": "application/json"}, timeout=60
+    )
 
     assert response.status_code == 200, response.text
     # Outputs mirror the input's folder below the input prefix: in/deep/dir -> out/deep/dir.
@@ -86,7 +89,7 @@ def test_script_gets_the_oscar_environment_contract(
     # The MinIO keys are secrets (files), never environment values a script could log.
     secret = (Path(function.env["SECRETS_DIR"]) / "s3-secret-key").read_text()
     assert secret not in view["environ_values"]
-    assert not os.path.exists(view["TMP_INPUT_DIR"]), "the workspace must be removed"
+    assert not Path(view["TMP_INPUT_DIR"]).exists(), "the workspace must be removed"
 
 
 def test_failing_script_returns_5xx_with_log_tail_and_uploads_nothing(
@@ -182,12 +185,18 @@ def test_several_records_in_one_event_each_run_and_deletes_are_skipped(
     body = minio_event(
         minio_record(source, "in/one.txt", etag=etags[0], size=3),
         minio_record(source, "in/gone.txt", event_name="s3:ObjectRemoved:Delete"),
-        minio_record(source, "in/two.txt", etag=etags[1], size=3,
-                     event_name="s3:ObjectCreated:CompleteMultipartUpload"),
+        minio_record(
+            source,
+            "in/two.txt",
+            etag=etags[1],
+            size=3,
+            event_name="s3:ObjectCreated:CompleteMultipartUpload",
+        ),
     )
 
-    response = requests.post(function.url, data=body,
-                             headers={"Content-Type": "application/json"}, timeout=60)
+    response = requests.post(
+        function.url, data=body, headers={"Content-Type": "application/json"}, timeout=60
+    )
 
     assert response.status_code == 200, response.text
     result = response.json()

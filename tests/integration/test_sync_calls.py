@@ -63,8 +63,9 @@ def test_base64_convention_decodes_the_body_and_encodes_the_answer(run_function:
     )
 
     assert response.status_code == 200, response.text
-    expected = payload.translate(bytes.maketrans(b"abcdefghijklmnopqrstuvwxyz",
-                                                 b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    expected = payload.translate(
+        bytes.maketrans(b"abcdefghijklmnopqrstuvwxyz", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    )
     assert base64.b64decode(response.content) == expected
 
 
@@ -90,8 +91,9 @@ def test_a_large_body_streams_through_without_loss(run_function: Start) -> None:
             digest.update(block)
             yield block
 
-    response = requests.post(function.url, data=body(), headers={"X-Filename": "big.txt"},
-                             timeout=120, stream=True)
+    response = requests.post(
+        function.url, data=body(), headers={"X-Filename": "big.txt"}, timeout=120, stream=True
+    )
     received = hashlib.sha256()
     length = 0
     for chunk in response.iter_content(1 << 20):

@@ -45,7 +45,9 @@ def shrinkwrap(function_dir: Path, workdir: Path, *, name: str = "fn") -> Path:
         text=True,
         check=False,
     )
-    assert result.returncode == 0, f"faas-cli build --shrinkwrap failed:\n{result.stdout}{result.stderr}"
+    assert result.returncode == 0, (
+        f"faas-cli build --shrinkwrap failed:\n{result.stdout}{result.stderr}"
+    )
     return project / "build" / name
 
 
@@ -62,8 +64,16 @@ def function_venv(context: Path) -> Path:
         for f in files:
             if f.exists():
                 subprocess.run(
-                    [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                     "-r", str(f)],
+                    [
+                        str(python),
+                        "-m",
+                        "pip",
+                        "install",
+                        "-q",
+                        "--disable-pip-version-check",
+                        "-r",
+                        str(f),
+                    ],
                     check=True,
                 )
     return venv / "bin"
@@ -84,7 +94,7 @@ def start_function(
     context: Path, workdir: Path, *, env: Mapping[str, str], ready_timeout: float = 30
 ) -> RunningFunction:
     stage = parse_dockerfile(context / "Dockerfile")
-    port, upstream = free_port(), free_port()
+    port, upstream = int(env.get("port") or free_port()), free_port()
     tmp = workdir / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     full_env = {
@@ -107,5 +117,7 @@ def start_function(
         wait_for(http_ok(f"{url}/_/health"), timeout=ready_timeout, what="function healthy")
     except AssertionError:
         server.stop()
-        raise AssertionError(f"function did not become healthy:\n{server.log_text()[-3000:]}") from None
+        raise AssertionError(
+            f"function did not become healthy:\n{server.log_text()[-3000:]}"
+        ) from None
     return RunningFunction(server=server, url=url, context=context, env=full_env)

@@ -14,7 +14,7 @@ from tests.support.tools import tool
 from tests.support.waiting import free_port, http_ok, wait_for
 
 ACCESS_KEY = "oscar-test-admin"
-SECRET_KEY = "oscar-test-secret-key"  # noqa: S105 - a throwaway test server's key
+SECRET_KEY = "oscar-test-secret-key"
 
 
 @dataclass
@@ -63,10 +63,10 @@ def start_minio(workdir: Path, *, extra_env: Mapping[str, str] | None = None) ->
     )
     instance = MinioInstance(server=server, port=port, data_dir=data_dir)
     try:
-        wait_for(
-            http_ok(f"{instance.endpoint}/minio/health/ready"), timeout=30, what="MinIO ready"
-        )
+        wait_for(http_ok(f"{instance.endpoint}/minio/health/ready"), timeout=30, what="MinIO ready")
     except AssertionError:
         server.stop()
-        raise AssertionError(f"MinIO did not start; its log:\n{server.log_text()[-2000:]}") from None
+        raise AssertionError(
+            f"MinIO did not start; its log:\n{server.log_text()[-2000:]}"
+        ) from None
     return instance

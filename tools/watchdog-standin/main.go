@@ -148,7 +148,11 @@ func run() int {
 		return 1
 
 	case sig := <-sigs:
-		log.Printf("%s received: no new connections, draining in-flight requests for up to %s", sig, cfg.writeTimeout)
+		name := "SIGTERM"
+		if sig == syscall.SIGINT {
+			name = "SIGINT"
+		}
+		log.Printf("%s received: no new connections, draining in-flight requests for up to %s", name, cfg.writeTimeout)
 		wd.stopping.Store(true)
 		stopProbe()
 		ctx := context.Background()

@@ -227,6 +227,8 @@ func TestStreamsResponse(t *testing.T) {
 
 func TestExecTimeoutGives504(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Consume the body so the server notices when the watchdog hangs up.
+		io.Copy(io.Discard, r.Body)
 		select {
 		case <-r.Context().Done():
 		case <-time.After(10 * time.Second):
@@ -303,6 +305,14 @@ func TestMaxInflightGives429(t *testing.T) {
 	close(release)
 	if err := <-firstDone; err != nil {
 		t.Fatal(err)
+	}
+	// The slot is released just after the response is sent; wait for it.
+	deadline := time.Now().Add(5 * time.Second)
+	for wdog.inflight.Load() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("in-flight slot never released")
+		}
+		time.Sleep(time.Millisecond)
 	}
 	if code, body := get(t, wd.URL+"/after"); code != 200 || body != "done" {
 		t.Fatalf("after release: %d %q", code, body)

@@ -1,0 +1,78 @@
+"""The python-watchdog template works with the real faas-cli, and its build context is whole."""
+
+from __future__ import annotations
+
+import filecmp
+import subprocess
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from engine.dockerfile import parse_dockerfile
+from tests.support.tools import ROOT, tool
+
+TEMPLATE = ROOT / "template" / "python-watchdog"
+
+
+def test_shrinkwrapped_context_holds_everything_the_dockerfile_copies(
+    contexts: Callable[[str], Path],
+) -> None:
+    context = contexts("ok")
+    stage = parse_dockerfile(context / "Dockerfile")
+
+    sources = [source for sources, _ in stage.copies for source in sources]
+
+    assert {"requirements.txt", "supervisor", "function"} <= set(sources)
+    for source in sources:
+        assert (context / source).exists(), f"COPY {source} is missing from the build context"
+    # The supervisor arrives as real files (faas-cli follows the template's symlink), equal to ours.
+    supervisor = context / "supervisor"
+    assert not supervisor.is_symlink()
+    comparison = filecmp.dircmp(supervisor, ROOT / "supervisor", ignore=["__pycache__"])
+    assert not comparison.left_only and not comparison.right_only and not comparison.diff_files
+    assert (context / "function" / "script.sh").read_text() == (
+        ROOT / "tests/integration/functions/ok/script.sh"
+    ).read_text()
+
+
+def test_faas_cli_new_creates_a_function_from_the_template(tmp_path: Path) -> None:
+    (tmp_path / "template").symlink_to(ROOT / "template")
+
+    result = subprocess.run(
+        [str(tool("faas-cli")), "new", "--lang", "python-watchdog", "grey", "--prefix", "local"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "grey" / "script.sh").read_text() == (
+        TEMPLATE / "function" / "script.sh"
+    ).read_text()
+    stack = yaml.safe_load((tmp_path / "grey.yml").read_text())
+    assert stack["functions"]["grey"]["lang"] == "python-watchdog"
+    assert stack["functions"]["grey"]["handler"] == "./grey"
+
+
+def test_dockerfile_runs_the_supervisor_behind_the_watchdog_in_http_mode_as_non_root() -> None:
+    stage = parse_dockerfile(TEMPLATE / "Dockerfile")
+
+    assert stage.env["mode"] == "http"
+    assert stage.env["fprocess"] == "python3 -m supervisor"
+    assert stage.env["upstream_url"].endswith(stage.env["SUPERVISOR_LISTEN"])
+    assert stage.user not in {"", "root", "0"}
+    assert stage.cmd == ["fwatchdog"]
+    # The script's own timeout must fire before the watchdog's, so the caller gets the log tail.
+    assert float(stage.env["SCRIPT_TIMEOUT"]) < float(stage.env["exec_timeout"].rstrip("s"))
+
+
+def test_template_requirements_equal_the_supervisor_extra() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    extra = set(pyproject["project"]["optional-dependencies"]["supervisor"])
+    lines = (TEMPLATE / "requirements.txt").read_text().splitlines()
+    pinned = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+    assert pinned == extra
