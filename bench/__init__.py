@@ -1,1 +1,1 @@
-"""Benchmarks: each one starts the real servers it needs and rewrites its own section of docs/BENCHMARKS.md."""
+"""Benchmarks that start real servers; each rewrites its own section of docs/BENCHMARKS.md."""

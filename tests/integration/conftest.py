@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from minio import Minio
 
-from tests.support.function import RunningFunction, shrinkwrap, start_function
+from engine.replica import Replica
+from tests.support.function import shrinkwrap, start_function
 from tests.support.minio_server import ACCESS_KEY, SECRET_KEY, MinioInstance, start_minio
 
 FUNCTIONS = Path(__file__).parent / "functions"
@@ -64,11 +65,11 @@ def run_function(
     minio_server: MinioInstance,
     secrets_dir: Path,
     buckets: tuple[str, str],
-) -> Iterator[Callable[..., RunningFunction]]:
+) -> Iterator[Callable[..., Replica]]:
     """Start a test function wired to MinIO: input `<in>/in`, output `<out>/out`."""
-    started: list[RunningFunction] = []
+    started: list[Replica] = []
 
-    def start(name: str, **env: str) -> RunningFunction:
+    def start(name: str, **env: str) -> Replica:
         defaults = {
             "S3_ENDPOINT": minio_server.endpoint,
             "SECRETS_DIR": str(secrets_dir),

@@ -15,16 +15,16 @@ import pytest
 import requests
 from minio import Minio
 
+from engine.replica import Replica
 from tests.support.events import minio_event, minio_record
-from tests.support.function import RunningFunction
 from tests.support.tools import ROOT
 from tests.support.waiting import free_port
 
-Start = Callable[..., RunningFunction]
+Start = Callable[..., Replica]
 JSON = {"Content-Type": "application/json"}
 
 
-def post(function: RunningFunction, body: bytes) -> requests.Response:
+def post(function: Replica, body: bytes) -> requests.Response:
     return requests.post(function.url, data=body, headers=JSON, timeout=60)
 
 
@@ -195,7 +195,7 @@ def test_two_gigabyte_file_is_streamed_not_held_in_memory(
     )
     function = run_function("stdout", OUTPUT_PATH=f"{target}/out")
 
-    watchdog = psutil.Process(function.server.process.pid)
+    watchdog = psutil.Process(function.process.pid)
 
     response = post(
         function, minio_event(minio_record(source, "in/huge.bin", etag=str(result.etag), size=size))

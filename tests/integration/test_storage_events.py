@@ -11,10 +11,10 @@ import psutil
 import requests
 from minio import Minio
 
+from engine.replica import Replica
 from tests.support.events import minio_event, minio_record
-from tests.support.function import RunningFunction
 
-Start = Callable[..., RunningFunction]
+Start = Callable[..., Replica]
 
 
 def put(s3: Minio, bucket: str, key: str, data: bytes) -> str:
@@ -22,9 +22,7 @@ def put(s3: Minio, bucket: str, key: str, data: bytes) -> str:
     return str(result.etag)
 
 
-def post_event(
-    function: RunningFunction, bucket: str, key: str, etag: str, size: int
-) -> requests.Response:
+def post_event(function: Replica, bucket: str, key: str, etag: str, size: int) -> requests.Response:
     body = minio_event(minio_record(bucket, key, etag=etag, size=size))
     return requests.post(
         function.url, data=body, headers={"Content-Type": "application/json"}, timeout=60

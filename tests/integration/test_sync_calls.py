@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 
 import requests
 
-from tests.support.function import RunningFunction
+from engine.replica import Replica
 
-Start = Callable[..., RunningFunction]
+Start = Callable[..., Replica]
 
 
 def test_one_output_comes_back_as_its_bytes_with_a_content_type(run_function: Start) -> None:
