@@ -8,6 +8,7 @@ from pathlib import Path
 
 from minio.notificationconfig import NotificationConfig, PrefixFilterRule, QueueConfig
 
+from engine.minio_server import webhook_env
 from tests.support.function import start_function
 from tests.support.minio_server import ACCESS_KEY, SECRET_KEY, start_minio
 from tests.support.waiting import free_port, wait_for
@@ -19,11 +20,9 @@ def test_upload_to_minio_triggers_the_function_through_a_webhook(
     function_port = free_port()
     minio = start_minio(
         tmp_path / "minio",
-        extra_env={
-            "MINIO_NOTIFY_WEBHOOK_ENABLE_FN": "on",
-            "MINIO_NOTIFY_WEBHOOK_ENDPOINT_FN": f"http://127.0.0.1:{function_port}/",
-            "MINIO_NOTIFY_WEBHOOK_QUEUE_DIR_FN": str(tmp_path / "queue"),
-        },
+        extra_env=webhook_env(
+            "FN", f"http://127.0.0.1:{function_port}/", queue_dir=tmp_path / "queue"
+        ),
     )
     secrets = tmp_path / "secrets"
     secrets.mkdir()

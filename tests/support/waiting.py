@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
 import requests
+
+from engine.replica import free_port
+
+__all__ = ["Timeout", "free_port", "wait_for"]
 
 T = TypeVar("T")
 
@@ -32,17 +35,3 @@ def wait_for(
             return value
         time.sleep(interval)
     raise Timeout(f"timed out after {timeout}s waiting for {what} (last error: {last_error})")
-
-
-def http_ok(url: str) -> Callable[[], bool]:
-    def probe() -> bool:
-        return requests.get(url, timeout=1).status_code == 200
-
-    return probe
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
