@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from supervisor.config import SupervisorConfig
 from tests.unit.fake_storage import FakeStorage
@@ -17,6 +19,14 @@ class MakeScript(Protocol):
 
 class MakeConfig(Protocol):
     def __call__(self, body: str = ..., **env: str) -> SupervisorConfig: ...
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hypothesis_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Hypothesis caches under ./.hypothesis by default; unit tests write only to tmp folders."""
+    set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
+    yield
+    set_hypothesis_home_dir(None)
 
 
 @pytest.fixture

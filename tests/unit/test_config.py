@@ -125,9 +125,7 @@ def test_every_problem_is_reported_at_once(
     )
 
 
-def test_the_error_message_lists_every_problem(
-    base_env: dict[str, str], tmp_path: Path
-) -> None:
+def test_the_error_message_lists_every_problem(base_env: dict[str, str], tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         SupervisorConfig.from_env(
             {**base_env, "SCRIPT_PATH": str(tmp_path / "missing.sh"), "LOG_TAIL_BYTES": "-1"}
@@ -284,9 +282,7 @@ def test_an_endpoint_that_is_not_http_is_a_problem(
     (secrets_dir / "s3-access-key").write_text("access")
     (secrets_dir / "s3-secret-key").write_text("secret")
 
-    problems = _problems(
-        {**base_env, "SCRIPT_PATH": str(make_script("")), "S3_ENDPOINT": endpoint}
-    )
+    problems = _problems({**base_env, "SCRIPT_PATH": str(make_script("")), "S3_ENDPOINT": endpoint})
 
     assert repr(endpoint) in _one_starting(problems, "S3_ENDPOINT: expected http(s)")
 
@@ -361,18 +357,15 @@ def test_the_secret_key_is_not_in_the_repr(
         ("/bucket/in/", "bucket", "in"),
         ("  bucket/in  ", "bucket", "in"),
         ("bucket//in", "bucket", "in"),
+        ("//bucket/in", "bucket", "in"),
     ],
 )
 def test_storage_path_parses_bucket_and_prefix(text: str, bucket: str, prefix: str) -> None:
     assert StoragePath.parse(text) == StoragePath(bucket=bucket, prefix=prefix)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "/", "//prefix-without-bucket"])
+@pytest.mark.parametrize("text", ["", "   ", "/", "///"])
 def test_storage_path_without_a_bucket_is_refused(text: str) -> None:
-    if text == "//prefix-without-bucket":
-        # Leading slashes are stripped: the first segment is then the bucket.
-        assert StoragePath.parse(text).bucket == "prefix-without-bucket"
-        return
     with pytest.raises(ValueError, match="expected 'bucket/prefix'"):
         StoragePath.parse(text)
 

@@ -1,0 +1,74 @@
+"""The provider's one configuration loader."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import EngineError
+
+ISOLATION_MODES = ("auto", "namespaces", "process")
+
+
+class ConfigError(EngineError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("provider is misconfigured:\n  - " + "\n  - ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    host: str
+    port: int
+    state_dir: Path
+    tools_bin: Path
+    isolation: str
+    namespace: str
+    ready_timeout: float
+    invoke_timeout: float
+
+    @property
+    def watchdog(self) -> Path:
+        return self.tools_bin / "of-watchdog"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> ProviderConfig:
+        problems: list[str] = []
+        listen = environ.get("OSCAR_PROVIDER_LISTEN", "127.0.0.1:8083")
+        host, _, port = listen.rpartition(":")
+        if not host or not port.isdigit():
+            problems.append(f"OSCAR_PROVIDER_LISTEN: expected host:port, found {listen!r}")
+            port = "0"
+        state = environ.get("OSCAR_STATE_DIR", "")
+        if not state:
+            problems.append("OSCAR_STATE_DIR: missing; set it to the stack's state folder")
+        tools = Path(environ.get("OSCAR_TOOLS_BIN", ".tools/bin"))
+        if not (tools / "of-watchdog").exists():
+            problems.append(
+                f"OSCAR_TOOLS_BIN: no of-watchdog in {str(tools)!r}; run `python3 tools/install.py`"
+            )
+        isolation = environ.get("OSCAR_ISOLATION", "auto")
+        if isolation not in ISOLATION_MODES:
+            problems.append(
+                f"OSCAR_ISOLATION: expected one of {ISOLATION_MODES}, found {isolation!r}"
+            )
+        timeouts: dict[str, float] = {}
+        for name, default in (("OSCAR_READY_TIMEOUT", 30.0), ("OSCAR_INVOKE_TIMEOUT", 300.0)):
+            try:
+                timeouts[name] = float(environ.get(name, default))
+            except ValueError:
+                problems.append(f"{name}: expected seconds, found {environ[name]!r}")
+                timeouts[name] = default
+        if problems:
+            raise ConfigError(problems)
+        return cls(
+            host=host,
+            port=int(port),
+            state_dir=Path(state),
+            tools_bin=tools,
+            isolation=isolation,
+            namespace=environ.get("OSCAR_FUNCTION_NAMESPACE", "openfaas-fn"),
+            ready_timeout=timeouts["OSCAR_READY_TIMEOUT"],
+            invoke_timeout=timeouts["OSCAR_INVOKE_TIMEOUT"],
+        )

@@ -1,0 +1,315 @@
+"""The functions the provider runs: deployments, their replicas, scaling, updates, restarts.
+
+One lock guards the registry; replicas are started and stopped outside it, so a slow start of
+one function never blocks calls to another. A monitor thread restarts crashed replicas and
+keeps each function at its desired count. Deployments and desired counts are saved to disk, so
+a restarted provider brings its functions back.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from engine.errors import EngineError
+from engine.images import ImageStore
+from engine.provider.deployments import Deployment, function_status
+from engine.provider.launcher import Launcher, ReplicaHandle, ReplicaSpec
+from engine.provider.secrets import SecretStore
+
+log = logging.getLogger(__name__)
+MONITOR_INTERVAL = 0.25
+
+
+class FunctionNotFound(EngineError):
+    status = 404
+
+
+class FunctionExists(EngineError):
+    status = 409
+
+
+class NoReadyReplica(EngineError):
+    status = 503
+
+
+@dataclass
+class Instance:
+    name: str
+    handle: ReplicaHandle
+    generation: int
+    inflight: int = 0
+
+
+@dataclass
+class Function:
+    deployment: Deployment
+    desired: int
+    created_at: str
+    generation: int = 0
+    instances: list[Instance] = field(default_factory=list)
+    invocations: int = 0
+    restarts: int = 0
+    starting: int = 0
+
+
+class FunctionManager:
+    def __init__(
+        self,
+        *,
+        state_dir: Path,
+        images: ImageStore,
+        secrets: SecretStore,
+        launcher: Launcher,
+        ready_timeout: float,
+    ) -> None:
+        self._state_dir = state_dir
+        self._images = images
+        self._secrets = secrets
+        self._launcher = launcher
+        self._ready_timeout = ready_timeout
+        self._functions: dict[str, Function] = {}
+        self._lock = threading.Condition()
+        self._counter = itertools.count()
+        self._stopping = threading.Event()
+        self._monitor = threading.Thread(target=self._watch, name="replica-monitor", daemon=True)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        for deployment, desired, created in self._load():
+            self._functions[deployment.service] = Function(deployment, desired, created)
+        self._monitor.start()
+
+    def shutdown(self) -> None:
+        self._stopping.set()
+        self._monitor.join(timeout=5)
+        with self._lock:
+            instances = [i for f in self._functions.values() for i in f.instances]
+            for function in self._functions.values():
+                function.instances = []
+        for instance in instances:
+            instance.handle.stop()
+
+    # -- API -------------------------------------------------------------------------------
+    def deploy(self, deployment: Deployment, *, update: bool) -> None:
+        self._check_deployable(deployment)
+        with self._lock:
+            existing = self._functions.get(deployment.service)
+            if update and existing is None:
+                raise FunctionNotFound(f"function {deployment.service!r} is not deployed")
+            if not update and existing is not None:
+                raise FunctionExists(
+                    f"function {deployment.service!r} is already deployed; update it with PUT"
+                )
+            if existing is None:
+                created = datetime.now(UTC).isoformat()
+                self._functions[deployment.service] = Function(
+                    deployment, deployment.min_replicas, created
+                )
+            else:
+                # A rolling update: new replicas of the next generation start first; the old
+                # ones are retired by the monitor once enough new ones are ready.
+                existing.deployment = deployment
+                existing.generation += 1
+            self._save()
+            self._lock.notify_all()
+
+    def delete(self, name: str) -> None:
+        with self._lock:
+            function = self._functions.pop(name, None)
+            if function is None:
+                raise FunctionNotFound(f"function {name!r} is not deployed")
+            self._save()
+        for instance in function.instances:
+            instance.handle.stop()
+        shutil.rmtree(self._state_dir / "replicas" / name, ignore_errors=True)
+
+    def scale(self, name: str, replicas: int) -> None:
+        if replicas < 0:
+            raise EngineError(f"replicas must be 0 or more, found {replicas}")
+        with self._lock:
+            self._get(name).desired = replicas
+            self._save()
+            self._lock.notify_all()
+
+    def status(self, name: str) -> dict[str, Any]:
+        with self._lock:
+            return self._status(self._get(name))
+
+    def statuses(self, namespace: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [
+                self._status(f)
+                for f in self._functions.values()
+                if f.deployment.namespace == namespace
+            ]
+
+    def log_files(self, name: str) -> list[tuple[str, Path]]:
+        with self._lock:
+            self._get(name)
+        folder = self._state_dir / "replicas" / name
+        return sorted((p.name, p / "replica.log") for p in folder.glob("*") if p.is_dir())
+
+    @contextmanager
+    def replica(self, name: str) -> Iterator[Instance]:
+        """A ready replica of `name` (least in-flight requests first), held for one call."""
+        deadline = time.monotonic() + self._ready_timeout
+        with self._lock:
+            while True:
+                function = self._functions.get(name)
+                if function is None:
+                    raise NoReadyReplica(f"function {name!r} is not deployed")
+                ready = [i for i in function.instances if i.handle.alive()]
+                if ready:
+                    chosen = min(ready, key=lambda i: i.inflight)
+                    chosen.inflight += 1
+                    function.invocations += 1
+                    break
+                if function.desired == 0 or time.monotonic() >= deadline:
+                    raise NoReadyReplica(
+                        f"function {name!r} has no ready replica "
+                        f"(desired {function.desired}); scale it up or check `faas-cli logs {name}`"
+                    )
+                self._lock.wait(timeout=max(0.0, deadline - time.monotonic()))
+        try:
+            yield chosen
+        finally:
+            with self._lock:
+                chosen.inflight -= 1
+                self._lock.notify_all()
+
+    # -- internals -------------------------------------------------------------------------
+    def _get(self, name: str) -> Function:
+        function = self._functions.get(name)
+        if function is None:
+            raise FunctionNotFound(f"function {name!r} is not deployed")
+        return function
+
+    def _status(self, function: Function) -> dict[str, Any]:
+        current = [i for i in function.instances if i.generation == function.generation]
+        status = function_status(
+            function.deployment,
+            replicas=function.desired,
+            available=sum(1 for i in current if i.handle.alive()),
+            invocations=function.invocations,
+            created_at=function.created_at,
+        )
+        status["restarts"] = function.restarts  # ours: not in the OpenFaaS schema, ignored by it
+        return status
+
+    def _check_deployable(self, deployment: Deployment) -> None:
+        self._images.get(deployment.image)  # raises ImageNotFound naming `oscar build`
+        missing = self._secrets.missing(deployment.namespace, deployment.secrets)
+        if missing:
+            raise EngineError(
+                f"secrets {missing} do not exist in namespace {deployment.namespace!r}; "
+                f"create them with `faas-cli secret create NAME`"
+            )
+
+    def _watch(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self._reconcile_once()
+            except Exception:  # the monitor must survive any one failure, and say so
+                log.exception("replica monitor pass failed")
+            self._stopping.wait(MONITOR_INTERVAL)
+
+    def _reconcile_once(self) -> None:
+        to_start: list[tuple[Function, int]] = []
+        to_stop: list[Instance] = []
+        with self._lock:
+            for function in self._functions.values():
+                for instance in list(function.instances):
+                    if not instance.handle.alive():
+                        function.instances.remove(instance)
+                        function.restarts += 1
+                        log.warning("replica %s exited; restarting", instance.name)
+                current = [i for i in function.instances if i.generation == function.generation]
+                old = [i for i in function.instances if i.generation != function.generation]
+                missing = function.desired - len(current) - function.starting
+                if missing > 0:
+                    function.starting += missing
+                    to_start += [(function, function.generation)] * missing
+                elif missing < 0 and not function.starting:
+                    surplus = sorted(current, key=lambda i: i.inflight)[:-missing]
+                    to_stop += surplus
+                if len(current) >= min(function.desired, 1) and not function.starting:
+                    to_stop += old  # retired once the new generation serves
+                for instance in to_stop:
+                    if instance in function.instances:
+                        function.instances.remove(instance)
+        for instance in to_stop:
+            threading.Thread(target=self._retire, args=(instance,), daemon=True).start()
+        for function, generation in to_start:
+            threading.Thread(
+                target=self._start_replica, args=(function, generation), daemon=True
+            ).start()
+
+    def _start_replica(self, function: Function, generation: int) -> None:
+        deployment = function.deployment
+        name = f"{deployment.service}-{next(self._counter)}"
+        workdir = self._state_dir / "replicas" / deployment.service / name
+        try:
+            image = self._images.get(deployment.image)
+            secrets_dir = self._secrets.materialise(
+                deployment.namespace, deployment.secrets, workdir / "secrets"
+            )
+            env = dict(deployment.env_vars)
+            if deployment.env_process:
+                env["fprocess"] = deployment.env_process
+            spec = ReplicaSpec(
+                deployment.service, name, image, env, secrets_dir, workdir, deployment.limits
+            )
+            handle = self._launcher.start(spec)
+        except Exception:
+            log.exception("replica %s of %s failed to start", name, deployment.service)
+            with self._lock:
+                function.starting -= 1
+            return
+        with self._lock:
+            function.starting -= 1
+            gone = self._functions.get(deployment.service) is not function
+            if not gone:
+                function.instances.append(Instance(name, handle, generation))
+                self._lock.notify_all()
+        if gone:
+            handle.stop()
+
+    def _retire(self, instance: Instance) -> None:
+        """Stop a replica after its in-flight calls finish (or a deadline passes)."""
+        deadline = time.monotonic() + 60
+        with self._lock:
+            while instance.inflight and time.monotonic() < deadline:
+                self._lock.wait(timeout=1)
+        instance.handle.stop()
+
+    def _save(self) -> None:
+        path = self._state_dir / "functions.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        records = [
+            {"deployment": f.deployment.to_json(), "desired": f.desired, "created": f.created_at}
+            for f in self._functions.values()
+        ]
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(records, indent=2))
+        tmp.replace(path)
+
+    def _load(self) -> list[tuple[Deployment, int, str]]:
+        path = self._state_dir / "functions.json"
+        if not path.exists():
+            return []
+        loaded = []
+        for record in json.loads(path.read_text()):
+            deployment = Deployment.from_json(record["deployment"], default_namespace="openfaas-fn")
+            loaded.append((deployment, int(record["desired"]), str(record["created"])))
+        return loaded
