@@ -40,12 +40,13 @@ def parse_dockerfile(path: Path) -> Stage:
             for name, value in _env_pairs(rest):
                 stage.env[name] = _expand(value, {**args, **stage.env})
         elif instruction == "WORKDIR":
-            stage.workdir = str(Path(stage.workdir) / _expand(rest.strip(), stage.env))
+            stage.workdir = str(Path(stage.workdir) / _expand(rest.strip(), {**args, **stage.env}))
         elif instruction == "USER":
             stage.user = rest.strip()
         elif instruction == "COPY" and "--from=" not in rest:
-            parts = [p for p in shlex.split(rest) if not p.startswith("--")]
-            stage.copies.append((parts[:-1], parts[-1]))
+            paths = _without_flags(rest)
+            parts = json.loads(paths) if paths.startswith("[") else shlex.split(paths)
+            stage.copies.append(([str(p) for p in parts[:-1]], str(parts[-1])))
         elif instruction == "CMD":
             stage.cmd = json.loads(rest) if rest.lstrip().startswith("[") else ["sh", "-c", rest]
     return stage
@@ -56,7 +57,8 @@ def _instructions(text: str) -> list[tuple[str, str]]:
     logical = ""
     for line in text.splitlines():
         stripped = line.strip()
-        if not logical and (not stripped or stripped.startswith("#")):
+        # Comment lines are dropped, also inside a continuation, as Docker does.
+        if stripped.startswith("#") or (not logical and not stripped):
             continue
         if stripped.endswith("\\"):
             logical += stripped[:-1] + " "
@@ -66,6 +68,14 @@ def _instructions(text: str) -> list[tuple[str, str]]:
         found.append((word.upper(), rest.strip()))
         logical = ""
     return found
+
+
+def _without_flags(rest: str) -> str:
+    """`--chown=a --link src dst` -> `src dst`."""
+    remaining = rest.strip()
+    while remaining.startswith("--"):
+        remaining = remaining.partition(" ")[2].strip()
+    return remaining
 
 
 def _env_pairs(rest: str) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ from typing import IO
 
 from flask import Flask, Request, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_options_header
 
 from supervisor import event as events
 from supervisor.config import SupervisorConfig
@@ -103,12 +104,11 @@ def _filename(req: Request) -> str:
     name = req.headers.get("X-Filename") or req.args.get("filename")
     if not name and req.content_type:
         name = req.mimetype_params.get("filename")
-    disposition = req.headers.get("Content-Disposition", "")
-    if not name and "filename=" in disposition:
-        name = disposition.split("filename=", 1)[1].strip().strip('"')
+    if not name:
+        _, params = parse_options_header(req.headers.get("Content-Disposition", ""))
+        name = params.get("filename")
     if name:
         return name
-
     extension = mimetypes.guess_extension(req.mimetype or "") or ""
     return f"input{extension}"
 

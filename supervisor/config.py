@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from collections.abc import Mapping
@@ -70,7 +71,7 @@ class SupervisorConfig:
 
         listen = environ.get("SUPERVISOR_LISTEN", "127.0.0.1:5000")
         host, _, port_text = listen.rpartition(":")
-        if not host or not port_text.isdigit():
+        if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
             problems.append(f"SUPERVISOR_LISTEN: expected 'host:port', found {listen!r}")
             port_text = "0"
 
@@ -112,7 +113,7 @@ class _Reader:
             value = float(text.removesuffix("s"))
         except ValueError:
             value = -1.0
-        if value <= 0:
+        if not math.isfinite(value) or value <= 0:
             self._problems.append(f"{name}: expected a positive number, found {text!r}")
             return default
         return value

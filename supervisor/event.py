@@ -53,8 +53,8 @@ def sniff(body: bytes) -> Mapping[str, Any] | None:
     if len(body) > MAX_EVENT_BYTES:
         return None
     try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+        document = json.loads(body.decode("utf-8"))
+    except ValueError:  # UnicodeDecodeError included: events are UTF-8, whatever JSON allows
         return None
     if not isinstance(document, dict):
         return None
@@ -69,8 +69,8 @@ def sniff(body: bytes) -> Mapping[str, Any] | None:
 def parse(body: bytes) -> StorageEvent:
     """Parse a body that must be a storage event; anything else is a 400 with the reason."""
     try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as e:
+        document = json.loads(body.decode("utf-8"))
+    except ValueError as e:
         raise BadRequest(f"expected a storage event as JSON, but the body is not JSON: {e}") from e
     if not isinstance(document, dict):
         raise BadRequest(

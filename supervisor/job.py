@@ -93,7 +93,7 @@ class Runner:
             self._storage.download(ref, input_file)
             output_dir = ws.output_dir(relative_dir(ref.key, self._config.input_path))
             raw_event = event.raw
-            if len(raw_event) > MAX_EVENT_ENV:
+            if len(raw_event.encode()) > MAX_EVENT_ENV:
                 raw_event = json.dumps({"Records": [ref.record]})
             env = self._script_env(
                 input_file,

@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,17 +50,26 @@ def run_script(
             stderr=out if stdout == stderr else err,
             start_new_session=True,  # its own process group, so a timeout kills its children too
         )
-        timed_out = False
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
+        # A blocking wait returns the moment the script exits; `wait(timeout=...)` would poll
+        # with growing sleeps and add up to 50 ms to every run. A timer enforces the timeout.
+        finished = threading.Event()
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
             _signal_group(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=TERM_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
+            if not finished.wait(TERM_GRACE_SECONDS):
                 _signal_group(process.pid, signal.SIGKILL)
-                process.wait()
+
+        timer = threading.Timer(timeout, expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            process.wait()
+        finally:
+            finished.set()
+            timer.cancel()
+        timed_out = expired.is_set()
         # Background children the script left running would outlive the request: end them.
         _signal_group(process.pid, signal.SIGKILL)
     duration = time.monotonic() - started

@@ -326,11 +326,6 @@ def test_the_input_file_is_named_from_the_request(
         assert response.data.decode().strip() == name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: app._filename takes everything after 'filename=' in Content-Disposition, so "
-    "parameters that follow it end up in the input's name",
-)
 def test_content_disposition_parameters_after_the_filename_are_not_part_of_it(
     make_client: MakeClient,
 ) -> None:

@@ -184,12 +184,6 @@ def test_a_bad_value_is_a_problem_naming_the_setting_and_the_value(
     assert repr(value) in problems[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: _Reader.number accepts 'inf'/'nan' (float() parses them and neither is <= 0); "
-    "int() of them then raises OverflowError/ValueError out of from_env instead of a ConfigError, "
-    "and SCRIPT_TIMEOUT=nan or inf is accepted as a timeout",
-)
 @pytest.mark.parametrize(
     ("name", "value"),
     [

@@ -232,11 +232,6 @@ def test_a_body_that_is_not_a_json_object_is_a_bad_request(body: bytes, expected
         parse(body)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: json.loads accepts UTF-16/32 bytes, then parse() decodes the body as UTF-8 "
-    "and raises UnicodeDecodeError instead of BadRequest (a 500 instead of a 400)",
-)
 def test_an_event_encoded_as_utf16_is_a_bad_request() -> None:
     body = recorded("minio_put.json").decode("utf-8").encode("utf-16")
 
