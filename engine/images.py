@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -83,6 +84,7 @@ class ImageStore:
         staging.mkdir(parents=True)
         try:
             shutil.copytree(context, staging / "context", symlinks=False)
+            _readable_by_all(staging)  # replicas run as an unprivileged user
             venv = self._venv([staging / "context" / f for f in REQUIREMENT_FILES])
             image = Image(
                 name=name,
@@ -123,11 +125,24 @@ class ImageStore:
         return venv
 
 
+def function_interpreter() -> str:
+    """A Python that the unprivileged function user can run: ours if others may reach it.
+
+    A Python under a private home (pyenv in /root) cannot be executed by the sandbox's user, so
+    the distribution's /usr/bin/python3 is taken instead when ours is not reachable.
+    """
+    ours = Path(sys.executable).resolve()
+    if all(p.stat().st_mode & 0o001 for p in ours.parents) and ours.stat().st_mode & 0o001:
+        return sys.executable
+    system = Path("/usr/bin/python3")
+    return str(system) if system.exists() else sys.executable
+
+
 def _make_venv(venv: Path, requirement_files: list[Path]) -> None:
     # Created in a staging folder that is then renamed: fine for `python3 -m ...` (the
     # interpreter finds its prefix from pyvenv.cfg), not for console scripts, which replicas
     # never use.
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    subprocess.run([function_interpreter(), "-m", "venv", "--without-pip", str(venv)], check=True)
     for requirements in requirement_files:
         if not requirements.exists():
             continue
@@ -160,3 +175,12 @@ def _digest(folder: Path) -> str:
             digest.update(path.relative_to(folder).as_posix().encode())
             digest.update(path.read_bytes())
     return f"sha256:{digest.hexdigest()}"
+
+
+def _readable_by_all(root: Path) -> None:
+    """a+rX: faas-cli writes build contexts with mode 0700, which the function user can't read."""
+    for folder, dirs, files in os.walk(root):
+        Path(folder).chmod(Path(folder).stat().st_mode | 0o555)
+        for name in files:
+            path = Path(folder) / name
+            path.chmod(path.stat().st_mode | 0o444)

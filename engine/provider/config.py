@@ -27,6 +27,7 @@ class ProviderConfig:
     namespace: str
     ready_timeout: float
     invoke_timeout: float
+    forward_ports: list[int]
 
     @property
     def watchdog(self) -> Path:
@@ -60,6 +61,10 @@ class ProviderConfig:
             except ValueError:
                 problems.append(f"{name}: expected seconds, found {environ[name]!r}")
                 timeouts[name] = default
+        forward = environ.get("OSCAR_FORWARD_PORTS", "9000")
+        ports = [p.strip() for p in forward.split(",") if p.strip()]
+        if not all(p.isdigit() and 0 < int(p) < 65536 for p in ports):
+            problems.append(f"OSCAR_FORWARD_PORTS: expected ports like 9000,8090; got {forward!r}")
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -71,4 +76,5 @@ class ProviderConfig:
             namespace=environ.get("OSCAR_FUNCTION_NAMESPACE", "openfaas-fn"),
             ready_timeout=timeouts["OSCAR_READY_TIMEOUT"],
             invoke_timeout=timeouts["OSCAR_INVOKE_TIMEOUT"],
+            forward_ports=[int(p) for p in ports],
         )

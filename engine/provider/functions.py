@@ -29,6 +29,10 @@ from engine.provider.secrets import SecretStore
 
 log = logging.getLogger(__name__)
 MONITOR_INTERVAL = 0.25
+# A replica that dies sooner than this after starting counts as a crash loop: restarts back off.
+STABLE_AFTER = 10.0
+MAX_BACKOFF = 30.0
+KEEP_DEAD_REPLICA_DIRS = 5
 
 
 class FunctionNotFound(EngineError):
@@ -49,6 +53,7 @@ class Instance:
     handle: ReplicaHandle
     generation: int
     inflight: int = 0
+    started_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -61,6 +66,13 @@ class Function:
     invocations: int = 0
     restarts: int = 0
     starting: int = 0
+    failures: int = 0
+    next_start: float = 0.0
+
+    def failed(self) -> None:
+        """Back off exponentially after each failure in a row, like a crash loop should."""
+        self.failures += 1
+        self.next_start = time.monotonic() + min(MAX_BACKOFF, 0.5 * 2 ** (self.failures - 1))
 
 
 class FunctionManager:
@@ -233,10 +245,17 @@ class FunctionManager:
                     if not instance.handle.alive():
                         function.instances.remove(instance)
                         function.restarts += 1
+                        if time.monotonic() - instance.started_at < STABLE_AFTER:
+                            function.failed()
+                        else:
+                            function.failures = 0
                         log.warning("replica %s exited; restarting", instance.name)
+                        to_stop.append(instance)  # releases its sandbox and files
                 current = [i for i in function.instances if i.generation == function.generation]
                 old = [i for i in function.instances if i.generation != function.generation]
                 missing = function.desired - len(current) - function.starting
+                if missing > 0 and time.monotonic() < function.next_start:
+                    missing = 0
                 if missing > 0:
                     function.starting += missing
                     to_start += [(function, function.generation)] * missing
@@ -275,7 +294,10 @@ class FunctionManager:
             log.exception("replica %s of %s failed to start", name, deployment.service)
             with self._lock:
                 function.starting -= 1
+                function.failed()
             return
+        finally:
+            _prune(workdir.parent)
         with self._lock:
             function.starting -= 1
             gone = self._functions.get(deployment.service) is not function
@@ -286,12 +308,15 @@ class FunctionManager:
             handle.stop()
 
     def _retire(self, instance: Instance) -> None:
+        self._drain(instance)
+        instance.handle.stop()
+
+    def _drain(self, instance: Instance) -> None:
         """Stop a replica after its in-flight calls finish (or a deadline passes)."""
         deadline = time.monotonic() + 60
         with self._lock:
             while instance.inflight and time.monotonic() < deadline:
                 self._lock.wait(timeout=1)
-        instance.handle.stop()
 
     def _save(self) -> None:
         path = self._state_dir / "functions.json"
@@ -313,3 +338,13 @@ class FunctionManager:
             deployment = Deployment.from_json(record["deployment"], default_namespace="openfaas-fn")
             loaded.append((deployment, int(record["desired"]), str(record["created"])))
         return loaded
+
+
+def _prune(folder: Path) -> None:
+    """Keep the newest few folders of replicas that no longer run (their logs), drop older ones."""
+    if not folder.is_dir():
+        return
+    dead = [p for p in folder.iterdir() if p.is_dir() and not (p / "tmp" / ".lock").exists()]
+    dead.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in dead[KEEP_DEAD_REPLICA_DIRS:]:
+        shutil.rmtree(old, ignore_errors=True)

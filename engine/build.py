@@ -1,0 +1,74 @@
+"""`oscar build`: shrinkwrap the functions of a stack file, then make them local images.
+
+`oscar build` followed by `faas-cli deploy` is the local engine's `faas-cli up`: the image names
+come from the stack file exactly as faas-cli reads it, so they are the names deploy sends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from engine.errors import EngineError
+from engine.faascli import FaasCli, shrinkwrap_args
+from engine.images import Image, ImageStore
+
+
+class BuildProgress(Protocol):
+    def step(self, message: str) -> None: ...
+    def done(self, message: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    stack_file: Path
+    filter_: str | None
+    functions: dict[str, str]  # function name -> image name
+    store: Path
+
+    @property
+    def workdir(self) -> Path:
+        return self.stack_file.parent
+
+    def context(self, function: str) -> Path:
+        return self.workdir / "build" / function
+
+    def steps(self) -> list[str]:
+        shrinkwrap = " ".join(shrinkwrap_args(self.stack_file, filter_=self.filter_))
+        return [
+            f"faas-cli {shrinkwrap}   (in {self.workdir})",
+            *(
+                f"materialise {self.context(name)} as image {image!r} into {self.store}"
+                for name, image in self.functions.items()
+            ),
+        ]
+
+
+def plan_build(
+    faas_cli: FaasCli, stack_file: Path, *, filter_: str | None, store: Path
+) -> BuildPlan:
+    """Read the stack file through faas-cli (nothing is written) and list what will be built."""
+    stack_file = stack_file.absolute()
+    if not stack_file.is_file():
+        raise EngineError(
+            f"stack file {stack_file} not found; pass it with `-f` (faas-cli's default is "
+            "stack.yml in the current folder)"
+        )
+    functions = faas_cli.functions(stack_file, filter_=filter_)
+    if not functions:
+        raise EngineError(f"{stack_file} defines no functions; nothing to build")
+    return BuildPlan(stack_file=stack_file, filter_=filter_, functions=functions, store=store)
+
+
+def execute_build(plan: BuildPlan, faas_cli: FaasCli, *, progress: BuildProgress) -> list[Image]:
+    progress.step(f"faas-cli build --shrinkwrap -f {plan.stack_file.name}")
+    faas_cli.build_shrinkwrap(plan.stack_file, filter_=plan.filter_)
+    progress.done(f"shrinkwrapped {', '.join(plan.functions)} into {plan.workdir / 'build'}")
+    store = ImageStore(plan.store)
+    images = []
+    for name, image in plan.functions.items():
+        progress.step(f"materialising {name} as {image} (virtualenv and requirements)")
+        images.append(store.materialise(image, plan.context(name)))
+        progress.done(f"image {image} ready for `faas-cli deploy`")
+    return images

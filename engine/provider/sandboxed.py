@@ -1,0 +1,139 @@
+"""Replicas in pod-like sandboxes: own network and mount namespaces, cgroup limits, no root.
+
+Each replica gets a network namespace (so every watchdog can use its fixed ports), a private
+mount namespace showing only its secrets at /var/openfaas/secrets, the memory and CPU limits of
+its deployment, and runs as an unprivileged user. Host services that functions reach at
+127.0.0.1 (MinIO) are forwarded into the namespace's loopback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pwd
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from engine.errors import ReplicaFailed
+from engine.netns_forward import PortForwarder
+from engine.provider.config import ProviderConfig
+from engine.provider.launcher import ReplicaHandle, ReplicaSpec
+from engine.replica import SYSTEM_PATH
+from engine.sandbox import (
+    Limits,
+    Sandbox,
+    ensure_function_user,
+    isolation_support,
+    prepare_writable_dir,
+)
+
+log = logging.getLogger(__name__)
+WATCHDOG_PORT = 8080
+NETNS_DIR = Path("/run/netns")
+
+
+def isolation_problem() -> str | None:
+    return isolation_support()
+
+
+@dataclass
+class SandboxedReplica:
+    url: str
+    log_path: Path
+    process: subprocess.Popen[bytes]
+    sandbox: Sandbox
+    forwarder: PortForwarder | None = field(default=None, repr=False)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, *, grace: float = 10.0) -> None:
+        if self.alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=grace)
+        if self.forwarder is not None:
+            self.forwarder.close()
+        self.sandbox.destroy()  # kills whatever is left in its cgroups, removes the namespace
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=grace)
+
+
+class SandboxLauncher:
+    mode = "namespaces"
+
+    def __init__(self, *, config: ProviderConfig) -> None:
+        self._config = config
+        self._user = ensure_function_user()
+
+    def start(self, spec: ReplicaSpec) -> ReplicaHandle:
+        user = pwd.getpwnam(self._user)
+        for secret in spec.secrets_dir.iterdir():
+            os.chown(secret, user.pw_uid, user.pw_gid)
+        os.chown(spec.secrets_dir, user.pw_uid, user.pw_gid)
+        tmp = spec.workdir / "tmp"
+        prepare_writable_dir(tmp, self._user)
+        sandbox = Sandbox.create(
+            name=spec.instance,
+            limits=Limits.from_openfaas(spec.limits),
+            secrets_dir=spec.secrets_dir,
+            state_dir=self._config.state_dir,
+        )
+        forwarder: PortForwarder | None = None
+        try:
+            if self._config.forward_ports:
+                forwarder = PortForwarder(NETNS_DIR / sandbox.name, self._config.forward_ports)
+            image = spec.image
+            env = {
+                "PATH": f"{image.bin_dir}{os.pathsep}{SYSTEM_PATH}",
+                "HOME": str(tmp),
+                "TMPDIR": str(tmp),
+                "LANG": "C.UTF-8",
+                **{name: image.local_path(value) for name, value in image.env.items()},
+                **spec.env,
+                "port": str(WATCHDOG_PORT),
+            }
+            log_path = spec.workdir / "replica.log"
+            with log_path.open("ab") as out:
+                process = subprocess.Popen(
+                    sandbox.wrap([str(self._config.watchdog)], user=self._user),
+                    cwd=image.context,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            replica = SandboxedReplica(
+                url=f"http://{sandbox.address}:{WATCHDOG_PORT}",
+                log_path=log_path,
+                process=process,
+                sandbox=sandbox,
+                forwarder=forwarder,
+            )
+        except BaseException:
+            if forwarder is not None:
+                forwarder.close()
+            sandbox.destroy()
+            raise
+        _wait_healthy(replica, timeout=self._config.ready_timeout)
+        return replica
+
+
+def _wait_healthy(replica: SandboxedReplica, *, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and replica.alive():
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(f"{replica.url}/_/health", timeout=1).status_code == 200:
+                return
+        time.sleep(0.02)
+    replica.stop()
+    tail = replica.log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+    raise ReplicaFailed(f"sandboxed replica did not become healthy; its log ends:\n{tail}")

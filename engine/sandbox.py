@@ -1,0 +1,509 @@
+"""A pod-like sandbox for one replica: network namespace, cgroup limits, secrets, a plain user.
+
+What a replica gets, as a Kubernetes pod would give it:
+- its own network namespace with `lo` and one veth (`eth0`) on a /30 of 10.213.0.0/16; the host
+  side of the veth holds `host_address`, the replica `address`. The provider reaches the replica
+  at `http://<address>:8080`; every replica can bind the same ports (of-watchdog hard-codes its
+  metrics port).
+- cgroups (v1 memory + cpu controllers, or v2, detected at run time) holding every process the
+  replica starts, with the memory and CPU limits applied; `destroy()` kills them all, including
+  the ones that left the replica's session.
+- a private mount namespace with the function's secrets bind-mounted read-only at
+  /var/openfaas/secrets (the folder stays empty on the host).
+- the command run as an unprivileged user, with no capabilities and no_new_privs.
+
+Reaching host services from a replica: 127.0.0.1 inside the sandbox is the sandbox's own
+loopback. The host is `host_address` (see `Sandbox.host_url`), and a default route through it
+reaches the host's other addresses too. A host service bound only to 127.0.0.1 (MinIO, the
+gateway) is NOT reachable from a sandbox: it must listen on 0.0.0.0 or on the host addresses the
+replicas use. There is no forwarding or NAT: replicas reach the host, nothing beyond it.
+
+Addresses are allocated under a lock in `state_dir` by scanning the host's interfaces, so every
+engine on a host must share one `state_dir`. Everything we create is named with the `oscar-`
+prefix, so `leftovers()` finds what a crash left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import ipaddress
+import logging
+import os
+import pwd
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from pathlib import Path
+
+from engine.errors import EngineError
+
+log = logging.getLogger(__name__)
+
+PREFIX = "oscar-"
+NETWORK = ipaddress.IPv4Network("10.213.0.0/16")
+SECRETS_MOUNT = "/var/openfaas/secrets"
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+CPU_PERIOD_US = 100_000
+# Not /usr/local/bin: on some hosts it holds stand-ins that shadow the real Debian tools.
+_SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+_TOOLS = ("ip", "unshare", "setpriv", "mount", "sh")
+_MAX_NAME = 48  # netns and cgroup names are file names; keep them readable in `ip netns list`
+_SUBNETS = NETWORK.num_addresses // 4
+
+
+class IsolationUnavailable(EngineError):
+    """A sandbox cannot be made here (not root, a missing tool or cgroup controller), or a step
+    of making one failed."""
+
+    status = 503
+
+
+class SandboxLeaked(EngineError):
+    """Processes of a sandbox survived SIGKILL past the deadline, so its cgroup stays."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_bytes: int | None = None
+    cpu_millis: int | None = None
+
+    @classmethod
+    def from_openfaas(cls, limits: Mapping[str, str] | None) -> Limits:
+        """From a deployment's `"limits": {"memory": "128Mi", "cpu": "500m"}`."""
+        limits = limits or {}
+        memory, cpu = limits.get("memory"), limits.get("cpu")
+        return cls(
+            memory_bytes=parse_memory(memory) if memory else None,
+            cpu_millis=parse_cpu(cpu) if cpu else None,
+        )
+
+
+_QUANTITY = re.compile(r"(?P<number>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?P<suffix>[A-Za-z]*)")
+_MEMORY_SUFFIXES = {
+    "": 1,
+    **{s: 1000**i for i, s in enumerate("kMGTPE", start=1)},
+    "K": 1000,
+    **{f"{s}i": 1024**i for i, s in enumerate("KMGTPE", start=1)},
+}
+
+
+def parse_memory(text: str) -> int:
+    """Bytes from a Kubernetes quantity: "128Mi", "1Gi", "100M", "512k", "1048576"."""
+    match = _QUANTITY.fullmatch(text.strip())
+    if match is None or match["suffix"] not in _MEMORY_SUFFIXES:
+        hint = " ('m' means milli; did you mean Mi?)" if text.strip().endswith("m") else ""
+        raise ValueError(
+            f"memory limit {text!r}: expected a number with an optional suffix "
+            f"(Ki, Mi, Gi, Ti, k, M, G, T), like '128Mi'{hint}"
+        )
+    value = _ceil(Decimal(match["number"]) * _MEMORY_SUFFIXES[match["suffix"]])
+    if value <= 0:
+        raise ValueError(f"memory limit {text!r}: expected more than zero bytes")
+    return value
+
+
+def parse_cpu(text: str) -> int:
+    """Millicores from a Kubernetes quantity: "500m" -> 500, "1" -> 1000, "0.25" -> 250."""
+    match = _QUANTITY.fullmatch(text.strip())
+    if match is None or match["suffix"] not in {"", "m"}:
+        raise ValueError(f"cpu limit {text!r}: expected cores ('0.5', '2') or millicores ('500m')")
+    number = Decimal(match["number"])
+    value = _ceil(number if match["suffix"] == "m" else number * 1000)
+    if value <= 0:
+        raise ValueError(f"cpu limit {text!r}: expected more than zero")
+    return value
+
+
+def _ceil(value: Decimal) -> int:
+    try:
+        return int(value.to_integral_value(rounding=ROUND_CEILING))
+    except InvalidOperation as e:  # pragma: no cover - the regex admits only plain decimals
+        raise ValueError(f"not a number: {value}") from e
+
+
+def isolation_support() -> str | None:
+    """None when sandboxes can be made here; otherwise the reason, saying how to fix it."""
+    try:
+        if os.geteuid() != 0:
+            return f"sandboxes need root (this process runs as uid {os.geteuid()})"
+        tools = _tools()
+        _Cgroups.detect()
+        probe = subprocess.run(
+            [tools["unshare"], "--net", "--mount", "true"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode != 0:
+            return f"cannot create namespaces (unshare --net --mount): {probe.stderr.strip()}"
+    except IsolationUnavailable as e:
+        return str(e)
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sandbox:
+    name: str
+    host_veth: str
+    host_address: str
+    address: str
+    cgroup_version: int
+    cgroup_dirs: tuple[Path, ...]  # the first one (memory on v1) is where we count processes
+    secrets_dir: Path | None
+    tools: Mapping[str, str] = field(repr=False)
+
+    @classmethod
+    def create(
+        cls, *, name: str, limits: Limits, secrets_dir: Path | None, state_dir: Path
+    ) -> Sandbox:
+        tools, cgroups = _tools(), _Cgroups.detect()
+        name = sandbox_name(name)
+        digest = hashlib.sha256(name.encode()).hexdigest()
+        host_veth = f"{PREFIX}{digest[: 15 - len(PREFIX)]}"  # IFNAMSIZ: 15 characters at most
+        existing = [str(p) for p in _parts(name, host_veth, cgroups) if p.exists()]
+        if existing:  # a live sandbox or a crash's leftover: not ours to adopt or to remove
+            raise IsolationUnavailable(
+                f"sandbox {name} already exists ({', '.join(existing)}); destroy it first"
+            )
+        with _locked(state_dir / "sandbox-addresses.lock"):
+            subnet = _free_subnet(tools)
+            sandbox = cls(
+                name=name,
+                host_veth=host_veth,
+                host_address=str(subnet[1]),
+                address=str(subnet[2]),
+                cgroup_version=cgroups.version,
+                cgroup_dirs=cgroups.dirs(name),
+                secrets_dir=secrets_dir,
+                tools=tools,
+            )
+            try:
+                sandbox._build(cgroups, limits)
+            except BaseException:
+                sandbox.destroy()
+                raise
+        log.debug("sandbox %s: host %s, replica %s", name, sandbox.host_address, sandbox.address)
+        return sandbox
+
+    def _build(self, cgroups: _Cgroups, limits: Limits) -> None:
+        # The host address is added first, under the caller's lock: it marks the subnet taken.
+        name, veth, tools = self.name, self.host_veth, self.tools
+        cgroups.make(name, limits)
+        _ip(tools, "netns", "add", name)
+        _ip(tools, "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", name)
+        _ip(tools, "addr", "add", f"{self.host_address}/30", "dev", veth)
+        _ip(tools, "link", "set", veth, "up")
+        _ip(tools, "-n", name, "link", "set", "lo", "up")
+        _ip(tools, "-n", name, "addr", "add", f"{self.address}/30", "dev", "eth0")
+        _ip(tools, "-n", name, "link", "set", "eth0", "up")
+        _ip(tools, "-n", name, "route", "add", "default", "via", self.host_address)
+        if self.secrets_dir is not None:
+            Path(SECRETS_MOUNT).mkdir(parents=True, exist_ok=True)
+
+    def host_url(self, port: int) -> str:
+        """The URL of a host service as the replica must call it (not 127.0.0.1)."""
+        return f"http://{self.host_address}:{port}"
+
+    def wrap(self, argv: list[str], *, user: str | None) -> list[str]:
+        """The command line that runs `argv` in this sandbox (as `user`, when given).
+
+        Each step execs the next, so the process started is `argv`'s in the end: signals and
+        exit codes are its own. Values reach the shell snippets as positional parameters or
+        quoted, never spliced in raw.
+        """
+        if not argv:
+            raise ValueError("wrap() needs a command to run")
+        sh, ip = self.tools["sh"], self.tools["ip"]
+        # Join the cgroups first: `ip netns exec` remounts /sys, hiding /sys/fs/cgroup.
+        join = " && ".join(
+            f"echo $$ > {shlex.quote(str(d / 'cgroup.procs'))}" for d in self.cgroup_dirs
+        )
+        command = [sh, "-c", f'{join} && exec "$@"', "oscar-cgroup", ip, "netns", "exec", self.name]
+        if self.secrets_dir is not None:
+            mount, target = shlex.quote(self.tools["mount"]), shlex.quote(SECRETS_MOUNT)
+            script = (
+                f"{mount} --bind {shlex.quote(str(self.secrets_dir))} {target}"
+                f" && {mount} -o remount,bind,ro,nosuid,nodev,noexec {target}"
+                ' && exec "$@"'
+            )
+            command += [self.tools["unshare"], "--mount", "--propagation", "private"]
+            command += [sh, "-c", script, "oscar-secrets"]
+        if user is not None:
+            entry = _user(user)
+            command += [
+                self.tools["setpriv"],
+                f"--reuid={entry.pw_uid}",
+                f"--regid={entry.pw_gid}",
+                "--init-groups",
+                "--no-new-privs",
+                "--bounding-set=-all",
+                "--inh-caps=-all",
+                "--",
+            ]
+        return [*command, *argv]
+
+    def pids(self) -> list[int]:
+        """The processes in the sandbox's cgroups now (zombies excluded)."""
+        found: set[int] = set()
+        for folder in self.cgroup_dirs:
+            with contextlib.suppress(FileNotFoundError):
+                text = (folder / "cgroup.procs").read_text(encoding="ascii")
+                found.update(int(line) for line in text.split())
+        return sorted(found)
+
+    def memory_peak(self) -> int | None:
+        name = "memory.max_usage_in_bytes" if self.cgroup_version == 1 else "memory.peak"
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            return int((self.cgroup_dirs[0] / name).read_text(encoding="ascii"))
+        return None
+
+    def oom_killed(self) -> int:
+        """How many processes the OOM killer took in this sandbox (at least 1 if any)."""
+        folder = self.cgroup_dirs[0]
+        stats = "memory.oom_control" if self.cgroup_version == 1 else "memory.events"
+        with contextlib.suppress(FileNotFoundError):
+            for line in (folder / stats).read_text(encoding="ascii").splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+            # Kernels before 4.13 have no oom_kill counter on v1: hitting the limit is the hint.
+            return 1 if int((folder / "memory.failcnt").read_text(encoding="ascii")) else 0
+        return 0
+
+    def destroy(self, *, timeout: float = 10.0) -> None:
+        """Kill every process left in the sandbox, then remove its cgroups, veth and netns.
+
+        Idempotent: parts already gone are skipped. Raises SandboxLeaked if processes survive
+        SIGKILL for `timeout` seconds (stuck in the kernel), leaving the cgroups in place.
+        """
+        self._kill_all(timeout=timeout)
+        for folder in reversed(self.cgroup_dirs):
+            with contextlib.suppress(FileNotFoundError):
+                folder.rmdir()
+        if Path("/sys/class/net", self.host_veth).exists():
+            _ip(self.tools, "link", "delete", self.host_veth)  # takes eth0 with it
+        if Path("/run/netns", self.name).exists():
+            _ip(self.tools, "netns", "delete", self.name)
+
+    def _kill_all(self, *, timeout: float) -> None:
+        kill_file = self.cgroup_dirs[0] / "cgroup.kill"  # v2, kernel 5.14+: atomic, fork-proof
+        if self.cgroup_version == 2 and kill_file.exists():
+            with contextlib.suppress(FileNotFoundError):
+                kill_file.write_text("1", encoding="ascii")
+        deadline = time.monotonic() + timeout
+        while pids := self.pids():
+            if time.monotonic() > deadline:
+                raise SandboxLeaked(
+                    f"sandbox {self.name}: processes {pids} survived SIGKILL for {timeout:g}s; "
+                    f"its cgroups stay until they exit ({', '.join(map(str, self.cgroup_dirs))})"
+                )
+            for pid in pids:  # again each round: a fork may have raced the previous round
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.005)
+
+
+def sandbox_name(requested: str) -> str:
+    """`requested` as a netns/cgroup name: prefixed, [a-z0-9-], short; hashed if changed."""
+    slug = re.sub(r"[^a-z0-9-]+", "-", requested.lower()).strip("-")
+    if not slug.startswith(PREFIX):
+        slug = PREFIX + slug
+    if slug == requested and len(slug) <= _MAX_NAME:
+        return slug
+    digest = hashlib.sha256(requested.encode()).hexdigest()[:8]
+    return f"{slug[: _MAX_NAME - 9].rstrip('-')}-{digest}"
+
+
+def leftovers(prefix: str = PREFIX) -> list[str]:
+    """What exists with our prefix: "netns NAME", "link NAME", "cgroup PATH" (the leak check)."""
+    found = [f"netns {p.name}" for p in _listdir(Path("/run/netns")) if p.name.startswith(prefix)]
+    found += [
+        f"link {p.name}" for p in _listdir(Path("/sys/class/net")) if p.name.startswith(prefix)
+    ]
+    with contextlib.suppress(IsolationUnavailable):
+        for root in _Cgroups.detect().roots:
+            found += [
+                f"cgroup {p}" for p in _listdir(root) if p.is_dir() and p.name.startswith(prefix)
+            ]
+    return sorted(found)
+
+
+def ensure_function_user(name: str = "oscar-fn") -> str:
+    """The unprivileged user replicas run as: a system user, no login shell, no home."""
+    with contextlib.suppress(KeyError):
+        pwd.getpwnam(name)
+        return name
+    useradd = shutil.which("useradd", path=_SYSTEM_PATH)
+    if useradd is None:
+        raise IsolationUnavailable(f"user {name!r} does not exist and `useradd` is not installed")
+    result = subprocess.run(
+        [useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    with contextlib.suppress(KeyError):  # made by us, or by a concurrent caller
+        pwd.getpwnam(name)
+        return name
+    raise IsolationUnavailable(f"could not create user {name!r}: {result.stderr.strip()}")
+
+
+def prepare_writable_dir(path: Path, user: str) -> None:
+    """Make `path` (created if needed) and what it holds owned by `user`, mode 0700.
+
+    Its parents must let the user through (o+x): we check rather than loosen them.
+    """
+    entry = _user(user)
+    path.mkdir(parents=True, exist_ok=True)
+    for parent in path.resolve().parents:
+        mode = parent.stat().st_mode
+        if not mode & 0o001 and parent.stat().st_uid != entry.pw_uid:
+            raise IsolationUnavailable(
+                f"{parent} (mode {mode & 0o777:o}) blocks user {user!r} from reaching {path}; "
+                f"`chmod o+x {parent}` or choose a folder under a traversable one"
+            )
+    for folder, dirs, files in os.walk(path):
+        for item in [folder, *(os.path.join(folder, n) for n in dirs + files)]:  # noqa: PTH118
+            os.lchown(item, entry.pw_uid, entry.pw_gid)
+    path.chmod(0o700)
+
+
+@dataclass(frozen=True)
+class _Cgroups:
+    version: int
+    roots: tuple[Path, ...]  # v1: the memory and cpu hierarchies; v2: the unified one
+
+    @classmethod
+    def detect(cls) -> _Cgroups:
+        if (CGROUP_ROOT / "cgroup.controllers").exists():
+            available = (CGROUP_ROOT / "cgroup.controllers").read_text(encoding="ascii").split()
+            missing = {"memory", "cpu"} - set(available)
+            if missing:
+                raise IsolationUnavailable(
+                    f"cgroup v2 at {CGROUP_ROOT} lacks the {', '.join(sorted(missing))} "
+                    "controller(s); enable them in the kernel or the init system"
+                )
+            return cls(version=2, roots=(CGROUP_ROOT,))
+        mounts: dict[str, Path] = {}
+        for line in Path("/proc/self/mounts").read_text(encoding="utf-8").splitlines():
+            _, where, kind, options, *_ = line.split()
+            if kind == "cgroup":
+                for option in options.split(","):
+                    mounts.setdefault(option, Path(where))
+        missing = {"memory", "cpu"} - set(mounts)
+        if missing:
+            raise IsolationUnavailable(
+                f"no cgroup v1 {' or '.join(sorted(missing))} controller is mounted and "
+                f"{CGROUP_ROOT} is not cgroup v2; mount them to enforce replica limits"
+            )
+        roots = (mounts["memory"], mounts["cpu"])
+        for root in roots:
+            if not os.access(root, os.W_OK):
+                raise IsolationUnavailable(f"{root} is not writable (read-only cgroup mount?)")
+        return cls(version=1, roots=roots)
+
+    def dirs(self, name: str) -> tuple[Path, ...]:
+        return tuple(root / name for root in self.roots)
+
+    def make(self, name: str, limits: Limits) -> None:
+        try:
+            if self.version == 2:
+                for controller in ("+memory", "+cpu"):
+                    (CGROUP_ROOT / "cgroup.subtree_control").write_text(controller, "ascii")
+            for folder in self.dirs(name):
+                folder.mkdir()
+            for path, value, required in self._settings(name, limits):
+                if required or path.exists():
+                    path.write_text(value, encoding="ascii")
+        except OSError as e:
+            raise IsolationUnavailable(f"setting up the cgroups of {name} failed: {e}") from e
+
+    def _settings(self, name: str, limits: Limits) -> list[tuple[Path, str, bool]]:
+        """(file, value, required) in the order they must be written."""
+        memory_dir, cpu_dir = self.dirs(name)[0], self.dirs(name)[-1]
+        settings: list[tuple[Path, str, bool]] = []
+        if limits.memory_bytes is not None:
+            # No swap, as in a pod: over the limit means OOM-killed, not slowed down.
+            memory = str(limits.memory_bytes)
+            if self.version == 2:
+                settings.append((memory_dir / "memory.max", memory, True))
+                settings.append((memory_dir / "memory.swap.max", "0", False))
+            else:  # memsw (memory + swap) may not go below the memory limit: set that first
+                settings.append((memory_dir / "memory.limit_in_bytes", memory, True))
+                settings.append((memory_dir / "memory.memsw.limit_in_bytes", memory, False))
+        if limits.cpu_millis is not None:
+            quota = max(1000, limits.cpu_millis * CPU_PERIOD_US // 1000)  # kernel minimum 1ms
+            if self.version == 2:
+                settings.append((cpu_dir / "cpu.max", f"{quota} {CPU_PERIOD_US}", True))
+            else:
+                settings.append((cpu_dir / "cpu.cfs_period_us", str(CPU_PERIOD_US), True))
+                settings.append((cpu_dir / "cpu.cfs_quota_us", str(quota), True))
+        return settings
+
+
+def _tools() -> dict[str, str]:
+    found = {tool: shutil.which(tool, path=_SYSTEM_PATH) for tool in _TOOLS}
+    missing = sorted(tool for tool, path in found.items() if path is None)
+    if missing:
+        raise IsolationUnavailable(
+            f"{', '.join(missing)} not found in {_SYSTEM_PATH}; install iproute2 and util-linux"
+        )
+    return {tool: path for tool, path in found.items() if path is not None}
+
+
+def _ip(tools: Mapping[str, str], *args: str) -> str:
+    result = subprocess.run([tools["ip"], *args], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise IsolationUnavailable(f"`ip {' '.join(args)}` failed: {result.stderr.strip()}")
+    return result.stdout
+
+
+def _free_subnet(tools: Mapping[str, str]) -> ipaddress.IPv4Network:
+    """The first /30 of NETWORK that no interface on the host uses (caller holds the lock)."""
+    used = set()
+    for address in re.findall(r"\binet (\S+)", _ip(tools, "-o", "-4", "addr", "show")):
+        interface = ipaddress.IPv4Interface(address)
+        if interface.ip in NETWORK:
+            used.add((int(interface.ip) - int(NETWORK.network_address)) // 4)
+    for index in range(_SUBNETS):
+        if index not in used:
+            return ipaddress.IPv4Network((int(NETWORK.network_address) + 4 * index, 30))
+    raise IsolationUnavailable(f"all {_SUBNETS} sandbox subnets of {NETWORK} are in use")
+
+
+def _parts(name: str, host_veth: str, cgroups: _Cgroups) -> list[Path]:
+    return [Path("/run/netns", name), Path("/sys/class/net", host_veth), *cgroups.dirs(name)]
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _user(name: str) -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        raise IsolationUnavailable(
+            f"user {name!r} does not exist; create it with ensure_function_user()"
+        ) from None
+
+
+def _listdir(folder: Path) -> list[Path]:
+    with contextlib.suppress(FileNotFoundError):
+        return list(folder.iterdir())
+    return []

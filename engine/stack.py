@@ -1,0 +1,255 @@
+"""Start, inspect and stop the local stack: detached components recorded in `<state>/stack.json`.
+
+Each component runs in its own session, so it outlives the command that started it; the record
+keeps its pid with the kernel's start time for that pid, so a later `down` never signals a process
+that merely reused the number.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from typing import Protocol
+
+import requests
+
+from engine.errors import EngineError
+from engine.stack_config import HOST, StackConfig, StackSecrets
+from engine.stack_plan import endpoints, plan
+from engine.stack_processes import Running, spawn, wait_ready
+
+MARKER = ".oscar-state"
+REQUIRED_TOOLS = ("minio", "nats-streaming-server", "openfaas-gateway", "nats-queue-worker")
+OPENFAAS_SECRETS = ("s3-access-key", "s3-secret-key")
+
+
+class StackNotRunning(EngineError):
+    status = 404
+
+
+class StackBusy(EngineError):
+    status = 409
+
+
+class PortInUse(EngineError):
+    status = 409
+
+
+class ToolsMissing(EngineError):
+    status = 400
+
+
+class Progress(Protocol):
+    def step(self, message: str) -> None: ...
+    def done(self, message: str) -> None: ...
+    def warn(self, message: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class StackState:
+    started_at: str
+    endpoints: dict[str, str]
+    components: tuple[Running, ...]
+
+    def dead(self) -> list[str]:
+        return [c.name for c in self.components if not c.alive()]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> StackState:
+        data = json.loads(text)
+        components = tuple(
+            Running(**{**c, "command": tuple(c["command"])}) for c in data["components"]
+        )
+        return cls(data["started_at"], data["endpoints"], components)
+
+
+def load_state(config: StackConfig) -> StackState | None:
+    """The recorded stack, or None when nothing was started from this state folder."""
+    try:
+        return StackState.from_json(config.stack_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError) as e:
+        raise EngineError(
+            f"{config.stack_file} is damaged ({e}); stop any oscar processes by hand, then "
+            "remove the file"
+        ) from e
+
+
+def up(config: StackConfig, *, progress: Progress) -> tuple[StackState, bool]:
+    """Start every component in order, each ready before the next; (state, already running)."""
+    with _locked(config):
+        current = load_state(config)
+        if current is not None and not current.dead():
+            return current, True
+        if current is not None:
+            progress.warn(f"stopping the rest of a partly running stack (dead: {current.dead()})")
+            _stop_all(config, current, progress)
+        _check_tools(config)
+        _check_ports(config)
+        secrets = _prepare(config)
+        uts = _uts_prefix(config)
+        if uts is None and config.workers > 1:
+            progress.warn(
+                "cannot give queue-workers their own hostnames (no `unshare --uts`); starting "
+                "one worker, so asynchronous calls run one at a time"
+            )
+            config = replace(config, workers=1)
+        started: list[Running] = []
+        state = StackState(_now(), endpoints(config), ())
+        try:
+            for spec in plan(config, secrets, uts=uts):
+                progress.step(f"starting {spec.name}")
+                began = time.monotonic()
+                running, offset = spawn(spec, config.log(spec.name))
+                started.append(running)
+                state = replace(state, components=tuple(started))
+                _write_state(config, state)
+                wait_ready(spec, running, offset=offset, timeout=config.startup_timeout)
+                progress.done(f"{spec.name} ready in {time.monotonic() - began:.1f}s {spec.url}")
+        except BaseException:
+            _stop_all(config, state, progress)
+            raise
+        for warning in create_openfaas_secrets(state.endpoints["openfaas"], secrets):
+            progress.warn(warning)
+        return state, False
+
+
+def down(config: StackConfig, *, purge: bool, progress: Progress) -> bool:
+    """Stop the stack in reverse order; False when nothing was running. `purge` deletes state."""
+    with _locked(config):
+        state = load_state(config)
+        if state is not None:
+            _stop_all(config, state, progress)
+    if purge and config.state_dir.exists():
+        if not (config.state_dir / MARKER).exists():
+            raise EngineError(
+                f"{config.state_dir} was not created by `oscar up` (no {MARKER} in it); "
+                "refusing to delete it"
+            )
+        shutil.rmtree(config.state_dir)
+        progress.done(f"removed {config.state_dir}")
+    return state is not None
+
+
+def create_openfaas_secrets(openfaas_url: str, secrets: StackSecrets) -> list[str]:
+    """Give functions the MinIO keys as OpenFaaS secrets; problems come back as warnings."""
+    auth = (secrets.openfaas_user, secrets.openfaas_password)
+    values = dict(zip(OPENFAAS_SECRETS, (secrets.minio_access_key, secrets.minio_secret_key)))
+    warnings = []
+    for name, value in values.items():
+        body = {"name": name, "value": value}
+        try:
+            answer = requests.post(f"{openfaas_url}/system/secrets", json=body, auth=auth, timeout=10)
+            if not answer.ok:  # it exists from an earlier `up`: update it
+                answer = requests.put(f"{openfaas_url}/system/secrets", json=body, auth=auth, timeout=10)
+        except requests.RequestException as e:
+            warnings.append(f"could not create the OpenFaaS secret {name}: {e}")
+            continue
+        if not answer.ok:
+            warnings.append(
+                f"could not create the OpenFaaS secret {name}: HTTP {answer.status_code} "
+                f"{answer.text[:200]!r}; create it with `faas-cli secret create {name}`"
+            )
+    return warnings
+
+
+def _stop_all(config: StackConfig, state: StackState, progress: Progress) -> None:
+    for component in reversed(state.components):
+        if component.alive():
+            progress.step(f"stopping {component.name}")
+        component.stop()
+    config.stack_file.unlink(missing_ok=True)
+
+
+def _prepare(config: StackConfig) -> StackSecrets:
+    """Create the state folder's layout and credentials (kept across `down` and `up`)."""
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    (config.state_dir / MARKER).touch()
+    secrets = StackSecrets.load_or_create(config.credentials_file)
+    folder = config.openfaas_dir / "secrets"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for name, value in (
+        ("basic-auth-user", secrets.openfaas_user),
+        ("basic-auth-password", secrets.openfaas_password),
+    ):
+        path = folder / name
+        path.write_text(value, encoding="utf-8")
+        path.chmod(0o600)
+    return secrets
+
+
+def _check_tools(config: StackConfig) -> None:
+    missing = [name for name in REQUIRED_TOOLS if not config.tool(name).exists()]
+    if missing:
+        raise ToolsMissing(
+            f"{', '.join(missing)} not found in {config.tools_bin}; build the pinned tools with "
+            "`python3 tools/install.py` (or point OSCAR_TOOLS_BIN at them)"
+        )
+
+
+def _check_ports(config: StackConfig) -> None:
+    for component, port in config.ports().items():
+        with socket.socket() as probe:
+            # As the servers do, so a port left in TIME_WAIT by the last `down` counts as free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("0.0.0.0", port))
+            except OSError as e:
+                raise PortInUse(
+                    f"port {port} for {component} is in use ({e.strerror}); stop what holds it "
+                    f"(`ss -ltnp 'sport = :{port}'`) or choose another port"
+                ) from e
+
+
+def _uts_prefix(config: StackConfig) -> tuple[str, ...] | None:
+    """How to run a command with a hostname of its own, or None when this host cannot.
+
+    The CE queue-worker names its NATS client after the hostname, and NATS Streaming refuses a
+    second client with the same name, so each worker needs its own UTS namespace.
+    """
+    unshare = shutil.which("unshare", path=config.path)
+    if unshare is None:
+        return None
+    prefix = (unshare, "--uts") if os.geteuid() == 0 else (unshare, "-r", "--uts")
+    probe = (*prefix, "--", "/bin/sh", "-c", 'hostname "$0"', "oscar-probe")
+    env = {"PATH": config.path}
+    result = subprocess.run(probe, env=env, capture_output=True, check=False, timeout=10)
+    return prefix if result.returncode == 0 else None
+
+
+def _write_state(config: StackConfig, state: StackState) -> None:
+    staging = config.stack_file.with_suffix(".tmp")
+    staging.write_text(state.to_json(), encoding="utf-8")
+    staging.replace(config.stack_file)
+
+
+@contextlib.contextmanager
+def _locked(config: StackConfig) -> Iterator[None]:
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    with (config.state_dir / ".lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            raise StackBusy(
+                f"another oscar command is starting or stopping the stack in {config.state_dir}; "
+                "wait for it to finish"
+            ) from e
+        yield
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
