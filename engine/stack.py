@@ -24,7 +24,7 @@ import requests
 
 from engine.errors import EngineError
 from engine.stack_config import HOST, StackConfig, StackSecrets
-from engine.stack_plan import endpoints, plan
+from engine.stack_plan import ComponentSpec, endpoints, plan
 from engine.stack_processes import Running, spawn, wait_ready
 
 MARKER = ".oscar-state"
@@ -106,7 +106,6 @@ def up(config: StackConfig, *, progress: Progress) -> tuple[StackState, bool]:
                 "cannot give queue-workers their own hostnames (no `unshare --uts`); starting "
                 "one worker, so asynchronous calls run one at a time"
             )
-            config = replace(config, workers=1)
         started: list[Running] = []
         state = StackState(_now(), endpoints(config), ())
         try:
@@ -125,6 +124,12 @@ def up(config: StackConfig, *, progress: Progress) -> tuple[StackState, bool]:
         for warning in create_openfaas_secrets(state.endpoints["openfaas"], secrets):
             progress.warn(warning)
         return state, False
+
+
+def planned(config: StackConfig) -> list[ComponentSpec]:
+    """What `up` would start, in order (for `--dry-run`: no credentials are written)."""
+    secrets = StackSecrets.load(config.credentials_file) or StackSecrets.generate()
+    return plan(config, secrets, uts=_uts_prefix(config))
 
 
 def down(config: StackConfig, *, purge: bool, progress: Progress) -> bool:
@@ -179,6 +184,7 @@ def _prepare(config: StackConfig) -> StackSecrets:
     config.state_dir.mkdir(parents=True, exist_ok=True)
     (config.state_dir / MARKER).touch()
     secrets = StackSecrets.load_or_create(config.credentials_file)
+    (config.state_dir / "minio" / "events").mkdir(parents=True, exist_ok=True)
     folder = config.openfaas_dir / "secrets"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     for name, value in (
