@@ -76,3 +76,20 @@ def test_template_requirements_equal_the_supervisor_extra() -> None:
     pinned = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
 
     assert pinned == extra
+
+
+def test_faas_cli_template_pull_from_the_repository_brings_the_supervisor(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(tool("faas-cli")), "template", "pull", str(ROOT)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    pulled = tmp_path / "template" / "python-watchdog"
+    assert not (pulled / "supervisor").is_symlink()
+    comparison = filecmp.dircmp(pulled / "supervisor", ROOT / "supervisor", ignore=["__pycache__"])
+    assert not comparison.left_only and not comparison.right_only and not comparison.diff_files
+    assert (pulled / "Dockerfile").read_text() == (TEMPLATE / "Dockerfile").read_text()
