@@ -76,4 +76,10 @@ class FaasCli:
 
 
 def shrinkwrap_args(stack_file: Path, *, filter_: str | None = None) -> list[str]:
-    return ["build", "--shrinkwrap", "-f", stack_file.name, *(["--filter", filter_] if filter_ else [])]
+    return [
+        "build",
+        "--shrinkwrap",
+        "-f",
+        stack_file.name,
+        *(["--filter", filter_] if filter_ else []),
+    ]

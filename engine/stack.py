@@ -9,27 +9,25 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import shutil
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Protocol
 
 import requests
 
 from engine.errors import EngineError
-from engine.stack_config import HOST, StackConfig, StackSecrets
+from engine.stack_config import OPENFAAS_METRICS_PORT, OPENFAAS_PORT, StackConfig, StackSecrets
 from engine.stack_plan import ComponentSpec, endpoints, plan
-from engine.stack_processes import Running, spawn, wait_ready
+from engine.stack_processes import Running, StackState, read_state, spawn, wait_ready, write_state
 
 MARKER = ".oscar-state"
 REQUIRED_TOOLS = ("minio", "nats-streaming-server", "openfaas-gateway", "nats-queue-worker")
-OPENFAAS_SECRETS = ("s3-access-key", "s3-secret-key")
 
 
 class StackNotRunning(EngineError):
@@ -54,38 +52,9 @@ class Progress(Protocol):
     def warn(self, message: str) -> None: ...
 
 
-@dataclass(frozen=True)
-class StackState:
-    started_at: str
-    endpoints: dict[str, str]
-    components: tuple[Running, ...]
-
-    def dead(self) -> list[str]:
-        return [c.name for c in self.components if not c.alive()]
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2)
-
-    @classmethod
-    def from_json(cls, text: str) -> StackState:
-        data = json.loads(text)
-        components = tuple(
-            Running(**{**c, "command": tuple(c["command"])}) for c in data["components"]
-        )
-        return cls(data["started_at"], data["endpoints"], components)
-
-
 def load_state(config: StackConfig) -> StackState | None:
     """The recorded stack, or None when nothing was started from this state folder."""
-    try:
-        return StackState.from_json(config.stack_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (ValueError, KeyError, TypeError) as e:
-        raise EngineError(
-            f"{config.stack_file} is damaged ({e}); stop any oscar processes by hand, then "
-            "remove the file"
-        ) from e
+    return read_state(config.stack_file)
 
 
 def up(config: StackConfig, *, progress: Progress) -> tuple[StackState, bool]:
@@ -115,7 +84,7 @@ def up(config: StackConfig, *, progress: Progress) -> tuple[StackState, bool]:
                 running, offset = spawn(spec, config.log(spec.name))
                 started.append(running)
                 state = replace(state, components=tuple(started))
-                _write_state(config, state)
+                write_state(config.stack_file, state)
                 wait_ready(spec, running, offset=offset, timeout=config.startup_timeout)
                 progress.done(f"{spec.name} ready in {time.monotonic() - began:.1f}s {spec.url}")
         except BaseException:
@@ -152,14 +121,18 @@ def down(config: StackConfig, *, purge: bool, progress: Progress) -> bool:
 def create_openfaas_secrets(openfaas_url: str, secrets: StackSecrets) -> list[str]:
     """Give functions the MinIO keys as OpenFaaS secrets; problems come back as warnings."""
     auth = (secrets.openfaas_user, secrets.openfaas_password)
-    values = dict(zip(OPENFAAS_SECRETS, (secrets.minio_access_key, secrets.minio_secret_key)))
+    values = {"s3-access-key": secrets.minio_access_key, "s3-secret-key": secrets.minio_secret_key}
     warnings = []
     for name, value in values.items():
         body = {"name": name, "value": value}
         try:
-            answer = requests.post(f"{openfaas_url}/system/secrets", json=body, auth=auth, timeout=10)
+            answer = requests.post(
+                f"{openfaas_url}/system/secrets", json=body, auth=auth, timeout=10
+            )
             if not answer.ok:  # it exists from an earlier `up`: update it
-                answer = requests.put(f"{openfaas_url}/system/secrets", json=body, auth=auth, timeout=10)
+                answer = requests.put(
+                    f"{openfaas_url}/system/secrets", json=body, auth=auth, timeout=10
+                )
         except requests.RequestException as e:
             warnings.append(f"could not create the OpenFaaS secret {name}: {e}")
             continue
@@ -207,7 +180,16 @@ def _check_tools(config: StackConfig) -> None:
 
 
 def _check_ports(config: StackConfig) -> None:
-    for component, port in config.ports().items():
+    ports = {
+        "minio": config.minio_port,
+        "minio console": config.minio_console_port,
+        "nats-streaming-server": config.nats_port,
+        "nats-streaming-server monitor": config.nats_monitor_port,
+        "provider": config.provider_port,
+        "openfaas-gateway": OPENFAAS_PORT,
+        "openfaas-gateway metrics": OPENFAAS_METRICS_PORT,
+    }
+    for component, port in ports.items():
         with socket.socket() as probe:
             # As the servers do, so a port left in TIME_WAIT by the last `down` counts as free.
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -236,12 +218,6 @@ def _uts_prefix(config: StackConfig) -> tuple[str, ...] | None:
     return prefix if result.returncode == 0 else None
 
 
-def _write_state(config: StackConfig, state: StackState) -> None:
-    staging = config.stack_file.with_suffix(".tmp")
-    staging.write_text(state.to_json(), encoding="utf-8")
-    staging.replace(config.stack_file)
-
-
 @contextlib.contextmanager
 def _locked(config: StackConfig) -> Iterator[None]:
     config.state_dir.mkdir(parents=True, exist_ok=True)
@@ -258,4 +234,3 @@ def _locked(config: StackConfig) -> Iterator[None]:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-

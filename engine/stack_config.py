@@ -80,27 +80,26 @@ def _isolation(text: str) -> str:
 class Setting:
     field: str
     env: str
-    flag: str
     default: str
     parse: Callable[[str], Any]
 
+    @property
+    def flag(self) -> str:
+        return "--" + self.field.replace("_", "-")
+
 
 SETTINGS = (
-    Setting("minio_port", "OSCAR_MINIO_PORT", "--minio-port", "9000", _port),
-    Setting(
-        "minio_console_port", "OSCAR_MINIO_CONSOLE_PORT", "--minio-console-port", "9001", _port
-    ),
-    Setting("nats_port", "OSCAR_NATS_PORT", "--nats-port", "4222", _port),
-    Setting("nats_monitor_port", "OSCAR_NATS_MONITOR_PORT", "--nats-monitor-port", "8222", _port),
-    Setting("provider_port", "OSCAR_PROVIDER_PORT", "--provider-port", "8083", _port),
-    Setting("gateway_port", "OSCAR_GATEWAY_PORT", "--gateway-port", "8090", _port),
-    Setting("workers", "OSCAR_QUEUE_WORKERS", "--workers", "3", _count),
-    Setting(
-        "function_timeout", "OSCAR_FUNCTION_TIMEOUT", "--function-timeout", "5m", parse_duration
-    ),
-    Setting("ack_wait", "OSCAR_ACK_WAIT", "--ack-wait", "", parse_duration),
-    Setting("startup_timeout", "OSCAR_STARTUP_TIMEOUT", "--startup-timeout", "30s", parse_duration),
-    Setting("isolation", "OSCAR_ISOLATION", "--isolation", "auto", _isolation),
+    Setting("minio_port", "OSCAR_MINIO_PORT", "9000", _port),
+    Setting("minio_console_port", "OSCAR_MINIO_CONSOLE_PORT", "9001", _port),
+    Setting("nats_port", "OSCAR_NATS_PORT", "4222", _port),
+    Setting("nats_monitor_port", "OSCAR_NATS_MONITOR_PORT", "8222", _port),
+    Setting("provider_port", "OSCAR_PROVIDER_PORT", "8083", _port),
+    Setting("gateway_port", "OSCAR_GATEWAY_PORT", "8090", _port),
+    Setting("workers", "OSCAR_QUEUE_WORKERS", "3", _count),
+    Setting("function_timeout", "OSCAR_FUNCTION_TIMEOUT", "5m", parse_duration),
+    Setting("ack_wait", "OSCAR_ACK_WAIT", "", parse_duration),
+    Setting("startup_timeout", "OSCAR_STARTUP_TIMEOUT", "30s", parse_duration),
+    Setting("isolation", "OSCAR_ISOLATION", "auto", _isolation),
 )
 
 
@@ -142,8 +141,12 @@ class StackConfig:
                 f"function timeout {go_duration(values['function_timeout'])}, or a slow function "
                 "runs twice"
             )
-        ports = {f: v for f, v in values.items() if f.endswith("_port")}
-        ports.update(openfaas=OPENFAAS_PORT, openfaas_metrics=OPENFAAS_METRICS_PORT)
+        ports = {
+            s.flag: values[s.field]
+            for s in SETTINGS
+            if s.field in values and s.field.endswith("_port")
+        }
+        ports.update({"the OpenFaaS gateway": OPENFAAS_PORT, "its metrics": OPENFAAS_METRICS_PORT})
         for port in sorted(set(ports.values())):
             users = [name for name, value in ports.items() if value == port]
             if len(users) > 1:
@@ -192,18 +195,6 @@ class StackConfig:
     @property
     def python(self) -> str:
         return sys.executable
-
-    def ports(self) -> dict[str, int]:
-        """What each server binds; the gateway's two are fixed by its source."""
-        return {
-            "minio": self.minio_port,
-            "minio console": self.minio_console_port,
-            "nats-streaming-server": self.nats_port,
-            "nats-streaming-server monitor": self.nats_monitor_port,
-            "provider": self.provider_port,
-            "openfaas-gateway": OPENFAAS_PORT,
-            "openfaas-gateway metrics": OPENFAAS_METRICS_PORT,
-        }
 
 
 def _token() -> str:

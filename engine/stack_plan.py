@@ -159,6 +159,7 @@ def _minio(
     folder = config.state_dir / "minio"
     env = {
         **base,
+        "HOME": str(folder),  # it keeps a `.minio` folder there
         "MINIO_ROOT_USER": secrets_.minio_access_key,
         "MINIO_ROOT_PASSWORD": secrets_.minio_secret_key,
         "MINIO_UPDATE": "off",

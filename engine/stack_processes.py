@@ -8,12 +8,13 @@ for the pid (from /proc) is recorded with it: a pid that was reused is never sig
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import requests
@@ -175,3 +176,36 @@ def _wait_gone(running: Running, timeout: float) -> bool:
 def _signal_group(pid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
+
+
+@dataclass(frozen=True)
+class StackState:
+    """What `stack.json` records: when the stack started, its endpoints, its processes."""
+
+    started_at: str
+    endpoints: dict[str, str]
+    components: tuple[Running, ...]
+
+    def dead(self) -> list[str]:
+        return [c.name for c in self.components if not c.alive()]
+
+
+def read_state(path: Path) -> StackState | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        components = tuple(
+            Running(**{**c, "command": tuple(c["command"])}) for c in data["components"]
+        )
+        return StackState(data["started_at"], data["endpoints"], components)
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError) as e:
+        raise EngineError(
+            f"{path} is damaged ({e}); stop the processes it lists by hand, then remove it"
+        ) from e
+
+
+def write_state(path: Path, state: StackState) -> None:
+    staging = path.with_suffix(".tmp")
+    staging.write_text(json.dumps(asdict(state), indent=2), encoding="utf-8")
+    staging.replace(path)

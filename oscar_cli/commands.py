@@ -71,7 +71,7 @@ def cli(ctx: click.Context, state_dir: Path | None) -> None:
 @setting_options
 @click.option("--dry-run", is_flag=True, help="Print what would start, and start nothing.")
 @click.pass_obj
-def up(session: Session, dry_run: bool, **flags: str | None) -> None:
+def up(session: Session, /, dry_run: bool, **flags: str | None) -> None:
     """Start MinIO, NATS Streaming, the provider, the OpenFaaS gateway and its queue-workers."""
     config = session.config(**flags)
     if dry_run:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from engine.stack import StackState
+from engine.stack_processes import StackState
 from engine.stack_config import NATS_CLUSTER, StackConfig, StackSecrets
 from engine.stack_plan import ComponentSpec
 
@@ -68,7 +68,7 @@ def status_document(
 def status_table(config: StackConfig, state: StackState) -> Table:
     table = Table(title=f"oscar stack in {config.state_dir} (since {state.started_at})")
     for column in ("component", "pid", "state", "endpoint", "log"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for c in state.components:
         alive = "[green]running[/green]" if c.alive() else "[red]dead[/red]"
         table.add_row(c.name, str(c.pid), alive, c.url, escape(c.log))
@@ -81,7 +81,7 @@ def summary(state: StackState, secrets: StackSecrets) -> str:
         f"OpenFaaS gateway  {urls['openfaas']}  (user {secrets.openfaas_user})\n"
         f"MinIO             {urls['minio']}  (console {urls['minio_console']})\n"
         "Credentials:      oscar status --json\n"
-        "Log in faas-cli:  oscar status --json | python3 -c \"import json,sys; "
+        'Log in faas-cli:  oscar status --json | python3 -c "import json,sys; '
         "print(json.load(sys.stdin)['openfaas']['password'])\" | "
         f"faas-cli login --gateway {urls['openfaas']} --password-stdin"
     )
@@ -90,7 +90,9 @@ def summary(state: StackState, secrets: StackSecrets) -> str:
 def plan_lines(specs: list[ComponentSpec]) -> list[str]:
     lines = []
     for number, spec in enumerate(specs, start=1):
-        check = f"GET {spec.ready_url} -> 200" if spec.ready_url else f"log shows {spec.ready_log!r}"
+        check = (
+            f"GET {spec.ready_url} -> 200" if spec.ready_url else f"log shows {spec.ready_log!r}"
+        )
         lines.append(f"{number}. start {spec.name}: {shlex.join(spec.command)}")
         lines.append(f"   ready when: {check}")
     return lines

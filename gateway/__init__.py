@@ -1,0 +1,1 @@
+"""The gateway: MinIO events to tracked OpenFaaS jobs, synchronous calls, services and auth."""

@@ -1,0 +1,116 @@
+"""A job: one file for one service, and the rules of its life (the state machine).
+
+    queued --dispatch--> running --callback ok--> succeeded
+                            |--callback failed / no callback in time--> queued (retry, backoff)
+                            '--...after the service's last attempt--> dead
+    dead --requeue--> queued
+
+A job's identity is (service, bucket, key, etag): the same object version arriving twice makes
+no second job. Each attempt has its own call id; a callback that names an older attempt is stale
+and changes nothing, so a result that already arrived is never run again.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    DEAD = "dead"
+
+
+TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.DEAD})
+
+
+@dataclass(frozen=True)
+class NewJob:
+    service: str
+    bucket: str
+    key: str
+    etag: str
+    event: str
+    max_attempts: int
+    received_at: float
+
+
+@dataclass(frozen=True)
+class Attempt:
+    number: int
+    call_id: str
+    dispatched_at: float
+    finished_at: float | None
+    outcome: str
+    http_status: int | None
+    duration_seconds: float | None
+    error: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "call_id": self.call_id,
+            "dispatched_at": self.dispatched_at,
+            "finished_at": self.finished_at,
+            "outcome": self.outcome,
+            "http_status": self.http_status,
+            "duration_seconds": self.duration_seconds,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    service: str
+    bucket: str
+    key: str
+    etag: str
+    event: str
+    status: JobStatus
+    attempts: int
+    max_attempts: int
+    received_at: float
+    updated_at: float
+    next_attempt_at: float
+    call_id: str
+    dispatched_at: float | None
+    started_at: float | None
+    finished_at: float | None
+    deadline_at: float | None
+    duration_seconds: float | None
+    outputs: list[str] = field(default_factory=list)
+    log_tail: str = ""
+    error: str = ""
+
+    def as_json(self, *, attempts: list[Attempt] | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": self.id,
+            "service": self.service,
+            "bucket": self.bucket,
+            "key": self.key,
+            "etag": self.etag,
+            "status": str(self.status),
+            "attempts": self.attempts,
+            "max_attempts": self.max_attempts,
+            "received_at": self.received_at,
+            "dispatched_at": self.dispatched_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "next_attempt_at": self.next_attempt_at if self.status == JobStatus.QUEUED else None,
+            "duration_seconds": self.duration_seconds,
+            "outputs": self.outputs,
+            "log_tail": self.log_tail,
+            "error": self.error,
+        }
+        if attempts is not None:
+            body["history"] = [a.as_json() for a in attempts]
+        return body
+
+
+def backoff_seconds(attempt: int, *, base: float, cap: float) -> float:
+    """Exponential backoff before attempt `attempt + 1`: base, 2*base, 4*base... up to cap."""
+    return float(min(cap, base * 2 ** max(0, attempt - 1)))

@@ -1,0 +1,358 @@
+"""The durable job ledger: SQLite in WAL mode, behind a small interface PostgreSQL can implement.
+
+Every state change is one transaction; a job is written before MinIO gets its 2xx, so a killed
+gateway loses nothing it acknowledged. WAL with synchronous=NORMAL survives a process crash
+(what the reliability tests do to the gateway); FULL would also survive power loss, at a cost
+on every event, and can be chosen with LEDGER_SYNCHRONOUS=FULL.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+from gateway.jobs import Attempt, Job, JobStatus, NewJob
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    service TEXT NOT NULL,
+    bucket TEXT NOT NULL,
+    key TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    event TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL,
+    received_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    next_attempt_at REAL NOT NULL,
+    call_id TEXT NOT NULL DEFAULT '',
+    dispatched_at REAL,
+    started_at REAL,
+    finished_at REAL,
+    deadline_at REAL,
+    duration_seconds REAL,
+    outputs TEXT NOT NULL DEFAULT '[]',
+    log_tail TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT '',
+    UNIQUE (service, bucket, key, etag)
+);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS jobs_service ON jobs (service, status, received_at);
+CREATE TABLE IF NOT EXISTS attempts (
+    job_id TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    call_id TEXT NOT NULL,
+    dispatched_at REAL NOT NULL,
+    finished_at REAL,
+    outcome TEXT NOT NULL DEFAULT 'running',
+    http_status INTEGER,
+    duration_seconds REAL,
+    error TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (job_id, number)
+);
+"""
+
+
+class Ledger(Protocol):
+    def add(self, jobs: Iterable[NewJob]) -> list[tuple[Job, bool]]: ...
+    def claim(self, service: str, *, limit: int, now: float, timeout: float) -> list[Job]: ...
+    def finish(
+        self,
+        job_id: str,
+        call_id: str,
+        *,
+        succeeded: bool,
+        http_status: int | None,
+        duration: float | None,
+        outputs: list[str],
+        log_tail: str,
+        error: str,
+        retry_at: float | None,
+        now: float,
+    ) -> Job | None: ...
+    def overdue(self, now: float) -> list[Job]: ...
+    def mark_started(self, job_id: str, call_id: str, now: float) -> None: ...
+    def get(self, job_id: str) -> Job | None: ...
+    def attempts(self, job_id: str) -> list[Attempt]: ...
+    def page(self, service: str, *, status: str | None, limit: int, offset: int) -> list[Job]: ...
+    def counts(self) -> dict[tuple[str, str], int]: ...
+    def running(self, service: str) -> int: ...
+    def next_due(self) -> float | None: ...
+    def services_with_due(self, now: float) -> list[str]: ...
+    def requeue_dead(self, service: str, now: float) -> int: ...
+    def keys(self, service: str, bucket: str) -> set[tuple[str, str]]: ...
+
+
+class SqliteLedger:
+    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'FULL' else 'NORMAL'}")
+        self._db.executescript(SCHEMA)
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def add(self, jobs: Iterable[NewJob]) -> list[tuple[Job, bool]]:
+        """Insert each job unless its identity exists; returns (job, created) in order."""
+        results: list[tuple[Job, bool]] = []
+        with self._tx() as db:
+            for new in jobs:
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO jobs (id, service, bucket, key, etag, event, status,"
+                    " max_attempts, received_at, updated_at, next_attempt_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        uuid.uuid4().hex,
+                        new.service,
+                        new.bucket,
+                        new.key,
+                        new.etag,
+                        new.event,
+                        JobStatus.QUEUED,
+                        new.max_attempts,
+                        new.received_at,
+                        new.received_at,
+                        new.received_at,
+                    ),
+                )
+                row = db.execute(
+                    "SELECT * FROM jobs WHERE service=? AND bucket=? AND key=? AND etag=?",
+                    (new.service, new.bucket, new.key, new.etag),
+                ).fetchone()
+                results.append((_job(row), cursor.rowcount == 1))
+        return results
+
+    def claim(self, service: str, *, limit: int, now: float, timeout: float) -> list[Job]:
+        """Mark up to `limit` due queued jobs of `service` running, each with a new call id."""
+        if limit <= 0:
+            return []
+        claimed: list[Job] = []
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT id, attempts FROM jobs WHERE service=? AND status=? AND next_attempt_at<=?"
+                " ORDER BY next_attempt_at, received_at LIMIT ?",
+                (service, JobStatus.QUEUED, now, limit),
+            ).fetchall()
+            for row in rows:
+                call_id = uuid.uuid4().hex
+                number = row["attempts"] + 1
+                db.execute(
+                    "UPDATE jobs SET status=?, attempts=?, call_id=?, dispatched_at=?,"
+                    " started_at=NULL, deadline_at=?, updated_at=? WHERE id=?",
+                    (JobStatus.RUNNING, number, call_id, now, now + timeout, now, row["id"]),
+                )
+                db.execute(
+                    "INSERT OR REPLACE INTO attempts (job_id, number, call_id, dispatched_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (row["id"], number, call_id, now),
+                )
+                claimed.append(
+                    _job(db.execute("SELECT * FROM jobs WHERE id=?", (row["id"],)).fetchone())
+                )
+        return claimed
+
+    def mark_started(self, job_id: str, call_id: str, now: float) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE jobs SET started_at=? WHERE id=? AND call_id=? AND status=?",
+                (now, job_id, call_id, JobStatus.RUNNING),
+            )
+
+    def finish(
+        self,
+        job_id: str,
+        call_id: str,
+        *,
+        succeeded: bool,
+        http_status: int | None,
+        duration: float | None,
+        outputs: list[str],
+        log_tail: str,
+        error: str,
+        retry_at: float | None,
+        now: float,
+    ) -> Job | None:
+        """Record an attempt's end; None when the call id is not the job's current attempt."""
+        with self._tx() as db:
+            row = db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+            if row is None or row["call_id"] != call_id or row["status"] != JobStatus.RUNNING:
+                return None
+            if succeeded:
+                status, next_at = JobStatus.SUCCEEDED, row["next_attempt_at"]
+            elif retry_at is not None and row["attempts"] < row["max_attempts"]:
+                status, next_at = JobStatus.QUEUED, retry_at
+            else:
+                status, next_at = JobStatus.DEAD, row["next_attempt_at"]
+            db.execute(
+                "UPDATE jobs SET status=?, next_attempt_at=?, finished_at=?, updated_at=?,"
+                " duration_seconds=?, outputs=?, log_tail=?, error=?, deadline_at=NULL"
+                " WHERE id=?",
+                (
+                    status,
+                    next_at,
+                    now if status in {JobStatus.SUCCEEDED, JobStatus.DEAD} else None,
+                    now,
+                    duration,
+                    json.dumps(outputs),
+                    log_tail,
+                    error,
+                    job_id,
+                ),
+            )
+            db.execute(
+                "UPDATE attempts SET finished_at=?, outcome=?, http_status=?, duration_seconds=?,"
+                " error=? WHERE job_id=? AND call_id=?",
+                (
+                    now,
+                    "succeeded" if succeeded else "failed",
+                    http_status,
+                    duration,
+                    error,
+                    job_id,
+                    call_id,
+                ),
+            )
+            return _job(db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone())
+
+    def overdue(self, now: float) -> list[Job]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM jobs WHERE status=? AND deadline_at<?", (JobStatus.RUNNING, now)
+            ).fetchall()
+        return [_job(r) for r in rows]
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+        return _job(row) if row else None
+
+    def attempts(self, job_id: str) -> list[Attempt]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM attempts WHERE job_id=? ORDER BY number", (job_id,)
+            ).fetchall()
+        return [
+            Attempt(
+                r["number"],
+                r["call_id"],
+                r["dispatched_at"],
+                r["finished_at"],
+                r["outcome"],
+                r["http_status"],
+                r["duration_seconds"],
+                r["error"],
+            )
+            for r in rows
+        ]
+
+    def page(self, service: str, *, status: str | None, limit: int, offset: int) -> list[Job]:
+        query = "SELECT * FROM jobs WHERE service=?"
+        args: list[Any] = [service]
+        if status:
+            query += " AND status=?"
+            args.append(status)
+        query += " ORDER BY received_at DESC, id LIMIT ? OFFSET ?"
+        with self._lock:
+            rows = self._db.execute(query, [*args, limit, offset]).fetchall()
+        return [_job(r) for r in rows]
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT service, status, COUNT(*) AS n FROM jobs GROUP BY service, status"
+            ).fetchall()
+        return {(r["service"], r["status"]): r["n"] for r in rows}
+
+    def running(self, service: str) -> int:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COUNT(*) AS n FROM jobs WHERE service=? AND status=?",
+                (service, JobStatus.RUNNING),
+            ).fetchone()
+        return int(row["n"])
+
+    def next_due(self) -> float | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT MIN(next_attempt_at) AS t FROM jobs WHERE status=?", (JobStatus.QUEUED,)
+            ).fetchone()
+            deadline = self._db.execute(
+                "SELECT MIN(deadline_at) AS t FROM jobs WHERE status=?", (JobStatus.RUNNING,)
+            ).fetchone()
+        times = [t for t in (row["t"], deadline["t"]) if t is not None]
+        return min(times) if times else None
+
+    def services_with_due(self, now: float) -> list[str]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT service FROM jobs WHERE status=? AND next_attempt_at<=?",
+                (JobStatus.QUEUED, now),
+            ).fetchall()
+        return [r["service"] for r in rows]
+
+    def requeue_dead(self, service: str, now: float) -> int:
+        with self._tx() as db:
+            cursor = db.execute(
+                "UPDATE jobs SET status=?, attempts=0, next_attempt_at=?, updated_at=?,"
+                " finished_at=NULL WHERE service=? AND status=?",
+                (JobStatus.QUEUED, now, now, service, JobStatus.DEAD),
+            )
+            return cursor.rowcount
+
+    def keys(self, service: str, bucket: str) -> set[tuple[str, str]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT key, etag FROM jobs WHERE service=? AND bucket=?", (service, bucket)
+            ).fetchall()
+        return {(r["key"], r["etag"]) for r in rows}
+
+
+def _job(row: Mapping[str, Any]) -> Job:
+    return Job(
+        id=row["id"],
+        service=row["service"],
+        bucket=row["bucket"],
+        key=row["key"],
+        etag=row["etag"],
+        event=row["event"],
+        status=JobStatus(row["status"]),
+        attempts=row["attempts"],
+        max_attempts=row["max_attempts"],
+        received_at=row["received_at"],
+        updated_at=row["updated_at"],
+        next_attempt_at=row["next_attempt_at"],
+        call_id=row["call_id"],
+        dispatched_at=row["dispatched_at"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        deadline_at=row["deadline_at"],
+        duration_seconds=row["duration_seconds"],
+        outputs=json.loads(row["outputs"]),
+        log_tail=row["log_tail"],
+        error=row["error"],
+    )

@@ -1,0 +1,141 @@
+"""The ledger keeps each job's identity unique and its state machine honest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.jobs import JobStatus, NewJob, backoff_seconds
+from gateway.ledger import SqliteLedger
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> SqliteLedger:
+    return SqliteLedger(tmp_path / "ledger.db")
+
+
+def new(key: str = "in/a.txt", etag: str = "e1", *, attempts: int = 3) -> NewJob:
+    return NewJob("svc", "bucket", key, etag, '{"Records": []}', attempts, 100.0)
+
+
+def test_a_repeated_identity_makes_no_second_job(ledger: SqliteLedger) -> None:
+    [(first, created)] = ledger.add([new()])
+    [(again, created_again)] = ledger.add([new()])
+    [(other, created_other)] = ledger.add([new(etag="e2")])
+
+    assert created and not created_again and created_other
+    assert again.id == first.id
+    assert other.id != first.id
+
+
+def test_claim_respects_the_limit_and_gives_each_attempt_a_call_id(ledger: SqliteLedger) -> None:
+    ledger.add([new(f"in/{n}.txt") for n in range(5)])
+
+    claimed = ledger.claim("svc", limit=2, now=101.0, timeout=30)
+
+    assert len(claimed) == 2
+    assert all(j.status == JobStatus.RUNNING and j.attempts == 1 for j in claimed)
+    assert len({j.call_id for j in claimed}) == 2
+    assert ledger.running("svc") == 2
+    assert ledger.claim("svc", limit=0, now=101.0, timeout=30) == []
+
+
+def test_success_is_recorded_once_and_a_stale_callback_changes_nothing(
+    ledger: SqliteLedger,
+) -> None:
+    ledger.add([new()])
+    [job] = ledger.claim("svc", limit=1, now=101.0, timeout=30)
+
+    done = ledger.finish(
+        job.id,
+        job.call_id,
+        succeeded=True,
+        http_status=200,
+        duration=0.5,
+        outputs=["out/a.txt"],
+        log_tail="ok",
+        error="",
+        retry_at=None,
+        now=102.0,
+    )
+    repeat = ledger.finish(
+        job.id,
+        job.call_id,
+        succeeded=False,
+        http_status=500,
+        duration=1.0,
+        outputs=[],
+        log_tail="",
+        error="late",
+        retry_at=110.0,
+        now=103.0,
+    )
+
+    assert done is not None and done.status == JobStatus.SUCCEEDED
+    assert done.outputs == ["out/a.txt"]
+    assert repeat is None
+    assert ledger.get(job.id).status == JobStatus.SUCCEEDED  # type: ignore[union-attr]
+
+
+def test_failures_retry_until_the_last_attempt_then_the_job_is_dead(ledger: SqliteLedger) -> None:
+    ledger.add([new(attempts=2)])
+    [first] = ledger.claim("svc", limit=1, now=101.0, timeout=30)
+    retried = ledger.finish(
+        first.id,
+        first.call_id,
+        succeeded=False,
+        http_status=500,
+        duration=0.1,
+        outputs=[],
+        log_tail="boom",
+        error="exit 3",
+        retry_at=105.0,
+        now=102.0,
+    )
+    assert retried is not None and retried.status == JobStatus.QUEUED
+    assert ledger.claim("svc", limit=1, now=104.0, timeout=30) == []  # backoff not over yet
+
+    [second] = ledger.claim("svc", limit=1, now=105.0, timeout=30)
+    dead = ledger.finish(
+        second.id,
+        second.call_id,
+        succeeded=False,
+        http_status=500,
+        duration=0.1,
+        outputs=[],
+        log_tail="boom again",
+        error="exit 3",
+        retry_at=120.0,
+        now=106.0,
+    )
+
+    assert dead is not None and dead.status == JobStatus.DEAD
+    assert dead.log_tail == "boom again"
+    assert [a.outcome for a in ledger.attempts(first.id)] == ["failed", "failed"]
+    assert ledger.requeue_dead("svc", now=200.0) == 1
+    assert ledger.get(first.id).status == JobStatus.QUEUED  # type: ignore[union-attr]
+
+
+def test_a_job_whose_callback_never_arrives_is_overdue(ledger: SqliteLedger) -> None:
+    ledger.add([new()])
+    [job] = ledger.claim("svc", limit=1, now=101.0, timeout=30)
+
+    assert ledger.overdue(120.0) == []
+    assert [j.id for j in ledger.overdue(132.0)] == [job.id]
+    assert ledger.next_due() == pytest.approx(131.0)
+
+
+def test_jobs_survive_reopening_the_database(tmp_path: Path) -> None:
+    first = SqliteLedger(tmp_path / "ledger.db")
+    [(job, _)] = first.add([new()])
+    first.close()
+
+    again = SqliteLedger(tmp_path / "ledger.db")
+
+    assert again.get(job.id) is not None
+    assert again.counts() == {("svc", "queued"): 1}
+
+
+def test_backoff_doubles_up_to_its_cap() -> None:
+    assert [backoff_seconds(n, base=1.0, cap=5.0) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 5.0]
