@@ -1,0 +1,123 @@
+"""Services: OpenFaaS functions that process files, discovered from the OpenFaaS API.
+
+A function is a service when it names an input, either by annotation or by the environment the
+supervisor reads anyway (so a plain stack.yml entry needs no duplicated settings):
+
+| annotation | environment fallback | meaning |
+|---|---|---|
+| `oscar.input` | `INPUT_PATH` | `bucket/prefix` whose new objects become jobs |
+| `oscar.suffix` | | comma-separated suffixes, e.g. `.jpg,.png` (empty: every key) |
+| `oscar.output` | `OUTPUT_PATH` | `bucket/prefix` where outputs go |
+| `oscar.max_attempts` | | attempts before a job becomes a dead letter (default 3) |
+| `oscar.concurrency` | | jobs of this service running at once (default 4) |
+| `oscar.timeout` | | seconds to wait for a job's callback before retrying (default 330) |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.errors import InvalidService
+
+INPUT = "oscar.input"
+OUTPUT = "oscar.output"
+SUFFIX = "oscar.suffix"
+MAX_ATTEMPTS = "oscar.max_attempts"
+CONCURRENCY = "oscar.concurrency"
+TIMEOUT = "oscar.timeout"
+
+
+@dataclass(frozen=True)
+class StoragePath:
+    bucket: str
+    prefix: str
+
+    @classmethod
+    def parse(cls, text: str, *, field: str) -> StoragePath:
+        bucket, _, prefix = text.strip().strip("/").partition("/")
+        if not bucket:
+            raise InvalidService(f"{field}: expected 'bucket/prefix', found {text!r}")
+        return cls(bucket, prefix.strip("/"))
+
+    def contains(self, bucket: str, key: str) -> bool:
+        if bucket != self.bucket:
+            return False
+        return not self.prefix or key.startswith(self.prefix + "/")
+
+    def overlaps(self, other: StoragePath) -> bool:
+        """True when one path lies inside the other (outputs would trigger their own service)."""
+        if self.bucket != other.bucket:
+            return False
+        mine, theirs = self.prefix + "/", other.prefix + "/"
+        return (
+            not self.prefix
+            or not other.prefix
+            or mine.startswith(theirs)
+            or theirs.startswith(mine)
+        )
+
+    def __str__(self) -> str:
+        return f"{self.bucket}/{self.prefix}" if self.prefix else self.bucket
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    input: StoragePath
+    output: StoragePath | None
+    suffixes: tuple[str, ...] = ()
+    max_attempts: int = 3
+    concurrency: int = 4
+    timeout: float = 330.0
+
+    def matches(self, bucket: str, key: str) -> bool:
+        if not self.input.contains(bucket, key):
+            return False
+        return not self.suffixes or key.endswith(self.suffixes)
+
+    def check(self) -> None:
+        if self.output is not None and self.output.overlaps(self.input):
+            raise InvalidService(
+                f"service {self.name!r}: output {self.output} overlaps input {self.input}; its "
+                "outputs would trigger it again. Use a different bucket or prefix for the output"
+            )
+
+    @classmethod
+    def from_function(cls, status: Mapping[str, Any]) -> Service | None:
+        """The service a FunctionStatus describes, or None when it names no input."""
+        annotations = status.get("annotations") or {}
+        env = status.get("envVars") or {}
+        name = str(status.get("name", ""))
+        source = annotations.get(INPUT) or env.get("INPUT_PATH")
+        if not source:
+            return None
+        target = annotations.get(OUTPUT) or env.get("OUTPUT_PATH")
+        service = cls(
+            name=name,
+            input=StoragePath.parse(source, field=f"{name}: {INPUT}"),
+            output=StoragePath.parse(target, field=f"{name}: {OUTPUT}") if target else None,
+            suffixes=tuple(s.strip() for s in annotations.get(SUFFIX, "").split(",") if s.strip()),
+            max_attempts=_number(annotations, MAX_ATTEMPTS, 3, name),
+            concurrency=_number(annotations, CONCURRENCY, 4, name),
+            timeout=float(_number(annotations, TIMEOUT, 330, name)),
+        )
+        service.check()
+        return service
+
+
+def route(services: Iterable[Service], bucket: str, key: str) -> list[Service]:
+    """Every service whose input (bucket, prefix, suffixes) takes this object."""
+    return [s for s in services if s.matches(bucket, key)]
+
+
+def _number(annotations: Mapping[str, str], name: str, default: int, service: str) -> int:
+    text = annotations.get(name)
+    if text is None:
+        return default
+    if not text.strip().isdigit() or int(text) < 1:
+        raise InvalidService(
+            f"{service}: annotation {name} must be a positive integer, found {text!r}"
+        )
+    return int(text)
