@@ -46,6 +46,10 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS jobs_service ON jobs (service, status, received_at);
+CREATE TABLE IF NOT EXISTS service_tokens (
+    service TEXT PRIMARY KEY,
+    token TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS attempts (
     job_id TEXT NOT NULL,
     number INTEGER NOT NULL,
@@ -89,6 +93,7 @@ class Ledger(Protocol):
     def services_with_due(self, now: float) -> list[str]: ...
     def requeue_dead(self, service: str, now: float) -> int: ...
     def keys(self, service: str, bucket: str) -> set[tuple[str, str]]: ...
+    def service_token(self, service: str, new: str) -> str: ...
 
 
 class SqliteLedger:
@@ -329,6 +334,18 @@ class SqliteLedger:
                 "SELECT key, etag FROM jobs WHERE service=? AND bucket=?", (service, bucket)
             ).fetchall()
         return {(r["key"], r["etag"]) for r in rows}
+
+    def service_token(self, service: str, new: str) -> str:
+        """The service's token: `new` the first time, the same one ever after (across updates)."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO service_tokens (service, token) VALUES (?, ?)",
+                (service, new),
+            )
+            row = db.execute(
+                "SELECT token FROM service_tokens WHERE service=?", (service,)
+            ).fetchone()
+        return str(row["token"])
 
 
 def _job(row: Mapping[str, Any]) -> Job:

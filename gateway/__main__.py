@@ -1,0 +1,143 @@
+"""`python -m gateway`: the gateway process (Flask on waitress)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+
+from waitress.server import create_server
+
+from gateway.app import create_app
+from gateway.config import GatewayConfig
+from gateway.dispatcher import Dispatcher
+from gateway.errors import GatewayError
+from gateway.ledger import SqliteLedger
+from gateway.metrics import Metrics
+from gateway.openfaas import OpenFaaS
+from gateway.reconciler import Reconciler
+from gateway.registry import ServiceRegistry
+from gateway.storage import Storage
+from gateway.tokens import CallbackSigner
+
+log = logging.getLogger("gateway")
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def main() -> int:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_JsonFormatter())
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(), handlers=[handler])
+    try:
+        config = GatewayConfig.from_env(os.environ)
+    except GatewayError as e:
+        print(e.message, file=sys.stderr)  # noqa: T201 - the one place a person reads it
+        return 2
+    ledger = SqliteLedger(config.state_dir / "ledger.db", synchronous=config.ledger_synchronous)
+    metrics = Metrics(ledger.counts)
+    openfaas = OpenFaaS(
+        config.openfaas_url, username=config.openfaas_user, password=config.openfaas_password
+    )
+    storage = Storage(
+        config.minio_endpoint,
+        access_key=config.minio_access_key,
+        secret_key=config.minio_secret_key,
+        secure=config.minio_secure,
+        target_arn=config.minio_target_arn,
+    )
+    registry = ServiceRegistry(openfaas=openfaas, storage=storage)
+    signer = CallbackSigner(config.callback_key)
+    dispatcher = Dispatcher(
+        ledger=ledger,
+        openfaas=openfaas,
+        registry=registry,
+        signer=signer,
+        public_url=config.public_url,
+        metrics=metrics,
+        retry_base=config.retry_base,
+        retry_cap=config.retry_cap,
+    )
+    reconciler = Reconciler(
+        ledger=ledger,
+        storage=storage,
+        registry=registry,
+        on_new=dispatcher.wake,
+        interval=config.reconcile_interval,
+    )
+    app = create_app(
+        config,
+        ledger=ledger,
+        registry=registry,
+        dispatcher=dispatcher,
+        reconciler=reconciler,
+        openfaas=openfaas,
+        signer=signer,
+        metrics=metrics,
+    )
+    stopping = threading.Event()
+
+    def refresh_forever() -> None:
+        while not stopping.is_set():
+            try:
+                registry.refresh()
+            except GatewayError as e:
+                log.warning("could not refresh services: %s", e.message)
+            stopping.wait(config.refresh_interval)
+
+    server = create_server(
+        app,
+        host=config.host,
+        port=config.port,
+        threads=32,
+        max_request_body_size=1 << 40,
+        ident="oscar-gateway",
+        channel_timeout=int(config.sync_timeout) + 30,
+    )
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+        server.close()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    threading.Thread(target=refresh_forever, name="refresh", daemon=True).start()
+    dispatcher.start()  # resumes queued jobs and times out in-flight ones from the ledger
+    reconciler.start()
+    log.info(
+        "gateway on %s:%d, OpenFaaS %s, MinIO %s",
+        config.host,
+        config.port,
+        config.openfaas_url,
+        config.minio_endpoint,
+    )
+    try:
+        server.run()
+    except OSError:
+        if not stopping.is_set():
+            raise
+    finally:
+        stopping.set()
+        reconciler.stop()
+        dispatcher.stop()
+        ledger.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

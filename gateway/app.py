@@ -1,0 +1,269 @@
+"""The gateway's HTTP API: `create_app(config, ...)` with every collaborator passed in."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request, stream_with_context
+from werkzeug.exceptions import HTTPException
+
+from gateway.auth import authorize
+from gateway.callbacks import read_callback
+from gateway.config import GatewayConfig
+from gateway.dispatcher import Dispatcher
+from gateway.errors import BadRequest, GatewayError, NotFound
+from gateway.events import Announced, parse_notification
+from gateway.jobs import JobStatus, NewJob
+from gateway.ledger import Ledger
+from gateway.metrics import Metrics
+from gateway.openapi import spec
+from gateway.openfaas import OpenFaaS
+from gateway.reconciler import Reconciler
+from gateway.registry import ServiceRegistry
+from gateway.services import Service, route
+from gateway.tokens import CallbackSigner, new_token
+
+log = logging.getLogger(__name__)
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailers",
+    "upgrade",
+    "host",
+    "authorization",
+    "content-length",
+    "proxy-authorization",
+}
+CHUNK = 1 << 16
+
+
+def create_app(
+    config: GatewayConfig,
+    *,
+    ledger: Ledger,
+    registry: ServiceRegistry,
+    dispatcher: Dispatcher,
+    reconciler: Reconciler,
+    openfaas: OpenFaaS,
+    signer: CallbackSigner,
+    metrics: Metrics,
+    clock: Callable[[], float] = time.time,
+) -> Flask:
+    app = Flask(__name__)
+
+    def service_token(name: str) -> str:
+        return ledger.service_token(name, new_token())
+
+    @app.before_request
+    def _authorize() -> None:
+        g.access = authorize(request, config=config, signer=signer, service_token=service_token)
+
+    @app.errorhandler(GatewayError)
+    def _gateway_error(error: GatewayError) -> tuple[Response, int]:
+        body: dict[str, Any] = {"error": error.message}
+        detail = getattr(error, "detail", "")
+        if detail:
+            body["detail"] = detail
+        return jsonify(body), error.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> tuple[Response, int]:
+        return jsonify(error=error.description), error.code or 500
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[Response, int]:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return jsonify(error=f"internal gateway error: {type(error).__name__}"), 500
+
+    @app.get("/health")
+    def _health() -> Response:
+        return jsonify(status="ok")
+
+    @app.get("/metrics")
+    def _metrics() -> Response:
+        return Response(metrics.render(), content_type="text/plain; version=0.0.4")
+
+    @app.get("/openapi.json")
+    def _openapi() -> Response:
+        return jsonify(spec(config.public_url))
+
+    def enqueue(
+        announced: list[Announced], services: Callable[[Announced], list[Service]]
+    ) -> dict[str, Any]:
+        now = clock()
+        new_jobs = [
+            NewJob(s.name, a.bucket, a.key, a.identity, a.event_json(), s.max_attempts, now)
+            for a in announced
+            for s in services(a)
+        ]
+        unrouted = sum(1 for a in announced if not services(a))
+        results = ledger.add(new_jobs)  # durable before MinIO hears 2xx
+        created = [job for job, new in results if new]
+        if created:
+            dispatcher.wake()
+        metrics.event("queued", len(created))
+        metrics.event("duplicate", len(results) - len(created))
+        metrics.event("unrouted", unrouted)
+        return {
+            "jobs": [{"id": j.id, "service": j.service, "key": j.key} for j in created],
+            "duplicates": len(results) - len(created),
+            "unrouted": unrouted,
+        }
+
+    @app.post("/events")
+    def _events() -> Response:
+        announced, ignored = parse_notification(request.get_data())
+        services = registry.all()
+        body = enqueue(announced, lambda a: route(services, a.bucket, a.key))
+        metrics.event("ignored", ignored)
+        return jsonify({**body, "ignored": ignored})
+
+    @app.post("/job/<name>")
+    def _job(name: str) -> tuple[Response, int]:
+        service = registry.get(name)
+        announced, ignored = parse_notification(request.get_data())
+        body = enqueue(announced, lambda a: [service] if service.matches(a.bucket, a.key) else [])
+        return jsonify({**body, "ignored": ignored}), 202
+
+    @app.post("/callbacks/<job_id>")
+    def _callback(job_id: str) -> Response:
+        job = ledger.get(job_id)
+        if job is None:
+            raise NotFound(f"job {job_id} does not exist")
+        outcome = read_callback(dict(request.headers), request.get_data())
+        now = clock()
+        started = now - outcome.duration if outcome.duration is not None else None
+        if started is not None:
+            ledger.mark_started(job.id, request.args.get("call", ""), started)
+        finished = ledger.finish(
+            job.id,
+            request.args.get("call", ""),
+            succeeded=outcome.succeeded,
+            http_status=outcome.http_status,
+            duration=outcome.duration,
+            outputs=outcome.outputs,
+            log_tail=outcome.log_tail,
+            error=outcome.error,
+            retry_at=dispatcher.retry_at(job, now) if outcome.retryable else None,
+            now=now,
+        )
+        if finished is None:
+            return jsonify(status="ignored", reason="not the job's current attempt")
+        metrics.finished(finished)
+        dispatcher.wake()
+        return jsonify(status=str(finished.status))
+
+    @app.post("/run/<name>")
+    def _run(name: str) -> Response:
+        registry.get(name)
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+        body = _body()
+        upstream = openfaas.invoke(
+            name,
+            body,
+            headers=headers,
+            query=request.query_string.decode("latin-1"),
+            timeout=config.sync_timeout,
+        )
+
+        def relay() -> Iterator[bytes]:
+            try:
+                yield from upstream.raw.stream(CHUNK, decode_content=False)
+            finally:
+                upstream.close()
+
+        passed = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
+        if "Content-Length" in upstream.headers:
+            passed.append(("Content-Length", upstream.headers["Content-Length"]))
+        return Response(stream_with_context(relay()), status=upstream.status_code, headers=passed)
+
+    @app.get("/system/services")
+    def _services() -> Response:
+        return jsonify([_service_json(s, service_token(s.name)) for s in registry.refresh()])
+
+    @app.get("/system/services/<name>")
+    def _service(name: str) -> Response:
+        service = registry.get(name)
+        return jsonify(_service_json(service, service_token(name)))
+
+    @app.post("/system/services/<name>/replay")
+    def _replay(name: str) -> tuple[Response, int]:
+        service = registry.get(name)
+        queued = reconciler.replay(service)
+        requeued = ledger.requeue_dead(name, clock()) if _flag("dead") else 0
+        if requeued:
+            dispatcher.wake()
+        return jsonify(queued=queued, requeued_dead=requeued), 202
+
+    @app.get("/system/jobs/<name>")
+    def _jobs(name: str) -> Response:
+        status = request.args.get("status") or None
+        if status is not None and status not in {s.value for s in JobStatus}:
+            raise BadRequest(f"status must be one of {[s.value for s in JobStatus]}")
+        limit = _int_arg("limit", 50, 1, 1000)
+        offset = _int_arg("offset", 0, 0, 10**9)
+        jobs = ledger.page(name, status=status, limit=limit, offset=offset)
+        return jsonify(jobs=[j.as_json() for j in jobs], limit=limit, offset=offset)
+
+    @app.get("/system/jobs/<name>/<job_id>")
+    def _job_detail(name: str, job_id: str) -> Response:
+        job = ledger.get(job_id)
+        if job is None or job.service != name:
+            raise NotFound(f"job {job_id} of service {name!r} does not exist")
+        return jsonify(job.as_json(attempts=ledger.attempts(job_id)))
+
+    return app
+
+
+def _service_json(service: Service, token: str) -> dict[str, Any]:
+    return {
+        "name": service.name,
+        "input": {"path": str(service.input), "suffixes": list(service.suffixes)},
+        "output": {"path": str(service.output)} if service.output else None,
+        "max_attempts": service.max_attempts,
+        "concurrency": service.concurrency,
+        "timeout": service.timeout,
+        "token": token,
+    }
+
+
+class _SizedBody:
+    """A body of known length, streamed as it is sent (requests takes `len` as its length)."""
+
+    def __init__(self, length: int) -> None:
+        self._stream = request.stream
+        self.len = length
+
+    def read(self, size: int = -1) -> bytes:
+        return self._stream.read(size)
+
+
+def _body() -> _SizedBody | Iterator[bytes] | None:
+    if request.content_length is not None:
+        return _SizedBody(request.content_length) if request.content_length else None
+    if request.headers.get("Transfer-Encoding", "").lower() != "chunked":
+        return None
+
+    def chunks() -> Iterator[bytes]:
+        while chunk := request.stream.read(CHUNK):
+            yield chunk
+
+    return chunks()
+
+
+def _flag(name: str) -> bool:
+    return request.args.get(name, "").lower() in {"1", "true", "yes"}
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    text = request.args.get(name)
+    if text is None:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise BadRequest(f"{name} must be an integer from {low} to {high}")
+    return int(text)

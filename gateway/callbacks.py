@@ -1,0 +1,67 @@
+"""What a queue-worker callback says about an attempt, turned into the job's next state."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# The supervisor answers 4xx when retrying cannot help (bad event, input gone); these two are
+# the exceptions that can pass with time.
+_RETRYABLE_4XX = {408, 429}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    succeeded: bool
+    http_status: int | None
+    duration: float | None
+    outputs: list[str]
+    log_tail: str
+    error: str
+    retryable: bool
+
+
+def read_callback(headers: Mapping[str, str], body: bytes) -> Outcome:
+    status = _int(headers.get("X-Function-Status"))
+    duration = _float(headers.get("X-Duration-Seconds"))
+    document = _json(body)
+    if status is not None and 200 <= status < 300:
+        results = document.get("results") if isinstance(document, dict) else None
+        outputs: list[str] = []
+        tails: list[str] = []
+        for result in results if isinstance(results, list) else []:
+            if isinstance(result, dict):
+                outputs += [str(o) for o in result.get("outputs") or []]
+                tails.append(str(result.get("log_tail") or ""))
+        return Outcome(True, status, duration, outputs, "\n".join(t for t in tails if t), "", False)
+    error = ""
+    tail = ""
+    if isinstance(document, dict):
+        error = str(document.get("error") or "")
+        tail = str(document.get("log_tail") or "")
+    if not error:
+        error = body[:500].decode("utf-8", "replace").strip() or "the function failed"
+    if status is None:
+        error = f"the callback carried no X-Function-Status; {error}"
+    retryable = status is None or status >= 500 or status in _RETRYABLE_4XX
+    return Outcome(False, status, duration, [], tail, f"HTTP {status}: {error}", retryable)
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8"))
+    except ValueError:
+        return None
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text and text.strip().isdigit() else None
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None

@@ -1,0 +1,134 @@
+"""The dispatcher: queued jobs to /async-function, overdue attempts back to the queue.
+
+It sleeps until the next thing is due (a queued job's retry time or a running attempt's
+deadline) or until woken by a new job or a callback: no fixed polling interval on the hot path.
+Sends happen on a small pool, so a slow OpenFaaS never stops the loop; each service's
+concurrency is the number of its jobs running at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from gateway.errors import GatewayError
+from gateway.jobs import Job, backoff_seconds
+from gateway.ledger import Ledger
+from gateway.metrics import Metrics
+from gateway.openfaas import OpenFaaS
+from gateway.registry import ServiceRegistry
+from gateway.tokens import CallbackSigner
+
+log = logging.getLogger(__name__)
+MAX_SLEEP = 1.0
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        ledger: Ledger,
+        openfaas: OpenFaaS,
+        registry: ServiceRegistry,
+        signer: CallbackSigner,
+        public_url: str,
+        metrics: Metrics,
+        retry_base: float,
+        retry_cap: float,
+        clock: Callable[[], float] = time.time,
+        senders: int = 8,
+    ) -> None:
+        self._ledger = ledger
+        self._openfaas = openfaas
+        self._registry = registry
+        self._signer = signer
+        self._public_url = public_url.rstrip("/")
+        self._metrics = metrics
+        self._retry_base = retry_base
+        self._retry_cap = retry_cap
+        self._clock = clock
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="dispatch")
+        self._thread = threading.Thread(target=self._loop, name="dispatcher", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        self._thread.join(timeout=5)
+        self._pool.shutdown(wait=True, cancel_futures=False)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def retry_at(self, job: Job, now: float) -> float:
+        return now + backoff_seconds(job.attempts, base=self._retry_base, cap=self._retry_cap)
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                self._pass()
+            except Exception:  # the loop must outlive any one bad pass, and say so
+                log.exception("dispatch pass failed")
+            due = self._ledger.next_due()
+            sleep = MAX_SLEEP if due is None else min(MAX_SLEEP, max(0.0, due - self._clock()))
+            self._wake.wait(timeout=sleep)
+
+    def _pass(self) -> None:
+        now = self._clock()
+        for job in self._ledger.overdue(now):
+            waited = (job.deadline_at or now) - (job.dispatched_at or now)
+            self._give_up_on_attempt(job, f"no callback within {waited:.0f}s")
+        for name in self._ledger.services_with_due(now):
+            service = self._registry.find(name)
+            if service is None:
+                continue  # its function is gone for now: the jobs wait, they are not lost
+            free = service.concurrency - self._ledger.running(name)
+            for job in self._ledger.claim(name, limit=free, now=now, timeout=service.timeout):
+                self._metrics.dispatched(job, now)
+                self._pool.submit(self._send, job)
+
+    def _send(self, job: Job) -> None:
+        signature = self._signer.sign(job.id, job.call_id)
+        callback = f"{self._public_url}/callbacks/{job.id}?call={job.call_id}&sig={signature}"
+        try:
+            status = self._openfaas.invoke_async(
+                job.service,
+                job.event.encode(),
+                callback_url=callback,
+                call_id=job.call_id,
+                headers={"X-Oscar-Input": "event", "X-Oscar-Job": job.id},
+            )
+        except GatewayError as e:
+            self._give_up_on_attempt(job, f"could not queue the call: {e.message}")
+            return
+        if status != 202:
+            self._give_up_on_attempt(job, f"OpenFaaS answered {status} to the async call")
+
+    def _give_up_on_attempt(self, job: Job, reason: str) -> None:
+        now = self._clock()
+        finished = self._ledger.finish(
+            job.id,
+            job.call_id,
+            succeeded=False,
+            http_status=None,
+            duration=None,
+            outputs=[],
+            log_tail=job.log_tail,
+            error=reason,
+            retry_at=self.retry_at(job, now),
+            now=now,
+        )
+        if finished is not None:
+            self._metrics.finished(finished)
+            log.warning(
+                "job %s (%s/%s) attempt %d: %s", job.id, job.bucket, job.key, job.attempts, reason
+            )
+        self._wake.set()

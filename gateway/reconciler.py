@@ -1,0 +1,98 @@
+"""The reconciler: objects under a service's input with no job get one (a missed event).
+
+MinIO keeps events in its queue folder while the gateway is down, but an event can still be
+lost (a queue folder wiped, a notification rule added after the upload). Listing the input and
+comparing with the ledger finds those objects. It runs periodically and on request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from urllib.parse import quote_plus
+
+from gateway.events import Announced
+from gateway.jobs import NewJob
+from gateway.ledger import Ledger
+from gateway.registry import ServiceRegistry
+from gateway.services import Service
+from gateway.storage import Storage
+
+log = logging.getLogger(__name__)
+
+
+def replay_record(bucket: str, key: str, etag: str) -> Announced:
+    """A MinIO-shaped record for an object found by listing (key escaped as MinIO does)."""
+    record = {
+        "eventVersion": "2.0",
+        "eventSource": "oscar:reconciler",
+        "eventTime": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "eventName": "s3:ObjectCreated:Put",
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+            "object": {"key": quote_plus(key), "eTag": etag},
+        },
+    }
+    return Announced(bucket, key, etag, "s3:ObjectCreated:Put", record)
+
+
+class Reconciler:
+    def __init__(
+        self,
+        *,
+        ledger: Ledger,
+        storage: Storage,
+        registry: ServiceRegistry,
+        on_new: Callable[[], None],
+        interval: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._ledger = ledger
+        self._storage = storage
+        self._registry = registry
+        self._on_new = on_new
+        self._interval = interval
+        self._clock = clock
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="reconciler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=5)
+
+    def replay(self, service: Service) -> int:
+        """Enqueue every object of the service's input that has no job; returns how many."""
+        known = self._ledger.keys(service.name, service.input.bucket)
+        prefix = f"{service.input.prefix}/" if service.input.prefix else ""
+        missing = [
+            replay_record(service.input.bucket, key, etag)
+            for key, etag in self._storage.objects(service.input.bucket, prefix)
+            if service.matches(service.input.bucket, key) and (key, etag) not in known
+        ]
+        now = self._clock()
+        created = self._ledger.add(
+            NewJob(
+                service.name, a.bucket, a.key, a.identity, a.event_json(), service.max_attempts, now
+            )
+            for a in missing
+        )
+        count = sum(1 for _, new in created if new)
+        if count:
+            log.info("reconciler queued %d missed object(s) for %s", count, service.name)
+            self._on_new()
+        return count
+
+    def _loop(self) -> None:
+        while not self._stopping.wait(self._interval):
+            for service in self._registry.all():
+                try:
+                    self.replay(service)
+                except Exception:  # one service's failure must not stop the others
+                    log.exception("reconciling %s failed", service.name)

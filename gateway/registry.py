@@ -1,0 +1,107 @@
+"""The services the gateway knows, refreshed from OpenFaaS, with buckets and rules kept in step.
+
+A refresh reads every function, keeps those that are services, and when the set changed makes
+sure each input and output bucket exists and that every input bucket's notification rules cover
+exactly the inputs of the services on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+
+from gateway.errors import GatewayError, InvalidService, NotFound
+from gateway.openfaas import OpenFaaS
+from gateway.services import Service
+from gateway.storage import Storage
+
+log = logging.getLogger(__name__)
+
+
+class ServiceRegistry:
+    def __init__(self, *, openfaas: OpenFaaS, storage: Storage) -> None:
+        self._openfaas = openfaas
+        self._storage = storage
+        self._services: dict[str, Service] = {}
+        self._problems: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._applied: dict[str, tuple[str, ...]] = {}
+
+    def all(self) -> list[Service]:
+        with self._lock:
+            return list(self._services.values())
+
+    def get(self, name: str) -> Service:
+        with self._lock:
+            service = self._services.get(name)
+        if service is None:
+            self.refresh()
+            with self._lock:
+                service = self._services.get(name)
+        if service is None:
+            raise NotFound(
+                f"service {name!r} does not exist; deploy a function with an input "
+                "(INPUT_PATH or the oscar.input annotation)"
+            )
+        return service
+
+    def find(self, name: str) -> Service | None:
+        with self._lock:
+            return self._services.get(name)
+
+    def problems(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._problems)
+
+    def refresh(self) -> list[Service]:
+        """Read the functions from OpenFaaS; apply buckets and rules for what changed."""
+        found: dict[str, Service] = {}
+        problems: dict[str, str] = {}
+        for status in self._openfaas.functions():
+            try:
+                service = Service.from_function(status)
+            except InvalidService as e:
+                problems[str(status.get("name"))] = e.message
+                continue
+            if service is not None:
+                found[service.name] = service
+        for name, problem in problems.items():
+            if self._problems.get(name) != problem:
+                log.warning("function %s is not a usable service: %s", name, problem)
+        with self._lock:
+            self._services = found
+            self._problems = problems
+        self._apply(found.values())
+        return list(found.values())
+
+    def _apply(self, services: Iterable[Service]) -> None:
+        prefixes: dict[str, list[str]] = defaultdict(list)
+        buckets: set[str] = set()
+        for service in services:
+            prefixes[service.input.bucket].append(service.input.prefix)
+            buckets.add(service.input.bucket)
+            if service.output is not None:
+                buckets.add(service.output.bucket)
+        # Buckets that lost their last service get their rules removed too.
+        for bucket in set(self._applied) - set(prefixes):
+            prefixes[bucket] = []
+        for bucket in sorted(buckets):
+            try:
+                self._storage.ensure_bucket(bucket)
+            except GatewayError as e:
+                log.error("%s", e.message)
+        for bucket, wanted in prefixes.items():
+            key = tuple(sorted(wanted))
+            if self._applied.get(bucket) == key:
+                continue
+            try:
+                self._storage.set_input_prefixes(bucket, wanted)
+            except GatewayError as e:
+                log.error("%s", e.message)
+                continue
+            if key:
+                self._applied[bucket] = key
+            else:
+                self._applied.pop(bucket, None)

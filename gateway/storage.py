@@ -1,0 +1,101 @@
+"""MinIO as the gateway uses it: buckets, bucket notifications, listings for the reconciler.
+
+Notifications: every service's input becomes rules on one static webhook target (MinIO sends
+one event per target, so rules for the same target must not overlap: prefixes are merged to the
+smallest covering set and suffixes are left to the gateway's own routing). Rules of other targets
+on the same bucket are kept as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import urllib3
+from minio import Minio
+from minio.error import MinioException, S3Error
+from minio.notificationconfig import NotificationConfig, PrefixFilterRule, QueueConfig
+
+from gateway.errors import UpstreamError
+
+RULE_PREFIX = "oscar-"
+
+
+class Storage:
+    def __init__(
+        self, endpoint: str, *, access_key: str, secret_key: str, secure: bool, target_arn: str
+    ) -> None:
+        http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=5.0, read=60.0),
+            retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=(502, 503, 504)),
+        )
+        self._client = Minio(endpoint, access_key, secret_key, secure=secure, http_client=http)
+        self._endpoint = endpoint
+        self.target_arn = target_arn
+
+    def ensure_bucket(self, bucket: str) -> None:
+        try:
+            if not self._client.bucket_exists(bucket):
+                self._client.make_bucket(bucket)
+        except S3Error as e:
+            if e.code not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+                raise self._error(f"create bucket {bucket}", e) from e
+        except (MinioException, urllib3.exceptions.HTTPError) as e:
+            raise self._error(f"create bucket {bucket}", e) from e
+
+    def set_input_prefixes(self, bucket: str, prefixes: Iterable[str]) -> None:
+        """Make our target's rules on `bucket` cover exactly `prefixes` (merged); keep others'."""
+        wanted = merge_prefixes(prefixes)
+        try:
+            current = self._client.get_bucket_notification(bucket)
+            kept = [
+                q
+                for q in current.queue_config_list
+                if not (q.queue == self.target_arn and (q.config_id or "").startswith(RULE_PREFIX))
+            ]
+            ours = [
+                QueueConfig(
+                    ["s3:ObjectCreated:*"],
+                    queue=self.target_arn,
+                    config_id=f"{RULE_PREFIX}{index}",
+                    prefix_filter_rule=PrefixFilterRule(prefix) if prefix else None,
+                )
+                for index, prefix in enumerate(wanted)
+            ]
+            self._client.set_bucket_notification(
+                bucket,
+                NotificationConfig(
+                    cloud_func_config_list=current.cloud_func_config_list,
+                    queue_config_list=kept + ours,
+                    topic_config_list=current.topic_config_list,
+                ),
+            )
+        except (MinioException, urllib3.exceptions.HTTPError) as e:
+            raise self._error(f"set notifications on {bucket}", e) from e
+
+    def objects(self, bucket: str, prefix: str) -> Iterator[tuple[str, str]]:
+        """(key, etag) of every object under `prefix`."""
+        try:
+            for item in self._client.list_objects(bucket, prefix=prefix, recursive=True):
+                if item.object_name and not item.is_dir:
+                    yield item.object_name, (item.etag or "").strip('"')
+        except (MinioException, urllib3.exceptions.HTTPError) as e:
+            raise self._error(f"list {bucket}/{prefix}", e) from e
+
+    def _error(self, action: str, error: Exception) -> UpstreamError:
+        return UpstreamError(f"MinIO at {self._endpoint} failed to {action}: {str(error)[:300]}")
+
+
+def merge_prefixes(prefixes: Iterable[str]) -> list[str]:
+    """The smallest set of non-overlapping key prefixes covering all of `prefixes`.
+
+    `""` covers everything; `in/` covers `in/sub/`. Prefixes name folders, so `in` and `inbox`
+    do not overlap: each is compared with a trailing slash.
+    """
+    folders = sorted({p.strip("/") + "/" if p.strip("/") else "" for p in prefixes})
+    if "" in folders:
+        return [""]
+    merged: list[str] = []
+    for folder in folders:
+        if not any(folder.startswith(kept) for kept in merged):
+            merged.append(folder)
+    return merged

@@ -1,0 +1,28 @@
+"""Tokens: the signed callback URL of each attempt, and constant-time comparisons."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def same(given: str | None, expected: str) -> bool:
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+class CallbackSigner:
+    """Callbacks carry `sig=HMAC(job:call)`: only the attempt they were issued for is accepted."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key.encode()
+
+    def sign(self, job_id: str, call_id: str) -> str:
+        return hmac.new(self._key, f"{job_id}:{call_id}".encode(), hashlib.sha256).hexdigest()
+
+    def valid(self, job_id: str, call_id: str, signature: str | None) -> bool:
+        return same(signature, self.sign(job_id, call_id))
