@@ -179,7 +179,7 @@ def _digest(folder: Path) -> str:
 
 def _readable_by_all(root: Path) -> None:
     """a+rX: faas-cli writes build contexts with mode 0700, which the function user can't read."""
-    for folder, dirs, files in os.walk(root):
+    for folder, _, files in os.walk(root):
         Path(folder).chmod(Path(folder).stat().st_mode | 0o555)
         for name in files:
             path = Path(folder) / name

@@ -63,8 +63,8 @@ def up(config: StackConfig, *, progress: Progress) -> tuple[StackState, bool]:
         current = load_state(config)
         if current is not None and not current.dead():
             return current, True
-        if current is not None:
-            progress.warn(f"stopping the rest of a partly running stack (dead: {current.dead()})")
+        if current is not None:  # a component died, or the machine restarted
+            progress.warn(f"{', '.join(current.dead())} not running: starting the stack afresh")
             _stop_all(config, current, progress)
         _check_tools(config)
         _check_ports(config)
@@ -103,6 +103,8 @@ def planned(config: StackConfig) -> list[ComponentSpec]:
 
 def down(config: StackConfig, *, purge: bool, progress: Progress) -> bool:
     """Stop the stack in reverse order; False when nothing was running. `purge` deletes state."""
+    if not config.state_dir.exists():
+        return False
     with _locked(config):
         state = load_state(config)
         if state is not None:
@@ -167,6 +169,18 @@ def _prepare(config: StackConfig) -> StackSecrets:
         path = folder / name
         path.write_text(value, encoding="utf-8")
         path.chmod(0o600)
+    gateway_secrets = config.state_dir / "gateway" / "secrets"
+    gateway_secrets.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for name, value in (
+        ("minio-access-key", secrets.minio_access_key),
+        ("minio-secret-key", secrets.minio_secret_key),
+        ("webhook-token", secrets.webhook_token),
+        ("admin-token", secrets.gateway_admin_token),
+        ("callback-key", secrets.gateway_callback_key),
+    ):
+        path = gateway_secrets / name
+        path.write_text(value, encoding="utf-8")
+        path.chmod(0o600)
     return secrets
 
 
@@ -186,6 +200,7 @@ def _check_ports(config: StackConfig) -> None:
         "nats-streaming-server": config.nats_port,
         "nats-streaming-server monitor": config.nats_monitor_port,
         "provider": config.provider_port,
+        "gateway": config.gateway_port,
         "openfaas-gateway": OPENFAAS_PORT,
         "openfaas-gateway metrics": OPENFAAS_METRICS_PORT,
     }

@@ -13,7 +13,7 @@ import re
 import secrets
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ ISOLATION_MODES = ("auto", "namespaces", "process")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
+_SECONDS = re.compile(r"\d+(?:\.\d+)?")
 _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 
 
@@ -44,10 +45,8 @@ class StackConfigError(EngineError):
 def parse_duration(text: str) -> float:
     """Seconds from `330`, `5m30s` or `1.5h` (Go's notation, which the Go tools also read)."""
     text = text.strip()
-    try:
+    if _SECONDS.fullmatch(text):
         return float(text)
-    except ValueError:
-        pass
     parts = _DURATION.findall(text)
     if not parts or "".join(number + unit for number, unit in parts) != text:
         raise ValueError(f"expected seconds or a duration like 5m30s, found {text!r}")
@@ -135,10 +134,10 @@ class StackConfig:
         # The queue-worker must not redeliver a message while its function may still be running.
         timeout = values.get("function_timeout", 0.0)
         values.setdefault("ack_wait", timeout + 30)
-        if values["ack_wait"] <= timeout:
+        if "function_timeout" in values and values["ack_wait"] <= timeout:
             problems.append(
                 f"OSCAR_ACK_WAIT (--ack-wait): {go_duration(values['ack_wait'])} must exceed the "
-                f"function timeout {go_duration(values['function_timeout'])}, or a slow function "
+                f"function timeout {go_duration(timeout)}, or a slow function "
                 "runs twice"
             )
         ports = {
@@ -154,7 +153,10 @@ class StackConfig:
                     f"port {port} is given to {' and '.join(users)}; pick distinct ports"
                 )
         home = environ.get("HOME", "")
-        state = environ.get("OSCAR_STATE_DIR") or (f"{home}/.oscar" if home else "")
+        # As root, replicas run as an unprivileged user who must reach the images: a home
+        # like /root (mode 0700) would block them, so root's stack lives in /var/lib/oscar.
+        default = "/var/lib/oscar" if os.geteuid() == 0 else (f"{home}/.oscar" if home else "")
+        state = environ.get("OSCAR_STATE_DIR") or default
         if not state:
             problems.append("OSCAR_STATE_DIR (--state-dir): missing, and HOME is not set either")
         tools_dir = environ.get("OSCAR_TOOLS_DIR") or str(PROJECT_ROOT / ".tools")
@@ -194,7 +196,7 @@ class StackConfig:
 
     @property
     def python(self) -> str:
-        return sys.executable
+        return sys.executable  # the provider runs on the interpreter (and venv) `oscar` runs on
 
 
 def _token() -> str:
@@ -214,6 +216,7 @@ class StackSecrets:
     openfaas_user: str
     openfaas_password: str
     gateway_admin_token: str
+    gateway_callback_key: str = field(default_factory=lambda: _token())
 
     @classmethod
     def generate(cls) -> StackSecrets:

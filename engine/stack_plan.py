@@ -115,9 +115,11 @@ def plan(
                 "upstream_timeout": go_duration(config.function_timeout),
                 "read_timeout": go_duration(config.function_timeout + 5),
                 "write_timeout": go_duration(config.function_timeout + 5),
-                # No Prometheus here: the list handler logs the refused query and carries on.
+                # The gateway asks Prometheus for invocation counts when it lists functions,
+                # and panics if the query fails (CE 2025-04, metrics/add_metrics.go mixIn):
+                # the provider answers that query (`/api/v1/query`) from its own counts.
                 "faas_prometheus_host": HOST,
-                "faas_prometheus_port": "9090",
+                "faas_prometheus_port": str(config.provider_port),
             },
             # /healthz is forwarded to the provider, so this also proves the gateway reaches it.
             ready_url=f"{urls['openfaas']}/healthz",
@@ -150,7 +152,39 @@ def plan(
                 stop_signal=signal.SIGINT,
             )
         )
+    specs.append(_gateway(config, secrets_, base, urls))
     return specs
+
+
+def _gateway(
+    config: StackConfig, secrets_: StackSecrets, base: Mapping[str, str], urls: Mapping[str, str]
+) -> ComponentSpec:
+    """This project's gateway: after OpenFaaS and MinIO, which it calls at start-up."""
+    folder = config.state_dir / "gateway"
+    secret = folder / "secrets"
+    env = {
+        **base,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "PYTHONUNBUFFERED": "1",
+        "GATEWAY_LISTEN": f"{HOST}:{config.gateway_port}",
+        "GATEWAY_PUBLIC_URL": urls["gateway"],
+        "GATEWAY_STATE_DIR": str(folder),
+        "OPENFAAS_URL": urls["openfaas"],
+        "OPENFAAS_USER": secrets_.openfaas_user,
+        "OPENFAAS_PASSWORD_FILE": str(config.openfaas_dir / "secrets" / "basic-auth-password"),
+        "MINIO_ENDPOINT": urls["minio"],
+        "MINIO_ACCESS_KEY_FILE": str(secret / "minio-access-key"),
+        "MINIO_SECRET_KEY_FILE": str(secret / "minio-secret-key"),
+        "MINIO_TARGET_ARN": f"arn:minio:sqs::{WEBHOOK_TARGET}:webhook",
+        "WEBHOOK_TOKEN_FILE": str(secret / "webhook-token"),
+        "ADMIN_TOKEN_FILE": str(secret / "admin-token"),
+        "CALLBACK_KEY_FILE": str(secret / "callback-key"),
+        "SYNC_TIMEOUT_SECONDS": f"{config.function_timeout:g}",
+    }
+    command = (config.python, "-m", "gateway")
+    return ComponentSpec(
+        "gateway", command, env, ready_url=f"{urls['gateway']}/health", url=urls["gateway"]
+    )
 
 
 def _minio(

@@ -56,17 +56,24 @@ class Running:
         Descendants are listed first: a provider's replicas run in sessions of their own, so
         the group signal does not reach them if the provider fails to stop them itself.
         """
-        if not self.alive():
-            return
-        family = _descendants(self.pid)
-        _signal_group(self.pid, signal.Signals(self.stop_signal))
-        if not _wait_gone(self, self.stop_grace):
+        stat = _stat(self.pid)
+        if stat is not None and stat[2] != self.start_time:
+            return  # the number belongs to another process now; ours is long gone
+        if self.alive():
+            family = _descendants(self.pid)
+            _signal_group(self.pid, signal.Signals(self.stop_signal))
+            if not _wait_gone(self, self.stop_grace):
+                _signal_group(self.pid, signal.SIGKILL)
+                _wait_gone(self, 5.0)
+            for pid, start_time in family:
+                if _alive(pid, start_time):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+        # Members of its group that outlived it. Safe while no other process has its number:
+        # a process group is named after its leader, and none can be led by a reused number.
+        stat = _stat(self.pid)
+        if stat is None or stat[2] == self.start_time:
             _signal_group(self.pid, signal.SIGKILL)
-            _wait_gone(self, 5.0)
-        for pid, start_time in family:
-            if _alive(pid, start_time):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
 
 
 def spawn(spec: ComponentSpec, log: Path) -> tuple[Running, int]:
@@ -74,16 +81,24 @@ def spawn(spec: ComponentSpec, log: Path) -> tuple[Running, int]:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as handle:
         offset = handle.tell()
-        process = subprocess.Popen(
-            spec.command,
-            env=dict(spec.env),
-            cwd=spec.cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        try:
+            process = subprocess.Popen(
+                spec.command,
+                env=dict(spec.env),
+                cwd=spec.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except OSError as e:
+            raise ComponentFailed(
+                spec.name, f"could not be started ({e.strerror}: {spec.command[0]})", log
+            ) from e
     stat = _stat(process.pid)  # not reaped yet, so readable even if it already exited
+    # Never waited for here: it outlives this process. Popen would otherwise warn that it "is
+    # still running" when collected; `Running.alive` reaps it if it dies while we still run.
+    process.returncode = 0
     running = Running(
         name=spec.name,
         pid=process.pid,

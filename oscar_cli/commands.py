@@ -84,7 +84,7 @@ def up(session: Session, /, dry_run: bool, **flags: str | None) -> None:
         return
     secrets = StackSecrets.load(config.credentials_file)
     if secrets is not None:
-        session.out.print(escape(summary(state, secrets)))
+        session.out.print(escape(summary(config, state, secrets)))
 
 
 @cli.command()

@@ -31,3 +31,6 @@ class OscarGroup(click.Group):
         except EngineError as e:
             click.echo(f"error: {e}", err=True)
             raise click.exceptions.Exit(exit_code(e)) from None
+        except OSError as e:  # a folder that cannot be written, a disk that is full
+            click.echo(f"error: {e}", err=True)
+            raise click.exceptions.Exit(COMPONENT_FAILED) from None

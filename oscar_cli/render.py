@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from engine.stack_processes import StackState
 from engine.stack_config import NATS_CLUSTER, StackConfig, StackSecrets
 from engine.stack_plan import ComponentSpec
+from engine.stack_processes import StackState
 
 
 class ConsoleProgress:
@@ -75,15 +75,15 @@ def status_table(config: StackConfig, state: StackState) -> Table:
     return table
 
 
-def summary(state: StackState, secrets: StackSecrets) -> str:
+def summary(config: StackConfig, state: StackState, secrets: StackSecrets) -> str:
     urls = state.endpoints
+    password_file = config.openfaas_dir / "secrets" / "basic-auth-password"
     return (
-        f"OpenFaaS gateway  {urls['openfaas']}  (user {secrets.openfaas_user})\n"
-        f"MinIO             {urls['minio']}  (console {urls['minio_console']})\n"
-        "Credentials:      oscar status --json\n"
-        'Log in faas-cli:  oscar status --json | python3 -c "import json,sys; '
-        "print(json.load(sys.stdin)['openfaas']['password'])\" | "
-        f"faas-cli login --gateway {urls['openfaas']} --password-stdin"
+        f"OpenFaaS  {urls['openfaas']}  (user {secrets.openfaas_user})\n"
+        f"MinIO     {urls['minio']}  (console {urls['minio_console']})\n"
+        f"log in:   cat {password_file} | faas-cli login --gateway {urls['openfaas']} "
+        "--password-stdin\n"
+        "every endpoint and credential: oscar status --json"
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import platform
 import threading
+import time
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
@@ -162,6 +163,25 @@ def create_app(
         del files
         return Response(stream, content_type="application/x-ndjson")
 
+    @app.get("/api/v1/query")
+    def _prometheus_query() -> Response:
+        # The OpenFaaS gateway asks Prometheus for invocation counts when it lists functions and
+        # fails the listing when that query fails; we answer it from our own counts.
+        result = [
+            {
+                "metric": {"function_name": f"{s['name']}.{s['namespace']}", "code": "200"},
+                "value": [time.time(), str(s["invocationCount"])],
+            }
+            for s in functions.statuses(config.namespace)
+        ]
+        return jsonify(status="success", data={"resultType": "vector", "result": result})
+
+    # The queue-worker calls `/function/<name>/` (trailing slash) for async invocations.
+    @app.route(
+        "/function/<name>/",
+        defaults={"path": ""},
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+    )
     @app.route(
         "/function/<name>",
         defaults={"path": ""},
