@@ -41,16 +41,20 @@ class MinioServer:
         self.process.stop()
 
 
-def webhook_env(target: str, endpoint: str, *, queue_dir: Path, token: str = "") -> dict[str, str]:
+def webhook_env(
+    target: str, endpoint: str, *, queue_dir: Path | None, token: str = ""
+) -> dict[str, str]:
     """MinIO settings for one webhook target (`arn:minio:sqs::<TARGET>:webhook`).
 
-    With a queue folder, MinIO keeps events on disk while the endpoint is down and replays them.
+    With a queue folder, MinIO keeps events on disk while the endpoint is down and replays them,
+    but sends them from a 3 s ticker; without one, it sends each event as it happens.
     """
     env = {
         f"MINIO_NOTIFY_WEBHOOK_ENABLE_{target}": "on",
         f"MINIO_NOTIFY_WEBHOOK_ENDPOINT_{target}": endpoint,
-        f"MINIO_NOTIFY_WEBHOOK_QUEUE_DIR_{target}": str(queue_dir),
     }
+    if queue_dir is not None:
+        env[f"MINIO_NOTIFY_WEBHOOK_QUEUE_DIR_{target}"] = str(queue_dir)
     if token:
         env[f"MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_{target}"] = token
     return env

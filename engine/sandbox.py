@@ -151,6 +151,8 @@ def isolation_support() -> str | None:
 
 @dataclass(frozen=True, kw_only=True)
 class Sandbox:
+    """One replica's namespaces and cgroups; `wrap()` gives the command that runs inside."""
+
     name: str
     host_veth: str
     host_address: str
@@ -166,8 +168,7 @@ class Sandbox:
     ) -> Sandbox:
         tools, cgroups = _tools(), _Cgroups.detect()
         name = sandbox_name(name)
-        digest = hashlib.sha256(name.encode()).hexdigest()
-        host_veth = f"{PREFIX}{digest[: 15 - len(PREFIX)]}"  # IFNAMSIZ: 15 characters at most
+        host_veth = _veth_name(name)
         existing = [str(p) for p in _parts(name, host_veth, cgroups) if p.exists()]
         if existing:  # a live sandbox or a crash's leftover: not ours to adopt or to remove
             raise IsolationUnavailable(
@@ -194,7 +195,8 @@ class Sandbox:
         return sandbox
 
     def _build(self, cgroups: _Cgroups, limits: Limits) -> None:
-        # The host address is added first, under the caller's lock: it marks the subnet taken.
+        # Runs under the address lock: once on the host veth, the host address marks the
+        # subnet as taken for the next create().
         name, veth, tools = self.name, self.host_veth, self.tools
         cgroups.make(name, limits)
         _ip(tools, "netns", "add", name)
@@ -260,6 +262,7 @@ class Sandbox:
         return sorted(found)
 
     def memory_peak(self) -> int | None:
+        """The most memory the sandbox used at once, in bytes, if the kernel reports it."""
         name = "memory.max_usage_in_bytes" if self.cgroup_version == 1 else "memory.peak"
         with contextlib.suppress(FileNotFoundError, ValueError):
             return int((self.cgroup_dirs[0] / name).read_text(encoding="ascii"))
@@ -312,14 +315,23 @@ class Sandbox:
 
 
 def sandbox_name(requested: str) -> str:
-    """`requested` as a netns/cgroup name: prefixed, [a-z0-9-], short; hashed if changed."""
+    """`requested` as a netns/cgroup name: prefixed, [a-z0-9-], short.
+
+    "oscar-resize-0" and "resize-0" give "oscar-resize-0"; a name that had to be changed
+    otherwise gets a hash of itself appended, so that two names never give the same one.
+    """
     slug = re.sub(r"[^a-z0-9-]+", "-", requested.lower()).strip("-")
     if not slug.startswith(PREFIX):
         slug = PREFIX + slug
-    if slug == requested and len(slug) <= _MAX_NAME:
+    if slug in {requested, PREFIX + requested} and len(slug) <= _MAX_NAME:
         return slug
     digest = hashlib.sha256(requested.encode()).hexdigest()[:8]
     return f"{slug[: _MAX_NAME - 9].rstrip('-')}-{digest}"
+
+
+def _veth_name(name: str) -> str:
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    return f"{PREFIX}{digest[: 15 - len(PREFIX)]}"  # IFNAMSIZ: 15 characters at most
 
 
 def leftovers(prefix: str = PREFIX) -> list[str]:
@@ -334,6 +346,22 @@ def leftovers(prefix: str = PREFIX) -> list[str]:
                 f"cgroup {p}" for p in _listdir(root) if p.is_dir() and p.name.startswith(prefix)
             ]
     return sorted(found)
+
+
+def remove_leftover(name: str) -> None:
+    """Destroy the sandbox called `name` (as `leftovers()` lists it) that no handle knows of:
+    what an engine that crashed left behind. Its processes are killed."""
+    cgroups = _Cgroups.detect()
+    Sandbox(
+        name=name,
+        host_veth=_veth_name(name),
+        host_address="",
+        address="",
+        cgroup_version=cgroups.version,
+        cgroup_dirs=cgroups.dirs(name),
+        secrets_dir=None,
+        tools=_tools(),
+    ).destroy()
 
 
 def ensure_function_user(name: str = "oscar-fn") -> str:
@@ -371,7 +399,7 @@ def prepare_writable_dir(path: Path, user: str) -> None:
                 f"`chmod o+x {parent}` or choose a folder under a traversable one"
             )
     for folder, dirs, files in os.walk(path):
-        for item in [folder, *(os.path.join(folder, n) for n in dirs + files)]:  # noqa: PTH118
+        for item in [Path(folder), *(Path(folder, name) for name in dirs + files)]:
             os.lchown(item, entry.pw_uid, entry.pw_gid)
     path.chmod(0o700)
 
@@ -391,7 +419,7 @@ class _Cgroups:
                     f"cgroup v2 at {CGROUP_ROOT} lacks the {', '.join(sorted(missing))} "
                     "controller(s); enable them in the kernel or the init system"
                 )
-            return cls(version=2, roots=(CGROUP_ROOT,))
+            return cls(version=2, roots=(CGROUP_ROOT,))._writable()
         mounts: dict[str, Path] = {}
         for line in Path("/proc/self/mounts").read_text(encoding="utf-8").splitlines():
             _, where, kind, options, *_ = line.split()
@@ -404,11 +432,13 @@ class _Cgroups:
                 f"no cgroup v1 {' or '.join(sorted(missing))} controller is mounted and "
                 f"{CGROUP_ROOT} is not cgroup v2; mount them to enforce replica limits"
             )
-        roots = (mounts["memory"], mounts["cpu"])
-        for root in roots:
+        return cls(version=1, roots=(mounts["memory"], mounts["cpu"]))._writable()
+
+    def _writable(self) -> _Cgroups:
+        for root in self.roots:
             if not os.access(root, os.W_OK):
-                raise IsolationUnavailable(f"{root} is not writable (read-only cgroup mount?)")
-        return cls(version=1, roots=roots)
+                raise IsolationUnavailable(f"{root} is not writable (a read-only cgroup mount?)")
+        return self
 
     def dirs(self, name: str) -> tuple[Path, ...]:
         return tuple(root / name for root in self.roots)

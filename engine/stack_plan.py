@@ -202,7 +202,7 @@ def _minio(
         **webhook_env(
             WEBHOOK_TARGET,
             f"http://{HOST}:{config.gateway_port}/events",
-            queue_dir=folder / "events",
+            queue_dir=folder / "events" if config.minio_event_queue else None,
             token=secrets_.webhook_token,
         ),
     }

@@ -116,6 +116,10 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    try:
+        registry.refresh()  # before the reconciler's first pass, which needs the services
+    except GatewayError as e:
+        log.warning("could not read the services yet: %s", e.message)
     threading.Thread(target=refresh_forever, name="refresh", daemon=True).start()
     dispatcher.start()  # resumes queued jobs and times out in-flight ones from the ledger
     reconciler.start()

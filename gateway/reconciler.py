@@ -90,7 +90,10 @@ class Reconciler:
         return count
 
     def _loop(self) -> None:
-        while not self._stopping.wait(self._interval):
+        # First pass right away: objects uploaded while the gateway was down get their jobs.
+        delay = 0.0
+        while not self._stopping.wait(delay):
+            delay = self._interval
             for service in self._registry.all():
                 try:
                     self.replay(service)

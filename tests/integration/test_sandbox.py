@@ -6,6 +6,7 @@ so a CI runner that lost its privileges cannot pass silently.
 
 from __future__ import annotations
 
+import functools
 import os
 import pwd
 import subprocess
@@ -27,12 +28,13 @@ from engine.sandbox import (
     parse_cpu,
     parse_memory,
     prepare_writable_dir,
+    remove_leftover,
     sandbox_name,
 )
 from tests.support.waiting import wait_for
 
 MakeSandbox = Callable[..., Sandbox]
-Run = Callable[..., subprocess.Popen[str]]
+Run = Callable[..., subprocess.Popen[bytes]]
 IP = "/usr/sbin/ip"
 
 
@@ -73,21 +75,23 @@ def make_sandbox(isolation: None, state_dir: Path) -> Iterator[MakeSandbox]:
 
 
 @pytest.fixture
-def run() -> Iterator[Run]:
-    """Start commands; whatever is still running at the end is killed and reaped."""
-    started: list[subprocess.Popen[str]] = []
+def run(tmp_path: Path) -> Iterator[Run]:
+    """Start commands; whatever is still running at the end is killed and reaped.
 
-    def start(argv: list[str]) -> subprocess.Popen[str]:
-        process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
+    Output goes to files: a pipe would keep teardown waiting on any process left holding it.
+    """
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(argv: list[str]) -> subprocess.Popen[bytes]:
+        with (tmp_path / f"run-{len(started)}.log").open("wb") as log:
+            process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
         started.append(process)
         return process
 
     yield start
     for process in started:
         process.kill()
-        process.communicate()
+        process.wait()
 
 
 def output_of(argv: list[str]) -> str:
@@ -121,7 +125,7 @@ def test_two_sandboxes_serve_port_8080_and_the_host_reaches_each(
 
     for index, sandbox in enumerate(sandboxes):
         response = wait_for(
-            lambda s=sandbox: requests.get(f"http://{s.address}:8080/who", timeout=1),
+            functools.partial(requests.get, f"http://{sandbox.address}:8080/who", timeout=1),
             timeout=20,
             what=f"the HTTP server in sandbox {index}",
         )
@@ -224,11 +228,12 @@ def test_destroy_kills_even_a_child_in_its_own_session_and_leaves_nothing(
 ) -> None:
     sandbox = make_sandbox()
     process = run(sandbox.wrap(["sh", "-c", "setsid sleep 600 & exec sleep 600"], user=None))
-    pids = wait_for(
-        lambda: (found := sandbox.pids()) if len({os.getsid(p) for p in found}) == 2 else None,
-        timeout=10,
-        what="the sandboxed process and its child in a session of its own",
-    )
+
+    def two_sessions() -> list[int] | None:
+        pids = sandbox.pids()
+        return pids if len({os.getsid(pid) for pid in pids}) == 2 else None
+
+    pids = wait_for(two_sessions, timeout=10, what="a child in a session of its own")
 
     sandbox.destroy()
 
@@ -236,6 +241,17 @@ def test_destroy_kills_even_a_child_in_its_own_session_and_leaves_nothing(
     assert [pid for pid in pids if _running(pid)] == []
     assert _leftovers_of([sandbox]) == []
     sandbox.destroy()  # again: nothing left to remove, and no error
+
+
+def test_a_sandbox_left_by_a_crash_is_removed_by_name(make_sandbox: MakeSandbox, run: Run) -> None:
+    sandbox = make_sandbox()
+    process = run(sandbox.wrap(["sleep", "600"], user=None))
+    wait_for(sandbox.pids, timeout=10, what="the sandboxed process")
+
+    remove_leftover(sandbox.name)  # as an engine restarting after a crash: no handle, a name
+
+    assert process.wait(timeout=10) == -9
+    assert _leftovers_of([sandbox]) == []
 
 
 def test_a_name_in_use_is_refused(make_sandbox: MakeSandbox, state_dir: Path) -> None:
@@ -249,6 +265,7 @@ def test_a_name_in_use_is_refused(make_sandbox: MakeSandbox, state_dir: Path) ->
 
 def test_sandbox_names_fit_the_kernel_limits() -> None:
     assert sandbox_name("oscar-resize-0") == "oscar-resize-0"
+    assert sandbox_name("resize-0") == "oscar-resize-0"
     long = sandbox_name("My Function/with a very long name that goes on and on-12")
     assert long.startswith("oscar-my-function-with-a-very")
     assert len(long) <= 48
