@@ -25,3 +25,14 @@ class ReplicaFailed(EngineError):
     """A replica did not become healthy in time."""
 
     status = 503
+
+
+class IsolationUnavailable(EngineError):
+    """A sandbox cannot be made here (not root, a missing tool or cgroup controller), or a step
+    of making one failed."""
+
+    status = 503
+
+
+class SandboxLeaked(EngineError):
+    """Processes of a sandbox survived SIGKILL past the deadline, so its cgroup stays."""

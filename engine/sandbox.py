@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from pathlib import Path
 
-from engine.errors import EngineError
+from engine.errors import IsolationUnavailable, SandboxLeaked
 
 log = logging.getLogger(__name__)
 
@@ -57,17 +57,6 @@ _SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 _TOOLS = ("ip", "unshare", "setpriv", "mount", "sh")
 _MAX_NAME = 48  # netns and cgroup names are file names; keep them readable in `ip netns list`
 _SUBNETS = NETWORK.num_addresses // 4
-
-
-class IsolationUnavailable(EngineError):
-    """A sandbox cannot be made here (not root, a missing tool or cgroup controller), or a step
-    of making one failed."""
-
-    status = 503
-
-
-class SandboxLeaked(EngineError):
-    """Processes of a sandbox survived SIGKILL past the deadline, so its cgroup stays."""
 
 
 @dataclass(frozen=True)

@@ -1,170 +1,180 @@
-"""The function-runtime demo: real MinIO, the grayify function from stack.yml, files in, grey out.
+"""The demo: grayify on the local engine, end to end, with nothing but this repository.
 
-    python examples/demo.py [--keep]
+    python examples/demo.py [--down]
 
-Builds grayify with `faas-cli build --shrinkwrap`, materialises it into a local image, runs one
-replica behind the watchdog, points a MinIO webhook at it, uploads the sample images, waits for
-the grey outputs, checks them with ImageMagick, and makes one synchronous call.
+1. `oscar up`: MinIO, NATS Streaming, our faas-provider, the real OpenFaaS gateway, the
+   queue-workers and this project's gateway, on this machine (no Docker, no Kubernetes);
+2. `oscar build`: `faas-cli build --shrinkwrap` of stack.yml, materialised as local images;
+3. `faas-cli deploy -f stack.yml`: the plain OpenFaaS way;
+4. the sample images go into `grayify/in/`; the gateway turns each upload into a job; the grey
+   images appear under `grayify/out/` and are checked with ImageMagick;
+5. one synchronous call through the gateway's `/run/grayify`.
+The stack keeps running afterwards (explore it with `oscar status`), unless `--down`.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
+import json
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
-import yaml
-from minio.notificationconfig import NotificationConfig, PrefixFilterRule, QueueConfig
-
-from engine.images import ImageStore
-from engine.minio_server import MinioCredentials, start_minio, webhook_env
-from engine.replica import free_port, start_replica
+from minio import Minio
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".tools" / "bin"
-STATE = ROOT / ".demo"
-CREDENTIALS = MinioCredentials("oscar-demo", "oscar-demo-secret")
+OUTPUTS = ROOT / ".demo"
 
 
 def say(text: str) -> None:
     print(f"==> {text}", flush=True)
 
 
-def colorspace(path: Path) -> str:
-    return subprocess.run(
-        ["/usr/bin/identify", "-format", "%[colorspace]", str(path)],
+def run(*command: str, stdin: str | None = None) -> str:
+    result = subprocess.run(
+        command,
+        cwd=ROOT,
+        input=stdin,
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout.strip()
+        env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"},
+    )
+    if result.returncode != 0:
+        sys.exit(f"`{' '.join(command)}` failed:\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def oscar(*args: str) -> str:
+    return run(sys.executable, "-m", "oscar_cli", *args)
+
+
+def colorspace(path: Path) -> str:
+    return run("/usr/bin/identify", "-format", "%[colorspace]", str(path)).strip()
+
+
+def wait_for(what: str, probe: Any, timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.05)
+    sys.exit(f"timed out after {timeout:g}s waiting for {what}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--keep", action="store_true", help="leave MinIO and the replica running")
+    parser.add_argument("--down", action="store_true", help="stop the stack at the end")
     args = parser.parse_args()
-    shutil.rmtree(STATE, ignore_errors=True)
-    STATE.mkdir()
-    spec = yaml.safe_load((ROOT / "stack.yml").read_text())["functions"]["grayify"]
-    env = {k: str(v) for k, v in spec["environment"].items()}
-    input_bucket, _, input_prefix = env["INPUT_PATH"].partition("/")
-    output_bucket, _, output_prefix = env["OUTPUT_PATH"].partition("/")
 
-    say("faas-cli build --shrinkwrap --filter grayify")
-    subprocess.run(
-        [str(BIN / "faas-cli"), "build", "--shrinkwrap", "-f", "stack.yml", "--filter", "grayify"],
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
+    say("oscar up")
+    print(oscar("up"), end="")
+    status = json.loads(oscar("status", "--json"))
+    openfaas, minio, gateway = status["openfaas"], status["minio"], status["gateway"]
+    say("oscar build -f stack.yml --filter grayify")
+    oscar("build", "-f", "stack.yml", "--filter", "grayify")
+    say("faas-cli deploy -f stack.yml --filter grayify")
+    run(
+        str(BIN / "faas-cli"),
+        "login",
+        "--gateway",
+        openfaas["url"],
+        "--username",
+        openfaas["username"],
+        "--password-stdin",
+        stdin=openfaas["password"],
     )
-    image = ImageStore(STATE / "images").materialise(spec["image"], ROOT / "build" / "grayify")
-    say(f"local image {image.name} ({image.digest[:19]})")
+    run(
+        str(BIN / "faas-cli"),
+        "deploy",
+        "-f",
+        "stack.yml",
+        "--filter",
+        "grayify",
+        "--gateway",
+        openfaas["url"],
+    )
+    admin = {"Authorization": f"Bearer {gateway['admin_token']}"}
 
-    port = int(env["S3_ENDPOINT"].rsplit(":", 1)[1])
-    fn_port = free_port()
-    minio = start_minio(
-        BIN / "minio",
-        STATE / "minio",
-        CREDENTIALS,
-        port=port,
-        extra_env=webhook_env(
-            "GRAYIFY", f"http://127.0.0.1:{fn_port}/", queue_dir=STATE / "minio-queue"
+    def service() -> dict[str, Any] | None:
+        answer = requests.get(f"{gateway['url']}/system/services/grayify", headers=admin, timeout=5)
+        return answer.json() if answer.status_code == 200 else None
+
+    token = wait_for("the gateway to see grayify as a service", service)["token"]
+    wait_for(
+        "grayify to be ready",
+        lambda: (
+            requests.get(
+                f"{openfaas['url']}/system/function/grayify",
+                auth=(openfaas["username"], openfaas["password"]),
+                timeout=5,
+            )
+            .json()
+            .get("availableReplicas", 0)
+            >= 1
         ),
     )
-    say(f"MinIO on {minio.endpoint}")
-    secrets = STATE / "secrets"
-    secrets.mkdir()
-    (secrets / "s3-access-key").write_text(CREDENTIALS.access_key)
-    (secrets / "s3-secret-key").write_text(CREDENTIALS.secret_key)
-    replica = start_replica(
-        image,
-        watchdog=BIN / "of-watchdog",
-        workdir=STATE / "replica",
-        env=env,
-        secrets_dir=secrets,
-        port=fn_port,
+
+    s3 = Minio(
+        minio["endpoint"].split("://", 1)[1], minio["access_key"], minio["secret_key"], secure=False
     )
-    say(f"grayify replica healthy on {replica.url}")
-    try:
-        s3 = minio.client()
-        for bucket in {input_bucket, output_bucket}:
-            if not s3.bucket_exists(bucket):
-                s3.make_bucket(bucket)
-        s3.set_bucket_notification(
-            input_bucket,
-            NotificationConfig(
-                queue_config_list=[
-                    QueueConfig(
-                        ["s3:ObjectCreated:*"],
-                        queue="arn:minio:sqs::GRAYIFY:webhook",
-                        config_id="grayify",
-                        prefix_filter_rule=PrefixFilterRule(f"{input_prefix}/"),
-                    )
-                ]
-            ),
-        )
-        samples = sorted((ROOT / "examples" / "grayify" / "samples").iterdir())
-        started = time.monotonic()
-        for sample in samples:
-            s3.fput_object(input_bucket, f"{input_prefix}/{sample.name}", str(sample))
-            say(f"uploaded {input_bucket}/{input_prefix}/{sample.name}")
-        expected = {f"{output_prefix}/{s.name}" for s in samples}
-        deadline = time.monotonic() + 60
-        found: set[str] = set()
-        while time.monotonic() < deadline and found != expected:
-            found = {
+    samples = sorted((ROOT / "examples" / "grayify" / "samples").iterdir())
+    started = time.monotonic()
+    for sample in samples:
+        s3.fput_object("grayify", f"in/{sample.name}", str(sample))
+        say(f"uploaded grayify/in/{sample.name}")
+    expected = {f"out/{s.name}" for s in samples}
+    wait_for(
+        "the grey outputs",
+        lambda: (
+            expected
+            <= {
                 str(o.object_name)
-                for o in s3.list_objects(output_bucket, prefix=f"{output_prefix}/", recursive=True)
+                for o in s3.list_objects("grayify", prefix="out/", recursive=True)
             }
-            time.sleep(0.05)
-        if found != expected:
-            print(
-                f"outputs missing: {sorted(expected - found)}; replica log:\n"
-                f"{replica.log_path.read_text()[-2000:]}",
-                file=sys.stderr,
-            )
-            return 1
-        say(f"{len(found)} outputs in {time.monotonic() - started:.2f}s:")
-        for key in sorted(found):
-            local = STATE / "outputs" / key
-            s3.fget_object(output_bucket, key, str(local))
-            space = colorspace(local)
-            print(f"    {output_bucket}/{key}: {local.stat().st_size} bytes, colorspace {space}")
-            if space != "Gray":
-                print(f"    {key} is not grey", file=sys.stderr)
-                return 1
-        say("synchronous call: POST sunset.png to the function")
-        answer = requests.post(
-            replica.url,
-            data=samples[-1].read_bytes(),
-            headers={"X-Filename": samples[-1].name},
-            timeout=60,
-        )
-        answer.raise_for_status()
-        sync_out = STATE / "outputs" / f"sync-{samples[-1].name}"
-        sync_out.write_bytes(answer.content)
-        print(
-            f"    {answer.headers['Content-Type']}, {len(answer.content)} bytes, "
-            f"colorspace {colorspace(sync_out)}, {answer.headers['X-Duration-Seconds']}s"
-        )
-        say("demo finished: outputs are in .demo/outputs")
-        if args.keep:
-            say(
-                f"still running: MinIO {minio.endpoint} (keys in .demo/secrets), "
-                f"grayify {replica.url}; stop with Ctrl-C"
-            )
-            while True:
-                time.sleep(3600)
-        return 0
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        replica.stop()
-        minio.stop()
+        ),
+    )
+    say(f"{len(expected)} outputs in {time.monotonic() - started:.2f}s:")
+    jobs = requests.get(
+        f"{gateway['url']}/system/jobs/grayify?status=succeeded", headers=admin, timeout=5
+    ).json()["jobs"]
+    for key in sorted(expected):
+        local = OUTPUTS / key
+        s3.fget_object("grayify", key, str(local))
+        space = colorspace(local)
+        job = next((j for j in jobs if j["outputs"] == [key]), None)
+        took = f", job {job['id'][:8]} ran {job['duration_seconds']:.3f}s" if job else ""
+        print(f"    grayify/{key}: {local.stat().st_size} bytes, colorspace {space}{took}")
+        if space != "Gray":
+            sys.exit(f"grayify/{key} is not grey")
+
+    say("synchronous call: POST sunset.png to /run/grayify")
+    sample = samples[-1]
+    answer = requests.post(
+        f"{gateway['url']}/run/grayify",
+        data=sample.read_bytes(),
+        headers={"Authorization": f"Bearer {token}", "X-Filename": sample.name},
+        timeout=60,
+    )
+    answer.raise_for_status()
+    out = OUTPUTS / f"sync-{sample.name}"
+    out.write_bytes(answer.content)
+    print(
+        f"    {answer.headers['Content-Type']}, {len(answer.content)} bytes, "
+        f"colorspace {colorspace(out)}"
+    )
+    say("demo finished: outputs are in .demo/")
+    if args.down:
+        oscar("down")
+        say("stack stopped")
+    else:
+        say("the stack is still up: `oscar status`, `faas-cli list`, `oscar down` to stop")
+    return 0
 
 
 if __name__ == "__main__":

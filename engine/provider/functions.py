@@ -98,6 +98,12 @@ class FunctionManager:
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
+        # A provider that died without stopping its replicas left them running: end them first.
+        for workdir in sorted((self._state_dir / "replicas").glob("*/*")):
+            try:
+                self._launcher.cleanup(workdir)
+            except Exception:  # one bad record must not stop the provider from starting
+                log.exception("could not clean up %s", workdir)
         for deployment, desired, created in self._load():
             self._functions[deployment.service] = Function(deployment, desired, created)
         self._monitor.start()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from engine.images import Image
 from engine.replica import start_replica
+
+PGID_FILE = "replica.pgid"
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,9 @@ class Launcher(Protocol):
 
     def start(self, spec: ReplicaSpec) -> ReplicaHandle: ...
 
+    def cleanup(self, workdir: Path) -> None:
+        """Remove what a replica of a crashed provider left behind in `workdir`'s record."""
+
 
 class ProcessLauncher:
     """Replicas as plain processes on loopback: no network, mount or cgroup isolation.
@@ -51,7 +59,7 @@ class ProcessLauncher:
         self._ready_timeout = ready_timeout
 
     def start(self, spec: ReplicaSpec) -> ReplicaHandle:
-        return start_replica(
+        replica = start_replica(
             spec.image,
             watchdog=self._watchdog,
             workdir=spec.workdir,
@@ -59,3 +67,17 @@ class ProcessLauncher:
             secrets_dir=spec.secrets_dir,
             ready_timeout=self._ready_timeout,
         )
+        (spec.workdir / PGID_FILE).write_text(str(replica.process.pid))
+        return replica
+
+    def cleanup(self, workdir: Path) -> None:
+        record = workdir / PGID_FILE
+        if not record.exists():
+            return
+        pgid = int(record.read_text() or 0)
+        cmdline = Path(f"/proc/{pgid}/cmdline")
+        # Only a process group that still runs our watchdog: the number may have been reused.
+        if pgid > 1 and cmdline.exists() and b"watchdog" in cmdline.read_bytes():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, signal.SIGKILL)
+        record.unlink()

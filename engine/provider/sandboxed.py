@@ -30,12 +30,15 @@ from engine.sandbox import (
     Sandbox,
     ensure_function_user,
     isolation_support,
+    leftovers,
     prepare_writable_dir,
+    remove_leftover,
 )
 
 log = logging.getLogger(__name__)
 WATCHDOG_PORT = 8080
 NETNS_DIR = Path("/run/netns")
+SANDBOX_FILE = "sandbox"
 
 
 def isolation_problem() -> str | None:
@@ -86,6 +89,7 @@ class SandboxLauncher:
             secrets_dir=spec.secrets_dir,
             state_dir=self._config.state_dir,
         )
+        (spec.workdir / SANDBOX_FILE).write_text(sandbox.name)
         forwarder: PortForwarder | None = None
         try:
             if self._config.forward_ports:
@@ -125,6 +129,16 @@ class SandboxLauncher:
             raise
         _wait_healthy(replica, timeout=self._config.ready_timeout)
         return replica
+
+    def cleanup(self, workdir: Path) -> None:
+        record = workdir / SANDBOX_FILE
+        if not record.exists():
+            return
+        name = record.read_text().strip()
+        if name and any(entry.split(" ", 1)[1].endswith(name) for entry in leftovers()):
+            log.warning("removing sandbox %s left by an earlier provider", name)
+            remove_leftover(name)
+        record.unlink()
 
 
 def _wait_healthy(replica: SandboxedReplica, *, timeout: float) -> None:
