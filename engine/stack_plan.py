@@ -96,6 +96,9 @@ def plan(
                 "OSCAR_TOOLS_BIN": str(config.tools_bin),
                 "OSCAR_ISOLATION": config.isolation,
                 "OSCAR_INVOKE_TIMEOUT": f"{config.function_timeout:g}",
+                # Functions call MinIO at 127.0.0.1:<its port>: the provider forwards that
+                # port into each replica's network namespace (its default is only 9000).
+                "OSCAR_FORWARD_PORTS": str(config.minio_port),
             },
             ready_url=f"{urls['provider']}/healthz",
             url=urls["provider"],

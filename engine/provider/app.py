@@ -60,12 +60,11 @@ def create_app(
 
     @app.get("/system/info")
     def _info() -> Response:
+        # faas-provider's ProviderInfo: flat, `provider` is the name (the OpenFaaS gateway
+        # unmarshals it into a string and drops the name and orchestration otherwise).
         return jsonify(
-            provider={
-                "provider": "oscar-local",
-                "orchestration": f"local-{isolation}",
-                "version": {"sha": "", "release": VERSION},
-            },
+            provider="oscar-local",
+            orchestration=f"local-{isolation}",
             version={"sha": "", "release": VERSION},
             arch=platform.machine(),
         )
