@@ -170,10 +170,12 @@ class SqliteLedger:
                     " started_at=NULL, deadline_at=?, updated_at=? WHERE id=?",
                     (JobStatus.RUNNING, number, call_id, now, now + timeout, now, row["id"]),
                 )
+                # The history's own numbering: a requeued dead letter starts its attempts
+                # from 0 again, and must not overwrite the attempts it already had.
                 db.execute(
-                    "INSERT OR REPLACE INTO attempts (job_id, number, call_id, dispatched_at)"
-                    " VALUES (?, ?, ?, ?)",
-                    (row["id"], number, call_id, now),
+                    "INSERT INTO attempts (job_id, number, call_id, dispatched_at)"
+                    " SELECT ?, COALESCE(MAX(number), 0) + 1, ?, ? FROM attempts WHERE job_id=?",
+                    (row["id"], call_id, now, row["id"]),
                 )
                 claimed.append(
                     _job(db.execute("SELECT * FROM jobs WHERE id=?", (row["id"],)).fetchone())

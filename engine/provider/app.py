@@ -86,7 +86,7 @@ def create_app(
         return _apply(update=True)
 
     def _apply(*, update: bool) -> tuple[Response, int]:
-        body = request.get_json(silent=True)
+        body = request.get_json(force=True, silent=True)
         deployment = Deployment.from_json(body, default_namespace=config.namespace)
         if deployment.namespace != config.namespace:
             raise NamespaceNotFound(f"namespace {deployment.namespace!r} does not exist")
@@ -95,7 +95,7 @@ def create_app(
 
     @app.delete("/system/functions")
     def _delete() -> tuple[Response, int]:
-        body = request.get_json(silent=True) or {}
+        body = request.get_json(force=True, silent=True) or {}
         name = body.get("functionName") if isinstance(body, dict) else None
         if not isinstance(name, str) or not name:
             return jsonify(error='expected {"functionName": "<name>"}'), 400
@@ -109,7 +109,7 @@ def create_app(
 
     @app.post("/system/scale-function/<name>")
     def _scale(name: str) -> tuple[Response, int]:
-        body: Any = request.get_json(silent=True) or {}
+        body: Any = request.get_json(force=True, silent=True) or {}
         replicas = body.get("replicas") if isinstance(body, dict) else None
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             return jsonify(error='expected {"replicas": <0 or more>}'), 400
@@ -123,7 +123,7 @@ def create_app(
 
     @app.route("/system/secrets", methods=["POST", "PUT"])
     def _put_secret() -> tuple[Response, int]:
-        body = request.get_json(silent=True)
+        body = request.get_json(force=True, silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("name"), str):
             return jsonify(error='expected {"name": ..., "value": ... or "rawValue": base64}'), 400
         ns = body.get("namespace") or namespace()
@@ -138,7 +138,7 @@ def create_app(
 
     @app.delete("/system/secrets")
     def _delete_secret() -> tuple[Response, int]:
-        body = request.get_json(silent=True)
+        body = request.get_json(force=True, silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("name"), str):
             return jsonify(error='expected {"name": ...}'), 400
         secrets.delete(body.get("namespace") or namespace(), body["name"])

@@ -222,7 +222,17 @@ class FunctionManager:
             invocations=function.invocations,
             created_at=function.created_at,
         )
-        status["restarts"] = function.restarts  # ours: not in the OpenFaaS schema, ignored by it
+        # Ours, not in the OpenFaaS schema (clients ignore them): for operators and benchmarks.
+        status["restarts"] = function.restarts
+        status["instances"] = [
+            {
+                "name": i.name,
+                "url": i.handle.url,
+                "inflight": i.inflight,
+                "generation": i.generation,
+            }
+            for i in function.instances
+        ]
         return status
 
     def _check_deployable(self, deployment: Deployment) -> None:

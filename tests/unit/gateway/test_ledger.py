@@ -117,6 +117,33 @@ def test_failures_retry_until_the_last_attempt_then_the_job_is_dead(ledger: Sqli
     assert ledger.get(first.id).status == JobStatus.QUEUED  # type: ignore[union-attr]
 
 
+def test_a_requeued_dead_letter_keeps_the_history_of_its_earlier_attempts(
+    ledger: SqliteLedger,
+) -> None:
+    ledger.add([new(attempts=1)])
+    [first] = ledger.claim("svc", limit=1, now=101.0, timeout=30)
+    ledger.finish(
+        first.id,
+        first.call_id,
+        succeeded=False,
+        http_status=500,
+        duration=0.1,
+        outputs=[],
+        log_tail="boom",
+        error="exit 3",
+        retry_at=105.0,
+        now=102.0,
+    )
+    ledger.requeue_dead("svc", now=200.0)
+
+    [again] = ledger.claim("svc", limit=1, now=201.0, timeout=30)
+
+    assert again.attempts == 1  # a fresh budget of attempts
+    history = ledger.attempts(first.id)
+    assert [(a.number, a.outcome) for a in history] == [(1, "failed"), (2, "running")]
+    assert [a.call_id for a in history] == [first.call_id, again.call_id]
+
+
 def test_a_job_whose_callback_never_arrives_is_overdue(ledger: SqliteLedger) -> None:
     ledger.add([new()])
     [job] = ledger.claim("svc", limit=1, now=101.0, timeout=30)
