@@ -16,6 +16,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import requests
 
@@ -87,16 +88,7 @@ def start_replica(
     if secrets_dir is not None:
         full_env["SECRETS_DIR"] = str(secrets_dir)
     log_path = workdir / "replica.log"
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [str(watchdog)],
-            cwd=image.context,
-            env=full_env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = spawn_watchdog([str(watchdog)], env=full_env, cwd=image.context, log=log_path)
     replica = Replica(
         image=image,
         process=process,
@@ -104,17 +96,46 @@ def start_replica(
         log_path=log_path,
         env=full_env,
     )
-    deadline = time.monotonic() + ready_timeout
-    while time.monotonic() < deadline:
-        if not replica.alive():
-            break
+    wait_healthy(replica, timeout=ready_timeout, what=f"replica of {image.name}")
+    return replica
+
+
+class _Running(Protocol):
+    url: str
+    log_path: Path
+
+    def alive(self) -> bool: ...
+
+    def stop(self, *, grace: float = 10.0) -> None: ...
+
+
+def spawn_watchdog(
+    argv: list[str], *, env: Mapping[str, str], cwd: Path, log: Path
+) -> subprocess.Popen[bytes]:
+    """Start a replica's command in its own session, its output appended to `log`."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def wait_healthy(replica: _Running, *, timeout: float, what: str) -> None:
+    """Until the watchdog's `/_/health` answers 200; a replica that dies or is late is stopped."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and replica.alive():
         with contextlib.suppress(requests.RequestException):
             if requests.get(f"{replica.url}/_/health", timeout=1).status_code == 200:
-                return replica
+                return
         time.sleep(0.02)
     replica.stop()
-    tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
-    raise ReplicaFailed(f"replica of {image.name} did not become healthy; its log ends:\n{tail}")
+    tail = replica.log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+    raise ReplicaFailed(f"{what} did not become healthy; its log ends:\n{tail}")
 
 
 def _signal(pid: int, sig: signal.Signals) -> None:

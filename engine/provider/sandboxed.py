@@ -14,17 +14,13 @@ import os
 import pwd
 import signal
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
-
-from engine.errors import ReplicaFailed
 from engine.netns_forward import PortForwarder
 from engine.provider.config import ProviderConfig
 from engine.provider.launcher import ReplicaHandle, ReplicaSpec
-from engine.replica import SYSTEM_PATH
+from engine.replica import SYSTEM_PATH, spawn_watchdog, wait_healthy
 from engine.sandbox import (
     Limits,
     Sandbox,
@@ -105,16 +101,12 @@ class SandboxLauncher:
                 "port": str(WATCHDOG_PORT),
             }
             log_path = spec.workdir / "replica.log"
-            with log_path.open("ab") as out:
-                process = subprocess.Popen(
-                    sandbox.wrap([str(self._config.watchdog)], user=self._user),
-                    cwd=image.context,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
+            process = spawn_watchdog(
+                sandbox.wrap([str(self._config.watchdog)], user=self._user),
+                env=env,
+                cwd=image.context,
+                log=log_path,
+            )
             replica = SandboxedReplica(
                 url=f"http://{sandbox.address}:{WATCHDOG_PORT}",
                 log_path=log_path,
@@ -127,7 +119,7 @@ class SandboxLauncher:
                 forwarder.close()
             sandbox.destroy()
             raise
-        _wait_healthy(replica, timeout=self._config.ready_timeout)
+        wait_healthy(replica, timeout=self._config.ready_timeout, what=f"replica {spec.instance}")
         return replica
 
     def cleanup(self, workdir: Path) -> None:
@@ -139,15 +131,3 @@ class SandboxLauncher:
             log.warning("removing sandbox %s left by an earlier provider", name)
             remove_leftover(name)
         record.unlink()
-
-
-def _wait_healthy(replica: SandboxedReplica, *, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and replica.alive():
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(f"{replica.url}/_/health", timeout=1).status_code == 200:
-                return
-        time.sleep(0.02)
-    replica.stop()
-    tail = replica.log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
-    raise ReplicaFailed(f"sandboxed replica did not become healthy; its log ends:\n{tail}")

@@ -21,8 +21,10 @@ TEMPLATE = "python-watchdog"
 STORE = ImageStore(TOOLS_BIN.parent / "test-images")
 
 
-def shrinkwrap(function_dir: Path, workdir: Path, *, name: str = "fn") -> Path:
+def shrinkwrap(function_dir: Path, workdir: Path, *, name: str | None = None) -> Path:
     """Run `faas-cli build --shrinkwrap` on a project holding `function_dir`; return the context."""
+    # Named after its folder, so each test function is its own image in the shared store.
+    name = name or function_dir.name
     project = workdir / "project"
     project.mkdir(parents=True)
     (project / "template").symlink_to(ROOT / "template")
@@ -48,7 +50,7 @@ def shrinkwrap(function_dir: Path, workdir: Path, *, name: str = "fn") -> Path:
 
 
 def start_function(context: Path, workdir: Path, *, env: Mapping[str, str]) -> Replica:
-    image = STORE.materialise(f"{context.parent.parent.name}/{context.name}:test", context)
+    image = STORE.materialise(f"tests/{context.name}:test", context)
     settings = dict(env)
     port = int(settings.pop("port", "0"))
     return start_replica(
