@@ -183,6 +183,7 @@ def _gateway(
         "ADMIN_TOKEN_FILE": str(secret / "admin-token"),
         "CALLBACK_KEY_FILE": str(secret / "callback-key"),
         "SYNC_TIMEOUT_SECONDS": f"{config.function_timeout:g}",
+        "FAAS_CLI": str(config.tool("faas-cli")),  # deploys FDL services
     }
     command = (config.python, "-m", "gateway")
     return ComponentSpec(

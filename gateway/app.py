@@ -10,12 +10,14 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request, stream_with_context
 from werkzeug.exceptions import HTTPException
 
+from gateway import service_api
 from gateway.auth import authorize
 from gateway.callbacks import read_callback
 from gateway.config import GatewayConfig
 from gateway.dispatcher import Dispatcher
 from gateway.errors import BadRequest, GatewayError, NotFound
 from gateway.events import Announced, parse_notification
+from gateway.faascli import FaasCli, Planner, Runner
 from gateway.jobs import JobStatus, NewJob
 from gateway.ledger import Ledger
 from gateway.metrics import Metrics
@@ -53,6 +55,7 @@ def create_app(
     signer: CallbackSigner,
     metrics: Metrics,
     clock: Callable[[], float] = time.time,
+    faas_cli: Runner | None = None,
 ) -> Flask:
     app = Flask(__name__)
 
@@ -217,6 +220,16 @@ def create_app(
             raise NotFound(f"job {job_id} of service {name!r} does not exist")
         return jsonify(job.as_json(attempts=ledger.attempts(job_id)))
 
+    # FDL services: POST/PUT/DELETE /system/services, deployed through faas-cli.
+    app.register_blueprint(
+        service_api.blueprint(
+            planner=Planner.from_config(config),
+            runner=faas_cli or FaasCli.from_config(config),
+            functions=openfaas,
+            registry=registry,
+            describe=lambda service: _service_json(service, service_token(service.name)),
+        )
+    )
     return app
 
 

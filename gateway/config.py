@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ class GatewayConfig:
     reconcile_interval: float
     sync_timeout: float
     ledger_synchronous: str
+    faas_cli: str = "faas-cli"  # the binary that deploys FDL services
+    function_s3_endpoint: str = ""  # S3_ENDPOINT of FDL services: MinIO as functions reach it
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> GatewayConfig:
@@ -75,9 +78,20 @@ class GatewayConfig:
                 return default
             return value
 
-        minio = urlsplit(environ.get("MINIO_ENDPOINT", "http://127.0.0.1:9000"))
+        minio_url = environ.get("MINIO_ENDPOINT", "http://127.0.0.1:9000").rstrip("/")
+        minio = urlsplit(minio_url)
         if minio.scheme not in {"http", "https"} or not minio.netloc:
             problems.append("MINIO_ENDPOINT: expected http(s)://host:port")
+        function_s3 = environ.get("FUNCTION_S3_ENDPOINT", minio_url).rstrip("/")
+        parts = urlsplit(function_s3)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            problems.append(
+                f"FUNCTION_S3_ENDPOINT: expected http(s)://host:port, found {function_s3!r}"
+            )
+        faas_cli = environ.get("FAAS_CLI", "").strip()
+        if not faas_cli:
+            # Resolved here, the one reader of the environment, so the child needs no PATH.
+            faas_cli = shutil.which("faas-cli", path=environ.get("PATH")) or "faas-cli"
         state = Path(environ.get("GATEWAY_STATE_DIR", ""))
         if not environ.get("GATEWAY_STATE_DIR"):
             problems.append("GATEWAY_STATE_DIR: missing; the ledger lives there")
@@ -103,6 +117,8 @@ class GatewayConfig:
             reconcile_interval=number("RECONCILE_INTERVAL_SECONDS", 60.0),
             sync_timeout=number("SYNC_TIMEOUT_SECONDS", 300.0),
             ledger_synchronous=environ.get("LEDGER_SYNCHRONOUS", "NORMAL").upper(),
+            faas_cli=faas_cli,
+            function_s3_endpoint=function_s3,
         )
         if problems:
             raise ConfigError(problems)

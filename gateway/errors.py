@@ -44,3 +44,13 @@ class UpstreamError(GatewayError):
         super().__init__(message)
         self.upstream_status = upstream_status
         self.detail = detail[:500]
+
+
+class Conflict(GatewayError):
+    """What is to be created exists already."""
+
+    status = 409
+
+
+class UnsupportedMediaType(GatewayError):
+    status = 415

@@ -10,6 +10,20 @@ _ERROR = {
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
 _SERVICE = {"name": "service", "in": "path", "required": True, "schema": {"type": "string"}}
+_DRY_RUN = {
+    "name": "dry_run",
+    "in": "query",
+    "description": "true: answer with the faas-cli plan, run nothing",
+    "schema": {"type": "boolean"},
+}
+_FDL = {
+    "description": "One OSCAR FDL service (`script` holds the script's text)",
+    "required": True,
+    "content": {
+        kind: {"schema": {"$ref": "#/components/schemas/FdlService"}}
+        for kind in ("application/json", "application/yaml", "text/yaml")
+    },
+}
 _JOB = {"name": "job", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
@@ -37,6 +51,74 @@ def _op(
         operation["requestBody"] = {"content": {"application/octet-stream": {}}}
     operation.update(extra or {})
     return operation
+
+
+_ADMIN_RESPONSES = {"401": _ERROR, "403": _ERROR, "404": _ERROR, "502": _ERROR}
+
+
+def _fdl_op(
+    summary: str,
+    *,
+    params: list[dict[str, Any]] | None = None,
+    ok: str = "200",
+    conflict: bool = False,
+) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        ok: {"description": "The service, as GET shows it", "content": _JSON},
+        **_ADMIN_RESPONSES,
+        "400": _ERROR,
+        "415": _ERROR,
+        "422": _ERROR,
+    }
+    if conflict:
+        responses["409"] = _ERROR
+    return _op(
+        summary,
+        security=["basicAuth", "adminToken"],
+        params=[*(params or []), _DRY_RUN],
+        ok=ok,
+        extra={"requestBody": _FDL, "responses": responses},
+    )
+
+
+_IO = {
+    "type": "object",
+    "required": ["path"],
+    "properties": {
+        "storage_provider": {"type": "string", "enum": ["minio", "minio.default"]},
+        "path": {"type": "string", "description": "bucket/prefix"},
+        "prefix": {"type": "array", "items": {"type": "string"}, "maxItems": 1},
+        "suffix": {"type": "array", "items": {"type": "string"}},
+    },
+}
+_STRINGS = {"type": "object", "additionalProperties": {"type": "string"}}
+_FDL_SCHEMA = {
+    "type": "object",
+    "required": ["name", "image", "input"],
+    "properties": {
+        "name": {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},
+        "image": {"type": "string"},
+        "script": {"type": "string", "description": "the script's text"},
+        "memory": {"type": "string", "example": "256Mi"},
+        "cpu": {"type": "string", "example": "0.5"},
+        "input": {"type": "array", "items": _IO, "minItems": 1, "maxItems": 1},
+        "output": {"type": "array", "items": _IO, "maxItems": 1},
+        "environment": {
+            "type": "object",
+            "description": "{Variables: {K: V}} (OSCAR) or a plain mapping",
+        },
+        "secrets": {"type": "array", "items": {"type": "string"}},
+        "log_level": {
+            "type": "string",
+            "enum": ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+        },
+        "annotations": _STRINGS,
+        "labels": _STRINGS,
+        "max_attempts": {"type": "integer", "minimum": 1},
+        "concurrency": {"type": "integer", "minimum": 1},
+        "timeout": {"type": "integer", "minimum": 1},
+    },
+}
 
 
 def spec(server: str) -> dict[str, Any]:
@@ -89,9 +171,25 @@ def spec(server: str) -> dict[str, Any]:
                     body=True,
                 )
             },
-            "/system/services": {"get": _op("List services (with their tokens)", security=admin)},
+            "/system/services": {
+                "get": _op("List services (with their tokens)", security=admin),
+                "post": _fdl_op(
+                    "Create a service from an FDL document (deployed through faas-cli)",
+                    ok="201",
+                    conflict=True,
+                ),
+                "put": _fdl_op("Update the service the FDL document names"),
+            },
             "/system/services/{service}": {
-                "get": _op("One service", security=admin, params=[_SERVICE])
+                "get": _op("One service", security=admin, params=[_SERVICE]),
+                "put": _fdl_op("Update a service from an FDL document", params=[_SERVICE]),
+                "delete": _op(
+                    "Remove a service's function and script secret (buckets and objects stay)",
+                    security=admin,
+                    params=[_SERVICE, _DRY_RUN],
+                    ok="204",
+                    extra={"responses": {**_ADMIN_RESPONSES, "204": {"description": "Removed"}}},
+                ),
             },
             "/system/services/{service}/replay": {
                 "post": _op(
@@ -136,11 +234,12 @@ def spec(server: str) -> dict[str, Any]:
                 "webhookToken": {"type": "http", "scheme": "bearer"},
             },
             "schemas": {
+                "FdlService": _FDL_SCHEMA,
                 "Error": {
                     "type": "object",
                     "required": ["error"],
                     "properties": {"error": {"type": "string"}},
-                }
+                },
             },
         },
     }

@@ -67,7 +67,8 @@ class SupervisorConfig:
 
         function_dir = Path(environ.get("FUNCTION_DIR", "function"))
         script_path = Path(environ.get("SCRIPT_PATH", str(function_dir / "script.sh")))
-        script = _script_command(script_path, problems)
+        secrets_dir = Path(environ.get("SECRETS_DIR", DEFAULT_SECRETS_DIR))
+        script = _script_command(_in_secrets_dir(script_path, secrets_dir), problems)
 
         listen = environ.get("SUPERVISOR_LISTEN", "127.0.0.1:5000")
         host, _, port_text = listen.rpartition(":")
@@ -138,6 +139,19 @@ class _Reader:
         except ValueError as e:
             self._problems.append(f"{name}: {e}")
             return None
+
+
+def _in_secrets_dir(path: Path, secrets_dir: Path) -> Path:
+    """A script shipped as a secret, found where this replica's secrets really are.
+
+    The gateway's FDL API ships a service's script as the secret `<name>-script.sh` and names
+    it by its usual mount, /var/openfaas/secrets/...; where secrets are a folder named by
+    SECRETS_DIR instead (the local engine's process mode), the script is in that folder.
+    """
+    default = Path(DEFAULT_SECRETS_DIR)
+    if secrets_dir == default or not path.is_relative_to(default):
+        return path
+    return secrets_dir / path.relative_to(default)
 
 
 def _script_command(path: Path, problems: list[str]) -> tuple[str, ...]:

@@ -308,6 +308,29 @@ def test_another_script_without_its_executable_bit_is_a_problem_naming_chmod(
     assert f"chmod +x {script}" in _one_starting(problems, "SCRIPT_PATH:")
 
 
+def test_a_script_secret_is_found_in_the_secrets_dir_when_secrets_are_not_mounted(
+    base_env: dict[str, str], secrets_dir: Path
+) -> None:
+    # What the gateway's FDL API deploys: the script as a read-only secret named `*.sh`.
+    script = secrets_dir / "grayify-script.sh"
+    script.write_text("exit 0\n", encoding="utf-8")
+    script.chmod(0o400)
+
+    config = SupervisorConfig.from_env(
+        {**base_env, "SCRIPT_PATH": "/var/openfaas/secrets/grayify-script.sh"}
+    )
+
+    assert config.script == ("/bin/sh", str(script.resolve()))
+
+
+def test_a_script_path_outside_the_secrets_mount_is_used_as_it_is(
+    base_env: dict[str, str], tmp_path: Path
+) -> None:
+    problems = _problems({**base_env, "SCRIPT_PATH": str(tmp_path / "var/openfaas/x.sh")})
+
+    assert str(tmp_path / "var/openfaas/x.sh") in _one_starting(problems, "SCRIPT_PATH:")
+
+
 def test_an_executable_script_of_any_kind_runs_directly(
     base_env: dict[str, str], make_script: MakeScript
 ) -> None:

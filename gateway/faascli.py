@@ -1,0 +1,229 @@
+"""faas-cli, the gateway's way to deploy FDL services: plans of invocations, then their execution.
+
+The only module that runs faas-cli. A plan is a list of Steps made from a ServiceSpec without
+running anything (so it can be logged, tested and shown with `?dry_run=true`); `FaasCli`
+executes one. Every plan logs in first, into a faas-cli config folder of the gateway's own
+(`OPENFAAS_CONFIG`), with the password on stdin: nothing secret is on a command line.
+
+Facts about the pinned faas-cli (0.15.x, 2023-01) that shape the steps:
+- `deploy --image/--name` has no memory or CPU flags, so deploys go through a stack.yml written
+  into a private folder (`deploy -f`), with `--envsubst=false` (user values with `${...}` stay
+  as they are) and `--read-template=false` (there is no template folder; the image has it all).
+- `secret create` and `secret update` exit 0 when the gateway refuses them, so their output is
+  checked; `create` of a secret that exists says so, and the step falls back to `update`.
+- `--gateway` equal to faas-cli's default (http://127.0.0.1:8080) counts as "not given", so
+  OPENFAAS_URL and the stack's `provider.gateway` name the same URL.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+
+from gateway.config import GatewayConfig
+from gateway.errors import UpstreamError
+from gateway.fdl import SCRIPT_SECRET, ServiceSpec, script_secret
+
+log = logging.getLogger(__name__)
+STACK_FILE = "stack.yml"
+SECRET_MISSING = "unable to find secret"  # noqa: S105 - faas-cli's words, not a password
+FUNCTION_MISSING = "No existing function to remove"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One faas-cli invocation, and how to read its outcome."""
+
+    args: tuple[str, ...]
+    stdin: str = field(default="", repr=False)
+    files: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # written into its cwd
+    expect: str = ""  # its output says this on success (for commands that exit 0 regardless)
+    tolerate: str = ""  # a failure whose output says this is fine (removing what is gone)
+    fallback: Step | None = None  # run instead when the output says `fallback_on`
+    fallback_on: str = ""
+
+    def __str__(self) -> str:
+        text = "faas-cli " + shlex.join(self.args)
+        if self.stdin:
+            text += f" < ({len(self.stdin.encode())} bytes on stdin)"
+        return text
+
+
+Plan = list[Step]
+
+
+class Runner(Protocol):
+    def execute(self, plan: Sequence[Step]) -> None: ...
+
+
+class FaasCliFailed(UpstreamError):
+    def __init__(self, step: Step, returncode: int | None, output: str) -> None:
+        lines = [line for line in output.strip().splitlines() if line.strip()]
+        outcome = "timed out" if returncode is None else f"failed (exit {returncode})"
+        last = lines[-1][:200] if lines else "no output"
+        super().__init__(
+            f"faas-cli {' '.join(step.args[:2])} {outcome}: {last}",
+            detail="\n".join(lines[-12:]),
+        )
+        self.returncode = returncode
+
+
+@dataclass(frozen=True)
+class Planner:
+    """Makes plans; runs nothing."""
+
+    gateway: str
+    username: str
+    password: str = field(repr=False)
+    s3_endpoint: str
+
+    @classmethod
+    def from_config(cls, config: GatewayConfig) -> Planner:
+        return cls(
+            gateway=config.openfaas_url,
+            username=config.openfaas_user,
+            password=config.openfaas_password,
+            s3_endpoint=config.function_s3_endpoint,
+        )
+
+    def deploy(self, spec: ServiceSpec, *, previous: Mapping[str, Any] | None = None) -> Plan:
+        """Create (`previous` is None) or update a service: its script secret, then the function.
+
+        An update that drops the script removes the secret the previous version used, after the
+        function stops naming it.
+        """
+        plan = [self.login()]
+        if spec.script is not None:
+            plan.append(self.put_secret(script_secret(spec.name), spec.script))
+        plan.append(self.deploy_stack(spec))
+        if spec.script is None and previous is not None and uses_script_secret(previous):
+            plan.append(self.remove_secret(script_secret(spec.name)))
+        return plan
+
+    def delete(self, name: str, *, previous: Mapping[str, Any]) -> Plan:
+        plan = [
+            self.login(),
+            Step(("remove", name, *self._gateway()), tolerate=FUNCTION_MISSING),
+        ]
+        if uses_script_secret(previous):
+            plan.append(self.remove_secret(script_secret(name)))
+        return plan
+
+    def login(self) -> Step:
+        return Step(
+            ("login", *self._gateway(), "--username", self.username, "--password-stdin"),
+            stdin=self.password,
+        )
+
+    def put_secret(self, name: str, value: str) -> Step:
+        # --trim=false: a script is kept byte for byte.
+        update = Step(
+            ("secret", "update", name, *self._gateway(), "--trim=false"),
+            stdin=value,
+            expect="Updated",
+        )
+        return Step(
+            ("secret", "create", name, *self._gateway(), "--trim=false"),
+            stdin=value,
+            expect="Created",
+            fallback=update,
+            fallback_on="already exists",
+        )
+
+    def remove_secret(self, name: str) -> Step:
+        return Step(("secret", "remove", name, *self._gateway()), tolerate=SECRET_MISSING)
+
+    def deploy_stack(self, spec: ServiceSpec) -> Step:
+        stack = {
+            "version": "1.0",
+            "provider": {"name": "openfaas", "gateway": self.gateway},
+            "functions": {spec.name: spec.function(s3_endpoint=self.s3_endpoint)},
+        }
+        args = ("deploy", "-f", STACK_FILE, *self._gateway())
+        return Step(
+            (*args, "--envsubst=false", "--read-template=false"),
+            files=((STACK_FILE, yaml.safe_dump(stack, sort_keys=True)),),
+        )
+
+    def _gateway(self) -> tuple[str, str]:
+        return ("--gateway", self.gateway)
+
+
+def uses_script_secret(status: Mapping[str, Any]) -> bool:
+    """Whether a deployed function (its OpenFaaS FunctionStatus) runs a script from a secret."""
+    name = str(status.get("name", ""))
+    secret = script_secret(name)
+    annotations = status.get("annotations") or {}
+    return secret in (status.get("secrets") or []) or annotations.get(SCRIPT_SECRET) == secret
+
+
+class FaasCli:
+    """Runs steps: each in a private temporary folder, with an environment built here."""
+
+    def __init__(
+        self, binary: str, *, config_dir: Path, gateway: str, timeout: float = 120.0
+    ) -> None:
+        self._binary = binary
+        self._timeout = timeout
+        self._config_dir = config_dir
+        self._env = {
+            "OPENFAAS_CONFIG": str(config_dir),
+            "OPENFAAS_URL": gateway,
+            "HOME": str(config_dir),
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+        }
+
+    @classmethod
+    def from_config(cls, config: GatewayConfig) -> FaasCli:
+        return cls(
+            config.faas_cli,
+            config_dir=config.state_dir / "faas-cli",
+            gateway=config.openfaas_url,
+        )
+
+    def execute(self, plan: Sequence[Step]) -> None:
+        for step in plan:
+            self.run(step)
+
+    def run(self, step: Step) -> str:
+        """Run one step; its output, or FaasCliFailed with the output's tail."""
+        log.info("running %s", step)
+        self._config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with tempfile.TemporaryDirectory(prefix="faas-cli-") as folder:
+            for name, text in step.files:
+                (Path(folder) / name).write_text(text, encoding="utf-8")
+            try:
+                result = subprocess.run(
+                    [self._binary, *step.args],
+                    cwd=folder,
+                    env=self._env,
+                    input=step.stdin,  # always a pipe: faas-cli never waits on a terminal
+                    capture_output=True,
+                    text=True,
+                    timeout=self._timeout,
+                    check=False,
+                )
+            except FileNotFoundError as e:
+                raise UpstreamError(
+                    f"faas-cli not found at {self._binary!r}; set FAAS_CLI to its path "
+                    "(`python3 tools/install.py` builds it into .tools/bin)"
+                ) from e
+            except subprocess.TimeoutExpired as e:
+                raise FaasCliFailed(step, None, f"no answer within {self._timeout:g}s") from e
+        output = result.stdout + result.stderr
+        said = output.lower()  # faas-cli's capitals vary between versions and commands
+        if step.fallback is not None and step.fallback_on and step.fallback_on.lower() in said:
+            return self.run(step.fallback)
+        if step.tolerate and step.tolerate.lower() in said:
+            return output
+        if result.returncode != 0 or (step.expect and step.expect.lower() not in said):
+            raise FaasCliFailed(step, result.returncode, output)
+        return output
