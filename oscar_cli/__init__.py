@@ -1,4 +1,4 @@
-"""The `oscar` command: start and stop the local stack, show its endpoints, build functions."""
+"""The `oscar` command: the local stack, services, bucket files, synchronous calls, jobs."""
 
 from oscar_cli.commands import cli
 
