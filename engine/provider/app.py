@@ -107,6 +107,8 @@ def create_app(
         namespace()
         return jsonify(functions.status(name))
 
+    # Bodies are JSON whatever their Content-Type says: the OpenFaaS gateway's own scaler
+    # (scale from zero) and plain `curl -d` send none, as faas-provider accepts.
     @app.post("/system/scale-function/<name>")
     def _scale(name: str) -> tuple[Response, int]:
         body: Any = request.get_json(force=True, silent=True) or {}

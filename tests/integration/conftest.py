@@ -10,8 +10,24 @@ from minio import Minio
 from engine.replica import Replica
 from tests.support.function import shrinkwrap, start_function
 from tests.support.minio_server import ACCESS_KEY, SECRET_KEY, MinioInstance, start_minio
+from tests.support.stack import RunningStack, running_stack
 
 FUNCTIONS = Path(__file__).parent / "functions"
+# These start stacks of their own, and only one stack can run per machine (the OpenFaaS gateway
+# hard-codes its ports): they run before any test starts the shared one.
+OWN_STACKS = ("test_stack.py",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: Path(str(item.fspath)).name not in OWN_STACKS)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[RunningStack]:
+    """One `oscar up` for every engine and gateway test: started by the first test that asks,
+    stopped and purged (`oscar down --purge`) at the end of the session, whatever happened."""
+    with running_stack() as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
