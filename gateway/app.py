@@ -62,9 +62,15 @@ def create_app(
     def service_token(name: str) -> str:
         return ledger.service_token(name, new_token())
 
+    def known_service_token(name: str) -> str | None:
+        # Only a service that exists gets a token: a caller guessing names must not add rows.
+        return service_token(name) if registry.find(name) is not None else None
+
     @app.before_request
     def _authorize() -> None:
-        g.access = authorize(request, config=config, signer=signer, service_token=service_token)
+        g.access = authorize(
+            request, config=config, signer=signer, service_token=known_service_token
+        )
 
     @app.errorhandler(GatewayError)
     def _gateway_error(error: GatewayError) -> tuple[Response, int]:

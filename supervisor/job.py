@@ -24,7 +24,7 @@ from supervisor.errors import (
 )
 from supervisor.event import ObjectRef, StorageEvent
 from supervisor.keys import local_name, output_key, relative_dir
-from supervisor.script import ScriptRun, read_tail, run_script
+from supervisor.script import ScriptRun, echo_log, read_tail, run_script
 from supervisor.storage import Storage
 from supervisor.workspace import Workspace
 
@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 COPY_CHUNK = 1 << 20
 # Environment values are limited to 128 KiB each by Linux; a bigger event goes in as its record.
 MAX_EVENT_ENV = 64 * 1024
+# How much of each run's log is copied into the replica's own log (`faas-cli logs`).
+ECHO_LIMIT = 64 * 1024
 
 
 class BodyStream(Protocol):
@@ -108,6 +110,7 @@ class Runner:
             )
             log_file = ws.root / "script.log"
             run = self._run(env, ws, stdout=log_file, stderr=log_file)
+            echo_log(log_file, label=f"{ref.bucket}/{ref.key}", limit=ECHO_LIMIT)
             tail = read_tail(log_file, self._config.log_tail_bytes)
             _raise_unless_succeeded(run, tail, self._config.script_timeout)
             uploaded = self._upload(ws)
@@ -135,6 +138,7 @@ class Runner:
             )
             stdout, stderr = ws.root / "stdout", ws.root / "stderr"
             run = self._run(env, ws, stdout=stdout, stderr=stderr)
+            echo_log(stderr, label=f"sync {input_file.name}", limit=ECHO_LIMIT)
             tail = read_tail(stderr, self._config.log_tail_bytes) or read_tail(
                 stdout, self._config.log_tail_bytes
             )

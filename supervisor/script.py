@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+script_log = logging.getLogger("script")
 # After SIGTERM on timeout, how long the script gets to exit before SIGKILL.
 TERM_GRACE_SECONDS = 2.0
 
@@ -50,6 +51,7 @@ def run_script(
             stderr=out if stdout == stderr else err,
             start_new_session=True,  # its own process group, so a timeout kills its children too
         )
+        _prefer_for_oom_kill(process.pid)
         # A blocking wait returns the moment the script exits; `wait(timeout=...)` would poll
         # with growing sleeps and add up to 50 ms to every run. A timer enforces the timeout.
         finished = threading.Event()
@@ -78,6 +80,27 @@ def run_script(
         timed_out=timed_out,
         duration=duration,
     )
+
+
+def _prefer_for_oom_kill(pid: int) -> None:
+    """Make the script the kernel's first choice when the replica runs out of memory.
+
+    Otherwise the OOM killer may take the supervisor, and the caller gets a dead connection
+    instead of a JSON error with the script's log. Raising one's own score needs no privilege;
+    children the script starts inherit it.
+    """
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/oom_score_adj").write_text("1000")
+
+
+def echo_log(path: Path, *, label: str, limit: int) -> None:
+    """Copy the script's log into the supervisor's own log (what `faas-cli logs` shows).
+
+    Only the last `limit` bytes of a long log, so one chatty script cannot flood the replica log.
+    """
+    text = read_tail(path, limit)
+    for line in text.splitlines():
+        script_log.info("%s: %s", label, line)
 
 
 def read_tail(path: Path, limit: int) -> str:

@@ -15,7 +15,7 @@ from engine.errors import EngineError
 from engine.provider.config import ProviderConfig
 from engine.provider.deployments import Deployment
 from engine.provider.functions import FunctionManager
-from engine.provider.logs import log_messages
+from engine.provider.logs import log_messages, parse_since
 from engine.provider.proxy import Proxy
 from engine.provider.secrets import SecretStore
 
@@ -159,6 +159,7 @@ def create_app(
             lambda: functions.log_files(name),
             tail=tail,
             follow=follow,
+            since=parse_since(request.args.get("since")),
             should_stop=stop.is_set,
         )
         del files

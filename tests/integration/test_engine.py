@@ -279,11 +279,6 @@ def test_faas_cli_logs_shows_each_replicas_log(stack: RunningStack, spread: str)
     assert "supervisor listening on" in output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the supervisor writes the script's output to files in its workspace, never to "
-    "the replica's log, so `faas-cli logs` never shows it (only the job's log tail has it)",
-)
 def test_faas_cli_logs_shows_the_scripts_output_lines(stack: RunningStack) -> None:
     stack.deploy("example-logged", EXAMPLE)
     assert stack.invoke("example-logged", b"12345", headers={"X-Filename": "logged.txt"}).ok
@@ -297,11 +292,6 @@ def test_faas_cli_logs_shows_the_scripts_output_lines(stack: RunningStack) -> No
     wait_for(logged, timeout=2, what="the script's line in `faas-cli logs`")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the provider ignores /system/logs?since= and stamps every line with the time "
-    "it is read (engine/provider/logs.py), so `faas-cli logs --since-time` filters nothing",
-)
 def test_faas_cli_logs_since_a_future_time_shows_nothing(stack: RunningStack, spread: str) -> None:
     output = stack.faas_cli.run(
         "logs", spread, "--gateway", stack.openfaas_url, "--tail=false",
