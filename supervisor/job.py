@@ -138,12 +138,16 @@ class Runner:
             )
             stdout, stderr = ws.root / "stdout", ws.root / "stderr"
             run = self._run(env, ws, stdout=stdout, stderr=stderr)
-            echo_log(stderr, label=f"sync {input_file.name}", limit=ECHO_LIMIT)
+            outputs = list(ws.outputs())
+            label = f"sync {input_file.name}"
+            echo_log(stderr, label=label, limit=ECHO_LIMIT)
+            if outputs or not run.succeeded:  # stdout is the answer only when nothing else is
+                echo_log(stdout, label=label, limit=ECHO_LIMIT)
             tail = read_tail(stderr, self._config.log_tail_bytes) or read_tail(
                 stdout, self._config.log_tail_bytes
             )
             _raise_unless_succeeded(run, tail, self._config.script_timeout)
-            return SyncResult(ws, list(ws.outputs()), stdout, run.duration, tail)
+            return SyncResult(ws, outputs, stdout, run.duration, tail)
         except OSError as e:
             ws.remove()
             if e.errno == errno.ENOSPC:
