@@ -20,6 +20,9 @@ class BuildProgress(Protocol):
     def done(self, message: str) -> None: ...
 
 
+TEMPLATE = "python-watchdog"
+
+
 @dataclass(frozen=True)
 class BuildPlan:
     stack_file: Path
@@ -62,6 +65,8 @@ def plan_build(
 
 
 def execute_build(plan: BuildPlan, faas_cli: FaasCli, *, progress: BuildProgress) -> list[Image]:
+    if _link_template(plan.workdir):
+        progress.done(f"linked this project's python-watchdog template into {plan.workdir}")
     progress.step(f"faas-cli build --shrinkwrap -f {plan.stack_file.name}")
     faas_cli.build_shrinkwrap(plan.stack_file, filter_=plan.filter_)
     progress.done(f"shrinkwrapped {', '.join(plan.functions)} into {plan.workdir / 'build'}")
@@ -72,3 +77,18 @@ def execute_build(plan: BuildPlan, faas_cli: FaasCli, *, progress: BuildProgress
         images.append(store.materialise(image, plan.context(name)))
         progress.done(f"image {image} ready for `faas-cli deploy`")
     return images
+
+
+def _link_template(workdir: Path) -> bool:
+    """Give a stack file outside this repository our template, as `faas-cli template pull` would.
+
+    faas-cli looks for `./template/<lang>` next to the stack file and otherwise tries to clone
+    the default template repository, which fails offline and has no python-watchdog anyway.
+    """
+    ours = Path(__file__).resolve().parent.parent / "template" / TEMPLATE
+    target = workdir / "template" / TEMPLATE
+    if target.exists() or not ours.is_dir():
+        return False
+    target.parent.mkdir(exist_ok=True)
+    target.symlink_to(ours)
+    return True
