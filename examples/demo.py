@@ -124,11 +124,14 @@ def main() -> int:
         minio["endpoint"].split("://", 1)[1], minio["access_key"], minio["secret_key"], secure=False
     )
     samples = sorted((ROOT / "examples" / "grayify" / "samples").iterdir())
+    # A folder per run: the same bytes under the same key are the same object version, which
+    # the gateway never processes twice. Outputs mirror the folder.
+    run_id = time.strftime("run-%Y%m%d-%H%M%S")
     started = time.monotonic()
     for sample in samples:
-        s3.fput_object("grayify", f"in/{sample.name}", str(sample))
-        say(f"uploaded grayify/in/{sample.name}")
-    expected = {f"out/{s.name}" for s in samples}
+        s3.fput_object("grayify", f"in/{run_id}/{sample.name}", str(sample))
+        say(f"uploaded grayify/in/{run_id}/{sample.name}")
+    expected = {f"out/{run_id}/{s.name}" for s in samples}
     wait_for(
         "the grey outputs",
         lambda: (
@@ -147,7 +150,7 @@ def main() -> int:
         local = OUTPUTS / key
         s3.fget_object("grayify", key, str(local))
         space = colorspace(local)
-        job = next((j for j in jobs if j["outputs"] == [key]), None)
+        job = next((j for j in jobs if j["outputs"] == [key]), None)  # newest first
         took = f", job {job['id'][:8]} ran {job['duration_seconds']:.3f}s" if job else ""
         print(f"    grayify/{key}: {local.stat().st_size} bytes, colorspace {space}{took}")
         if space != "Gray":
