@@ -152,12 +152,7 @@ def create_app(
         finished = ledger.finish(
             job.id,
             request.args.get("call", ""),
-            succeeded=outcome.succeeded,
-            http_status=outcome.http_status,
-            duration=outcome.duration,
-            outputs=outcome.outputs,
-            log_tail=outcome.log_tail,
-            error=outcome.error,
+            outcome,
             retry_at=dispatcher.retry_at(job, now) if outcome.retryable else None,
             now=now,
         )

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from gateway.jobs import AttemptResult
 
 # The supervisor answers 4xx when retrying cannot help (bad event, input gone); these two are
 # the exceptions that can pass with time.
 _RETRYABLE_4XX = {408, 429}
 
 
-@dataclass(frozen=True)
-class Outcome:
-    succeeded: bool
-    http_status: int | None
-    duration: float | None
-    outputs: list[str]
-    log_tail: str
-    error: str
-    retryable: bool
-
-
-def read_callback(headers: Mapping[str, str], body: bytes) -> Outcome:
+def read_callback(headers: Mapping[str, str], body: bytes) -> AttemptResult:
     status = _int(headers.get("X-Function-Status"))
     duration = _float(headers.get("X-Duration-Seconds"))
     document = _json(body)
@@ -35,7 +25,8 @@ def read_callback(headers: Mapping[str, str], body: bytes) -> Outcome:
             if isinstance(result, dict):
                 outputs += [str(o) for o in result.get("outputs") or []]
                 tails.append(str(result.get("log_tail") or ""))
-        return Outcome(True, status, duration, outputs, "\n".join(t for t in tails if t), "", False)
+        tail = "\n".join(t for t in tails if t)
+        return AttemptResult(True, status, duration, outputs, tail, "", retryable=False)
     error = ""
     tail = ""
     if isinstance(document, dict):
@@ -46,7 +37,7 @@ def read_callback(headers: Mapping[str, str], body: bytes) -> Outcome:
     if status is None:
         error = f"the callback carried no X-Function-Status; {error}"
     retryable = status is None or status >= 500 or status in _RETRYABLE_4XX
-    return Outcome(False, status, duration, [], tail, f"HTTP {status}: {error}", retryable)
+    return AttemptResult(False, status, duration, [], tail, f"HTTP {status}: {error}", retryable)
 
 
 def _json(body: bytes) -> Any:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from gateway.errors import GatewayError
-from gateway.jobs import Job, backoff_seconds
+from gateway.jobs import AttemptResult, Job, backoff_seconds
 from gateway.ledger import Ledger
 from gateway.metrics import Metrics
 from gateway.openfaas import OpenFaaS
@@ -114,17 +114,9 @@ class Dispatcher:
 
     def _give_up_on_attempt(self, job: Job, reason: str) -> None:
         now = self._clock()
+        result = AttemptResult(False, log_tail=job.log_tail, error=reason)
         finished = self._ledger.finish(
-            job.id,
-            job.call_id,
-            succeeded=False,
-            http_status=None,
-            duration=None,
-            outputs=[],
-            log_tail=job.log_tail,
-            error=reason,
-            retry_at=self.retry_at(job, now),
-            now=now,
+            job.id, job.call_id, result, retry_at=self.retry_at(job, now), now=now
         )
         if finished is not None:
             self._metrics.finished(finished)

@@ -39,6 +39,19 @@ class NewJob:
 
 
 @dataclass(frozen=True)
+class AttemptResult:
+    """How one attempt ended, as its callback (or its absence) tells."""
+
+    succeeded: bool
+    http_status: int | None = None
+    duration: float | None = None
+    outputs: list[str] = field(default_factory=list)
+    log_tail: str = ""
+    error: str = ""
+    retryable: bool = True
+
+
+@dataclass(frozen=True)
 class Attempt:
     number: int
     call_id: str

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from gateway.jobs import Attempt, Job, JobStatus, NewJob
+from gateway.jobs import Attempt, AttemptResult, Job, JobStatus, NewJob
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -72,13 +72,8 @@ class Ledger(Protocol):
         self,
         job_id: str,
         call_id: str,
+        result: AttemptResult,
         *,
-        succeeded: bool,
-        http_status: int | None,
-        duration: float | None,
-        outputs: list[str],
-        log_tail: str,
-        error: str,
         retry_at: float | None,
         now: float,
     ) -> Job | None: ...
@@ -193,13 +188,8 @@ class SqliteLedger:
         self,
         job_id: str,
         call_id: str,
+        result: AttemptResult,
         *,
-        succeeded: bool,
-        http_status: int | None,
-        duration: float | None,
-        outputs: list[str],
-        log_tail: str,
-        error: str,
         retry_at: float | None,
         now: float,
     ) -> Job | None:
@@ -208,7 +198,7 @@ class SqliteLedger:
             row = db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
             if row is None or row["call_id"] != call_id or row["status"] != JobStatus.RUNNING:
                 return None
-            if succeeded:
+            if result.succeeded:
                 status, next_at = JobStatus.SUCCEEDED, row["next_attempt_at"]
             elif retry_at is not None and row["attempts"] < row["max_attempts"]:
                 status, next_at = JobStatus.QUEUED, retry_at
@@ -223,10 +213,10 @@ class SqliteLedger:
                     next_at,
                     now if status in {JobStatus.SUCCEEDED, JobStatus.DEAD} else None,
                     now,
-                    duration,
-                    json.dumps(outputs),
-                    log_tail,
-                    error,
+                    result.duration,
+                    json.dumps(result.outputs),
+                    result.log_tail,
+                    result.error,
                     job_id,
                 ),
             )
@@ -235,10 +225,10 @@ class SqliteLedger:
                 " error=? WHERE job_id=? AND call_id=?",
                 (
                     now,
-                    "succeeded" if succeeded else "failed",
-                    http_status,
-                    duration,
-                    error,
+                    "succeeded" if result.succeeded else "failed",
+                    result.http_status,
+                    result.duration,
+                    result.error,
                     job_id,
                     call_id,
                 ),

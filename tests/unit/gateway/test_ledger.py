@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.jobs import JobStatus, NewJob, backoff_seconds
+from gateway.jobs import AttemptResult, JobStatus, NewJob, backoff_seconds
 from gateway.ledger import SqliteLedger
 
 
@@ -50,24 +50,14 @@ def test_success_is_recorded_once_and_a_stale_callback_changes_nothing(
     done = ledger.finish(
         job.id,
         job.call_id,
-        succeeded=True,
-        http_status=200,
-        duration=0.5,
-        outputs=["out/a.txt"],
-        log_tail="ok",
-        error="",
+        AttemptResult(True, 200, 0.5, ["out/a.txt"], "ok", ""),
         retry_at=None,
         now=102.0,
     )
     repeat = ledger.finish(
         job.id,
         job.call_id,
-        succeeded=False,
-        http_status=500,
-        duration=1.0,
-        outputs=[],
-        log_tail="",
-        error="late",
+        AttemptResult(False, 500, 1.0, [], "", "late"),
         retry_at=110.0,
         now=103.0,
     )
@@ -84,12 +74,7 @@ def test_failures_retry_until_the_last_attempt_then_the_job_is_dead(ledger: Sqli
     retried = ledger.finish(
         first.id,
         first.call_id,
-        succeeded=False,
-        http_status=500,
-        duration=0.1,
-        outputs=[],
-        log_tail="boom",
-        error="exit 3",
+        AttemptResult(False, 500, 0.1, [], "boom", "exit 3"),
         retry_at=105.0,
         now=102.0,
     )
@@ -100,12 +85,7 @@ def test_failures_retry_until_the_last_attempt_then_the_job_is_dead(ledger: Sqli
     dead = ledger.finish(
         second.id,
         second.call_id,
-        succeeded=False,
-        http_status=500,
-        duration=0.1,
-        outputs=[],
-        log_tail="boom again",
-        error="exit 3",
+        AttemptResult(False, 500, 0.1, [], "boom again", "exit 3"),
         retry_at=120.0,
         now=106.0,
     )
@@ -125,12 +105,7 @@ def test_a_requeued_dead_letter_keeps_the_history_of_its_earlier_attempts(
     ledger.finish(
         first.id,
         first.call_id,
-        succeeded=False,
-        http_status=500,
-        duration=0.1,
-        outputs=[],
-        log_tail="boom",
-        error="exit 3",
+        AttemptResult(False, 500, 0.1, [], "boom", "exit 3"),
         retry_at=105.0,
         now=102.0,
     )
