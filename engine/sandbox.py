@@ -14,9 +14,9 @@ What a replica gets, as a Kubernetes pod would give it:
 
 Reaching host services from a replica: 127.0.0.1 inside the sandbox is the sandbox's own
 loopback. The host is `host_address` (see `Sandbox.host_url`), and a default route through it
-reaches the host's other addresses too. A host service bound only to 127.0.0.1 (MinIO, the
-gateway) is NOT reachable from a sandbox: it must listen on 0.0.0.0 or on the host addresses the
-replicas use. There is no forwarding or NAT: replicas reach the host, nothing beyond it.
+reaches the host's other addresses too. A host service bound only to 127.0.0.1 (MinIO) is made
+reachable at 127.0.0.1 inside the sandbox by `engine.netns_forward`, which the provider runs for
+the ports it publishes. There is no NAT: replicas reach the host, nothing beyond it.
 
 Addresses are allocated under a lock in `state_dir` by scanning the host's interfaces, so every
 engine on a host must share one `state_dir`. Everything we create is named with the `oscar-`
@@ -31,7 +31,6 @@ import hashlib
 import ipaddress
 import logging
 import os
-import pwd
 import re
 import shlex
 import shutil
@@ -40,82 +39,23 @@ import subprocess
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from pathlib import Path
 
+from engine.cgroups import Cgroups
 from engine.errors import IsolationUnavailable, SandboxLeaked
+from engine.function_user import ensure_function_user, prepare_writable_dir, user_entry
+from engine.limits import Limits
 
 log = logging.getLogger(__name__)
 
 PREFIX = "oscar-"
 NETWORK = ipaddress.IPv4Network("10.213.0.0/16")
 SECRETS_MOUNT = "/var/openfaas/secrets"
-CGROUP_ROOT = Path("/sys/fs/cgroup")
-CPU_PERIOD_US = 100_000
 # Not /usr/local/bin: on some hosts it holds stand-ins that shadow the real Debian tools.
 _SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 _TOOLS = ("ip", "unshare", "setpriv", "mount", "sh")
 _MAX_NAME = 48  # netns and cgroup names are file names; keep them readable in `ip netns list`
 _SUBNETS = NETWORK.num_addresses // 4
-
-
-@dataclass(frozen=True)
-class Limits:
-    memory_bytes: int | None = None
-    cpu_millis: int | None = None
-
-    @classmethod
-    def from_openfaas(cls, limits: Mapping[str, str] | None) -> Limits:
-        """From a deployment's `"limits": {"memory": "128Mi", "cpu": "500m"}`."""
-        limits = limits or {}
-        memory, cpu = limits.get("memory"), limits.get("cpu")
-        return cls(
-            memory_bytes=parse_memory(memory) if memory else None,
-            cpu_millis=parse_cpu(cpu) if cpu else None,
-        )
-
-
-_QUANTITY = re.compile(r"(?P<number>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?P<suffix>[A-Za-z]*)")
-_MEMORY_SUFFIXES = {
-    "": 1,
-    **{s: 1000**i for i, s in enumerate("kMGTPE", start=1)},
-    "K": 1000,
-    **{f"{s}i": 1024**i for i, s in enumerate("KMGTPE", start=1)},
-}
-
-
-def parse_memory(text: str) -> int:
-    """Bytes from a Kubernetes quantity: "128Mi", "1Gi", "100M", "512k", "1048576"."""
-    match = _QUANTITY.fullmatch(text.strip())
-    if match is None or match["suffix"] not in _MEMORY_SUFFIXES:
-        hint = " ('m' means milli; did you mean Mi?)" if text.strip().endswith("m") else ""
-        raise ValueError(
-            f"memory limit {text!r}: expected a number with an optional suffix "
-            f"(Ki, Mi, Gi, Ti, k, M, G, T), like '128Mi'{hint}"
-        )
-    value = _ceil(Decimal(match["number"]) * _MEMORY_SUFFIXES[match["suffix"]])
-    if value <= 0:
-        raise ValueError(f"memory limit {text!r}: expected more than zero bytes")
-    return value
-
-
-def parse_cpu(text: str) -> int:
-    """Millicores from a Kubernetes quantity: "500m" -> 500, "1" -> 1000, "0.25" -> 250."""
-    match = _QUANTITY.fullmatch(text.strip())
-    if match is None or match["suffix"] not in {"", "m"}:
-        raise ValueError(f"cpu limit {text!r}: expected cores ('0.5', '2') or millicores ('500m')")
-    number = Decimal(match["number"])
-    value = _ceil(number if match["suffix"] == "m" else number * 1000)
-    if value <= 0:
-        raise ValueError(f"cpu limit {text!r}: expected more than zero")
-    return value
-
-
-def _ceil(value: Decimal) -> int:
-    try:
-        return int(value.to_integral_value(rounding=ROUND_CEILING))
-    except InvalidOperation as e:  # pragma: no cover - the regex admits only plain decimals
-        raise ValueError(f"not a number: {value}") from e
 
 
 def isolation_support() -> str | None:
@@ -124,7 +64,7 @@ def isolation_support() -> str | None:
         if os.geteuid() != 0:
             return f"sandboxes need root (this process runs as uid {os.geteuid()})"
         tools = _tools()
-        _Cgroups.detect()
+        Cgroups.detect()
         probe = subprocess.run(
             [tools["unshare"], "--net", "--mount", "true"],
             capture_output=True,
@@ -155,7 +95,7 @@ class Sandbox:
     def create(
         cls, *, name: str, limits: Limits, secrets_dir: Path | None, state_dir: Path
     ) -> Sandbox:
-        tools, cgroups = _tools(), _Cgroups.detect()
+        tools, cgroups = _tools(), Cgroups.detect()
         name = sandbox_name(name)
         host_veth = _veth_name(name)
         existing = [str(p) for p in _parts(name, host_veth, cgroups) if p.exists()]
@@ -183,7 +123,7 @@ class Sandbox:
         log.debug("sandbox %s: host %s, replica %s", name, sandbox.host_address, sandbox.address)
         return sandbox
 
-    def _build(self, cgroups: _Cgroups, limits: Limits) -> None:
+    def _build(self, cgroups: Cgroups, limits: Limits) -> None:
         # Runs under the address lock: once on the host veth, the host address marks the
         # subnet as taken for the next create().
         name, veth, tools = self.name, self.host_veth, self.tools
@@ -228,7 +168,7 @@ class Sandbox:
             command += [self.tools["unshare"], "--mount", "--propagation", "private"]
             command += [sh, "-c", script, "oscar-secrets"]
         if user is not None:
-            entry = _user(user)
+            entry = user_entry(user)
             command += [
                 self.tools["setpriv"],
                 f"--reuid={entry.pw_uid}",
@@ -330,7 +270,7 @@ def leftovers(prefix: str = PREFIX) -> list[str]:
         f"link {p.name}" for p in _listdir(Path("/sys/class/net")) if p.name.startswith(prefix)
     ]
     with contextlib.suppress(IsolationUnavailable):
-        for root in _Cgroups.detect().roots:
+        for root in Cgroups.detect().roots:
             found += [
                 f"cgroup {p}" for p in _listdir(root) if p.is_dir() and p.name.startswith(prefix)
             ]
@@ -340,7 +280,7 @@ def leftovers(prefix: str = PREFIX) -> list[str]:
 def remove_leftover(name: str) -> None:
     """Destroy the sandbox called `name` (as `leftovers()` lists it) that no handle knows of:
     what an engine that crashed left behind. Its processes are killed."""
-    cgroups = _Cgroups.detect()
+    cgroups = Cgroups.detect()
     Sandbox(
         name=name,
         host_veth=_veth_name(name),
@@ -351,121 +291,6 @@ def remove_leftover(name: str) -> None:
         secrets_dir=None,
         tools=_tools(),
     ).destroy()
-
-
-def ensure_function_user(name: str = "oscar-fn") -> str:
-    """The unprivileged user replicas run as: a system user, no login shell, no home."""
-    with contextlib.suppress(KeyError):
-        pwd.getpwnam(name)
-        return name
-    useradd = shutil.which("useradd", path=_SYSTEM_PATH)
-    if useradd is None:
-        raise IsolationUnavailable(f"user {name!r} does not exist and `useradd` is not installed")
-    result = subprocess.run(
-        [useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    with contextlib.suppress(KeyError):  # made by us, or by a concurrent caller
-        pwd.getpwnam(name)
-        return name
-    raise IsolationUnavailable(f"could not create user {name!r}: {result.stderr.strip()}")
-
-
-def prepare_writable_dir(path: Path, user: str) -> None:
-    """Make `path` (created if needed) and what it holds owned by `user`, mode 0700.
-
-    Its parents must let the user through (o+x): we check rather than loosen them.
-    """
-    entry = _user(user)
-    path.mkdir(parents=True, exist_ok=True)
-    for parent in path.resolve().parents:
-        mode = parent.stat().st_mode
-        if not mode & 0o001 and parent.stat().st_uid != entry.pw_uid:
-            raise IsolationUnavailable(
-                f"{parent} (mode {mode & 0o777:o}) blocks user {user!r} from reaching {path}; "
-                f"`chmod o+x {parent}` or choose a folder under a traversable one"
-            )
-    for folder, dirs, files in os.walk(path):
-        for item in [Path(folder), *(Path(folder, name) for name in dirs + files)]:
-            os.lchown(item, entry.pw_uid, entry.pw_gid)
-    path.chmod(0o700)
-
-
-@dataclass(frozen=True)
-class _Cgroups:
-    version: int
-    roots: tuple[Path, ...]  # v1: the memory and cpu hierarchies; v2: the unified one
-
-    @classmethod
-    def detect(cls) -> _Cgroups:
-        if (CGROUP_ROOT / "cgroup.controllers").exists():
-            available = (CGROUP_ROOT / "cgroup.controllers").read_text(encoding="ascii").split()
-            missing = {"memory", "cpu"} - set(available)
-            if missing:
-                raise IsolationUnavailable(
-                    f"cgroup v2 at {CGROUP_ROOT} lacks the {', '.join(sorted(missing))} "
-                    "controller(s); enable them in the kernel or the init system"
-                )
-            return cls(version=2, roots=(CGROUP_ROOT,))._writable()
-        mounts: dict[str, Path] = {}
-        for line in Path("/proc/self/mounts").read_text(encoding="utf-8").splitlines():
-            _, where, kind, options, *_ = line.split()
-            if kind == "cgroup":
-                for option in options.split(","):
-                    mounts.setdefault(option, Path(where))
-        missing = {"memory", "cpu"} - set(mounts)
-        if missing:
-            raise IsolationUnavailable(
-                f"no cgroup v1 {' or '.join(sorted(missing))} controller is mounted and "
-                f"{CGROUP_ROOT} is not cgroup v2; mount them to enforce replica limits"
-            )
-        return cls(version=1, roots=(mounts["memory"], mounts["cpu"]))._writable()
-
-    def _writable(self) -> _Cgroups:
-        for root in self.roots:
-            if not os.access(root, os.W_OK):
-                raise IsolationUnavailable(f"{root} is not writable (a read-only cgroup mount?)")
-        return self
-
-    def dirs(self, name: str) -> tuple[Path, ...]:
-        return tuple(root / name for root in self.roots)
-
-    def make(self, name: str, limits: Limits) -> None:
-        try:
-            if self.version == 2:
-                for controller in ("+memory", "+cpu"):
-                    (CGROUP_ROOT / "cgroup.subtree_control").write_text(controller, "ascii")
-            for folder in self.dirs(name):
-                folder.mkdir()
-            for path, value, required in self._settings(name, limits):
-                if required or path.exists():
-                    path.write_text(value, encoding="ascii")
-        except OSError as e:
-            raise IsolationUnavailable(f"setting up the cgroups of {name} failed: {e}") from e
-
-    def _settings(self, name: str, limits: Limits) -> list[tuple[Path, str, bool]]:
-        """(file, value, required) in the order they must be written."""
-        memory_dir, cpu_dir = self.dirs(name)[0], self.dirs(name)[-1]
-        settings: list[tuple[Path, str, bool]] = []
-        if limits.memory_bytes is not None:
-            # No swap, as in a pod: over the limit means OOM-killed, not slowed down.
-            memory = str(limits.memory_bytes)
-            if self.version == 2:
-                settings.append((memory_dir / "memory.max", memory, True))
-                settings.append((memory_dir / "memory.swap.max", "0", False))
-            else:  # memsw (memory + swap) may not go below the memory limit: set that first
-                settings.append((memory_dir / "memory.limit_in_bytes", memory, True))
-                settings.append((memory_dir / "memory.memsw.limit_in_bytes", memory, False))
-        if limits.cpu_millis is not None:
-            quota = max(1000, limits.cpu_millis * CPU_PERIOD_US // 1000)  # kernel minimum 1ms
-            if self.version == 2:
-                settings.append((cpu_dir / "cpu.max", f"{quota} {CPU_PERIOD_US}", True))
-            else:
-                settings.append((cpu_dir / "cpu.cfs_period_us", str(CPU_PERIOD_US), True))
-                settings.append((cpu_dir / "cpu.cfs_quota_us", str(quota), True))
-        return settings
 
 
 def _tools() -> dict[str, str]:
@@ -498,7 +323,7 @@ def _free_subnet(tools: Mapping[str, str]) -> ipaddress.IPv4Network:
     raise IsolationUnavailable(f"all {_SUBNETS} sandbox subnets of {NETWORK} are in use")
 
 
-def _parts(name: str, host_veth: str, cgroups: _Cgroups) -> list[Path]:
+def _parts(name: str, host_veth: str, cgroups: Cgroups) -> list[Path]:
     return [Path("/run/netns", name), Path("/sys/class/net", host_veth), *cgroups.dirs(name)]
 
 
@@ -513,16 +338,21 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _user(name: str) -> pwd.struct_passwd:
-    try:
-        return pwd.getpwnam(name)
-    except KeyError:
-        raise IsolationUnavailable(
-            f"user {name!r} does not exist; create it with ensure_function_user()"
-        ) from None
-
-
 def _listdir(folder: Path) -> list[Path]:
     with contextlib.suppress(FileNotFoundError):
         return list(folder.iterdir())
     return []
+
+
+__all__ = [
+    "PREFIX",
+    "SECRETS_MOUNT",
+    "Limits",
+    "Sandbox",
+    "ensure_function_user",
+    "isolation_support",
+    "leftovers",
+    "prepare_writable_dir",
+    "remove_leftover",
+    "sandbox_name",
+]

@@ -21,7 +21,8 @@ import pytest
 import requests
 
 from engine.faascli import FaasCliFailed
-from engine.sandbox import SECRETS_MOUNT, leftovers, parse_memory, sandbox_name
+from engine.limits import parse_memory
+from engine.sandbox import SECRETS_MOUNT, leftovers, sandbox_name
 from tests.support.callbacks import callback_receiver
 from tests.support.stack import FUNCTION_USER, RunningStack, processes_of
 from tests.support.tools import ROOT

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from engine.limits import parse_cpu, parse_memory
 from engine.sandbox import (
     SECRETS_MOUNT,
     Limits,
@@ -25,8 +26,6 @@ from engine.sandbox import (
     ensure_function_user,
     isolation_support,
     leftovers,
-    parse_cpu,
-    parse_memory,
     prepare_writable_dir,
     remove_leftover,
     sandbox_name,

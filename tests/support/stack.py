@@ -274,6 +274,16 @@ class RunningStack:
         wait_for(lambda: not is_running(pid), timeout=10, what=f"{name} (pid {pid}) to die")
         return pid
 
+    def stop_component(self, name: str) -> int:
+        """Stop one component as `oscar down` stops it (its stop signal, then its grace period)."""
+        config = StackConfig.from_env(self.env)
+        state = read_state(config.stack_file)
+        assert state is not None, "the stack is not running"
+        [running] = [c for c in state.components if c.name == name]
+        running.stop()
+        assert not running.alive(), f"{name} (pid {running.pid}) outlived its stop"
+        return running.pid
+
     def restart_component(self, name: str) -> None:
         """Start a dead component again exactly as `oscar up` starts it; record it for `down`.
 
@@ -294,11 +304,15 @@ class RunningStack:
 
 
 @contextlib.contextmanager
-def running_stack() -> Iterator[RunningStack]:
-    """`oscar up` in a fresh state folder; `oscar down --purge` afterwards, whatever happened."""
+def running_stack(settings: Mapping[str, str] | None = None) -> Iterator[RunningStack]:
+    """`oscar up` in a fresh state folder; `oscar down --purge` afterwards, whatever happened.
+
+    `settings` are stack settings as their environment variables (`OSCAR_FUNCTION_TIMEOUT`...),
+    as `oscar up --function-timeout ...` would take them.
+    """
     require_openfaas_ports()
     root = state_root()
-    env = stack_env(root)
+    env = {**stack_env(root), **(settings or {})}
     try:
         before = frozenset(leftovers())
         started = oscar(env, "up")
