@@ -82,7 +82,12 @@ def create_app(
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[Response, int]:
-        return jsonify(error=error.description), error.code or 500
+        answer = jsonify(error=error.description)
+        # The error's own headers, but for its HTML content type: a 405 must say `Allow`.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                answer.headers[name] = value
+        return answer, error.code or 500
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[Response, int]:
@@ -146,8 +151,10 @@ def create_app(
             raise NotFound(f"job {job_id} does not exist")
         outcome = read_callback(dict(request.headers), request.get_data())
         now = clock()
-        started = now - outcome.duration if outcome.duration is not None else None
-        if started is not None:
+        if outcome.duration is not None:
+            # The function's own timing, bounded by ours: it cannot have started before the
+            # attempt was dispatched (a clock apart, or a duration that says too much).
+            started = max(now - outcome.duration, job.dispatched_at or 0.0)
             ledger.mark_started(job.id, request.args.get("call", ""), started)
         finished = ledger.finish(
             job.id,

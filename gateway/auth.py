@@ -69,7 +69,9 @@ def _admin(request: Request, config: GatewayConfig) -> None:
     header = request.headers.get("Authorization", "")
     if header.startswith("Basic "):
         try:
-            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+            # validate: without it, b64decode skips what is not base64 and stops at padding,
+            # so `Basic <right>, Bearer x` (two Authorization headers, joined) would pass.
+            user, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
         except ValueError as e:
             raise Unauthorized("malformed basic auth header") from e
         if same(user, config.openfaas_user) and same(password, config.openfaas_password):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,7 +24,11 @@ def read_callback(headers: Mapping[str, str], body: bytes) -> AttemptResult:
         tails: list[str] = []
         for result in results if isinstance(results, list) else []:
             if isinstance(result, dict):
-                outputs += [str(o) for o in result.get("outputs") or []]
+                found = result.get("outputs")
+                # Output keys are strings; a function answering anything else names none.
+                outputs += (
+                    [o for o in found if isinstance(o, str)] if isinstance(found, list) else []
+                )
                 tails.append(str(result.get("log_tail") or ""))
         tail = "\n".join(t for t in tails if t)
         return AttemptResult(True, status, duration, outputs, tail, "", retryable=False)
@@ -43,16 +48,21 @@ def read_callback(headers: Mapping[str, str], body: bytes) -> AttemptResult:
 def _json(body: bytes) -> Any:
     try:
         return json.loads(body.decode("utf-8"))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         return None
 
 
 def _int(text: str | None) -> int | None:
-    return int(text) if text and text.strip().isdigit() else None
+    """An HTTP status: three ASCII digits (str.isdigit() also takes '²', which int() refuses,
+    and a longer number does not fit the ledger's INTEGER)."""
+    digits = (text or "").strip()
+    return int(digits) if len(digits) == 3 and digits.isascii() and digits.isdigit() else None
 
 
 def _float(text: str | None) -> float | None:
+    """A duration in seconds: finite and not negative, or unknown (None)."""
     try:
-        return float(text) if text else None
+        value = float(text) if text else None
     except ValueError:
         return None
+    return value if value is not None and math.isfinite(value) and value >= 0 else None

@@ -70,19 +70,31 @@ class Dispatcher:
     def retry_at(self, job: Job, now: float) -> float:
         return now + backoff_seconds(job.attempts, base=self._retry_base, cap=self._retry_cap)
 
+    def seconds_to_wait(self, passed_at: float) -> float:
+        """How long to sleep, unless woken, after a pass that ran at `passed_at`.
+
+        A job that was already due when the pass ran and is still queued is held back by its
+        service's concurrency (or its function is gone for now): only a callback, a given-up
+        attempt or a new job can change that, and each of them wakes the loop. Sleeping until
+        such a job's due time would mean not sleeping at all: a backlog larger than the
+        concurrency would spin the loop and burn a CPU core.
+        """
+        due = self._ledger.next_due()
+        if due is None or due <= passed_at:
+            return MAX_SLEEP
+        return min(MAX_SLEEP, max(0.0, due - self._clock()))
+
     def _loop(self) -> None:
         while not self._stopping.is_set():
             self._wake.clear()
+            passed_at = self._clock()
             try:
-                self._pass()
+                self._pass(passed_at)
             except Exception:  # the loop must outlive any one bad pass, and say so
                 log.exception("dispatch pass failed")
-            due = self._ledger.next_due()
-            sleep = MAX_SLEEP if due is None else min(MAX_SLEEP, max(0.0, due - self._clock()))
-            self._wake.wait(timeout=sleep)
+            self._wake.wait(timeout=self.seconds_to_wait(passed_at))
 
-    def _pass(self) -> None:
-        now = self._clock()
+    def _pass(self, now: float) -> None:
         for job in self._ledger.overdue(now):
             waited = (job.deadline_at or now) - (job.dispatched_at or now)
             self._give_up_on_attempt(job, f"no callback within {waited:.0f}s")

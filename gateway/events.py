@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import unquote_plus
 
 from gateway.errors import BadRequest
@@ -41,7 +41,7 @@ def parse_notification(body: bytes) -> tuple[list[Announced], int]:
     """The created objects of a notification, and how many records were ignored (deletes...)."""
     try:
         document = json.loads(body.decode("utf-8"))
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:  # nested deeper than the parser goes: not JSON
         raise BadRequest(
             f"expected a MinIO notification (JSON), but the body is not JSON: {e}"
         ) from e
@@ -54,15 +54,35 @@ def parse_notification(body: bytes) -> tuple[list[Announced], int]:
         if not isinstance(record, dict):
             raise BadRequest(f"{where}: expected an object")
         name = str(record.get("eventName", ""))
-        s3 = record.get("s3")
-        bucket = s3.get("bucket", {}).get("name") if isinstance(s3, dict) else None
-        obj = s3.get("object") if isinstance(s3, dict) else None
-        key = obj.get("key") if isinstance(obj, dict) else None
-        if not isinstance(bucket, str) or not bucket or not isinstance(key, str) or not key:
-            raise BadRequest(f"{where}: expected s3.bucket.name and s3.object.key strings")
+        s3 = _mapping(record.get("s3"))
+        bucket = _mapping(s3.get("bucket")).get("name")
+        obj = _mapping(s3.get("object"))
+        key = obj.get("key")
+        if not _text(bucket) or not _text(key):
+            raise BadRequest(
+                f"{where}: expected s3.bucket.name and s3.object.key, non-empty UTF-8 strings"
+            )
+        identity = str(obj.get("versionId") or obj.get("eTag") or "")
+        if identity and not _text(identity):
+            raise BadRequest(f"{where}: s3.object.versionId or eTag is not UTF-8 text")
         if not name.startswith(CREATED):
             ignored += 1
             continue
-        identity = str(obj.get("versionId") or obj.get("eTag") or "")  # type: ignore[union-attr]
         announced.append(Announced(bucket, unquote_plus(key), identity, name, record))
     return announced, ignored
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> TypeGuard[str]:
+    """A non-empty string UTF-8 can carry: JSON's `\\ud800` escapes make lone surrogates, which
+    neither the ledger nor MinIO can hold."""
+    if not isinstance(value, str) or not value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -27,8 +27,11 @@ class OpenFaaS:
     def __init__(self, url: str, *, username: str, password: str, timeout: float = 30.0) -> None:
         self._url = url.rstrip("/")
         self._timeout = timeout
+        # The admin's login goes with /system/ calls only. OpenFaaS does not check it on
+        # /function/ and /async-function/, and forwards their headers to the function (the
+        # queue-worker too), so a session-wide login would hand it to every user's code.
+        self._auth = (username, password)
         self._session = requests.Session()
-        self._session.auth = (username, password)
         adapter = HTTPAdapter(pool_connections=32, pool_maxsize=64)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
@@ -97,9 +100,10 @@ class OpenFaaS:
     def _call(
         self, method: str, path: str, *, missing_ok: bool = False, **kwargs: Any
     ) -> requests.Response:
+        auth = self._auth if path.startswith("/system/") else None
         try:
             answer = self._session.request(
-                method, f"{self._url}{path}", timeout=self._timeout, **kwargs
+                method, f"{self._url}{path}", timeout=self._timeout, auth=auth, **kwargs
             )
         except requests.RequestException as e:
             raise UpstreamError(f"OpenFaaS at {self._url} is unreachable: {e}") from e

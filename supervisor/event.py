@@ -54,7 +54,9 @@ def sniff(body: bytes) -> Mapping[str, Any] | None:
         return None
     try:
         document = json.loads(body.decode("utf-8"))
-    except ValueError:  # UnicodeDecodeError included: events are UTF-8, whatever JSON allows
+    # UnicodeDecodeError included: events are UTF-8, whatever JSON allows; RecursionError:
+    # nested deeper than the parser goes, which no notification is.
+    except (ValueError, RecursionError):
         return None
     if not isinstance(document, dict):
         return None
@@ -70,7 +72,7 @@ def parse(body: bytes) -> StorageEvent:
     """Parse a body that must be a storage event; anything else is a 400 with the reason."""
     try:
         document = json.loads(body.decode("utf-8"))
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:
         raise BadRequest(f"expected a storage event as JSON, but the body is not JSON: {e}") from e
     if not isinstance(document, dict):
         raise BadRequest(
@@ -101,6 +103,13 @@ def _record(index: int, record: object) -> ObjectRef:
     key = unquote_plus(_field(obj, "key", str, f"{where}.s3.object"))
     if not bucket or not key:
         raise BadRequest(f"{where}: bucket name and object key must not be empty")
+    event_time = str(record.get("eventTime", ""))
+    for name, text in (
+        ("s3.bucket.name", bucket),
+        ("s3.object.key", key),
+        ("eventTime", event_time),
+    ):
+        _check_text(text, f"{where}.{name}")
     size = obj.get("size")
     return ObjectRef(
         bucket=bucket,
@@ -109,9 +118,23 @@ def _record(index: int, record: object) -> ObjectRef:
         version_id=_optional_str(obj.get("versionId")) or None,
         size=size if isinstance(size, int) and not isinstance(size, bool) else None,
         event_name=str(record.get("eventName", "")),
-        event_time=str(record.get("eventTime", "")),
+        event_time=event_time,
         record=record,
     )
+
+
+def _check_text(text: str, where: str) -> None:
+    """Bucket, key and time become file names and the script's environment: text those hold.
+
+    JSON can spell a NUL (`\\u0000`, or `%00` in a key) and lone surrogates (`\\ud800`); no
+    object name has them, and an environment value or a file name cannot.
+    """
+    if "\x00" in text:
+        raise BadRequest(f"{where}: holds a NUL character, which no object name can")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise BadRequest(f"{where}: is not UTF-8 text ({e.reason})") from e
 
 
 def _field(container: Mapping[str, Any], name: str, kind: type, where: str) -> Any:

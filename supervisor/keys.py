@@ -25,9 +25,10 @@ def safe_component(part: str) -> str | None:
     # Too long for a file name: keep the start and the suffix, and a digest so that two long
     # names that share their first bytes still map to different files.
     suffix = PurePosixPath(cleaned).suffix
-    suffix = suffix if len(suffix.encode()) <= 16 else ""
+    suffix_bytes = len(suffix.encode("utf-8", "surrogatepass"))  # keys may hold lone surrogates
+    suffix, suffix_bytes = (suffix, suffix_bytes) if suffix_bytes <= 16 else ("", 0)
     digest = hashlib.sha256(encoded).hexdigest()[:16]
-    room = MAX_NAME_BYTES - len(suffix.encode()) - len(digest) - 1
+    room = MAX_NAME_BYTES - suffix_bytes - len(digest) - 1
     head = encoded[:room].decode("utf-8", "ignore")
     return f"{head}-{digest}{suffix}"
 

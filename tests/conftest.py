@@ -4,7 +4,11 @@ from pathlib import Path
 
 import pytest
 
-_TIERS = {"integration": pytest.mark.integration, "e2e": pytest.mark.e2e}
+_TIERS = {
+    "integration": pytest.mark.integration,
+    "e2e": pytest.mark.e2e,
+    "reliability": pytest.mark.reliability,
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -13,3 +17,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         tier = Path(str(item.fspath)).parent.name
         if tier in _TIERS:
             item.add_marker(_TIERS[tier])
+    # One stack per machine: the integration tier's stack lives until the session ends (its first
+    # test starts it), so the reliability tier, whose package-scoped stack is stopped after its
+    # last test, runs first.
+    items.sort(key=lambda item: Path(str(item.fspath)).parent.name != "reliability")

@@ -1,0 +1,65 @@
+"""The dispatcher sleeps until something can change: it never spins on a backlog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from gateway.dispatcher import MAX_SLEEP, Dispatcher
+from gateway.jobs import NewJob
+from gateway.ledger import SqliteLedger
+from gateway.metrics import Metrics
+from gateway.tokens import CallbackSigner
+
+NOW = 1000.0
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> SqliteLedger:
+    return SqliteLedger(tmp_path / "ledger.db")
+
+
+def dispatcher(ledger: SqliteLedger, *, now: float) -> Dispatcher:
+    # The sleep decision reads only the ledger and the clock: nothing is sent or looked up.
+    return Dispatcher(
+        ledger=ledger, openfaas=cast(Any, None), registry=cast(Any, None),
+        signer=CallbackSigner("k"), public_url="http://gateway", metrics=Metrics(ledger.counts),
+        retry_base=1.0, retry_cap=60.0, clock=lambda: now,
+    )  # fmt: skip
+
+
+def job(key: str, *, at: float) -> NewJob:
+    return NewJob("svc", "bucket", key, key, '{"Records": []}', 3, at)
+
+
+def test_a_backlog_held_back_by_the_concurrency_limit_waits_for_a_wake_up(
+    ledger: SqliteLedger,
+) -> None:
+    ledger.add([job(f"in/{n}", at=NOW - 5) for n in range(10)])
+    ledger.claim("svc", limit=4, now=NOW, timeout=300)  # the service's 4 slots are taken
+
+    waited = dispatcher(ledger, now=NOW + 0.001).seconds_to_wait(passed_at=NOW)
+
+    assert waited == MAX_SLEEP  # not 0: a callback's wake-up frees a slot, not the clock
+
+
+def test_a_retry_due_later_is_waited_for_exactly(ledger: SqliteLedger) -> None:
+    ledger.add([job("in/retry", at=NOW + 0.25)])
+
+    waited = dispatcher(ledger, now=NOW).seconds_to_wait(passed_at=NOW)
+
+    assert waited == pytest.approx(0.25)
+
+
+def test_a_job_that_became_due_during_the_pass_is_taken_at_once(ledger: SqliteLedger) -> None:
+    ledger.add([job("in/just-due", at=NOW + 0.01)])
+
+    waited = dispatcher(ledger, now=NOW + 0.02).seconds_to_wait(passed_at=NOW)
+
+    assert waited == 0.0
+
+
+def test_an_idle_ledger_sleeps_the_longest(ledger: SqliteLedger) -> None:
+    assert dispatcher(ledger, now=NOW).seconds_to_wait(passed_at=NOW) == MAX_SLEEP
