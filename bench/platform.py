@@ -1,0 +1,166 @@
+"""The whole platform, measured on the local engine with real MinIO, against plain baselines.
+
+    python -m bench.platform [--uploads 1000] [--rate 25] [--files 1000] [--big-mb 1024]
+
+One run starts its own stack (`oscar up` in a throwaway folder under /var/tmp; it first waits for
+the OpenFaaS gateway's ports 8080/8082, since one stack runs per machine), deploys a few services
+with faas-cli, and measures:
+
+* upload to script start: N small uploads at a steady rate; each job's times from the jobs API and
+  the script's own clock, against the time MinIO acknowledged the upload;
+* throughput: 1,000 files of 1 KiB through a copy script, beside a plain loop doing the same
+  per-file work (get_object, the script through subprocess, fput_object), sequential and with the
+  platform's parallelism;
+* synchronous calls: the gateway's /run against the replica's watchdog, hop by hop;
+* one big file: the platform against a raw get_object plus fput_object, and the peak RSS of the
+  supervisor, the gateway and the provider;
+* cold start: deploy to the first answer, three times.
+
+It prints its section, rewrites it in docs/BENCHMARKS.md (between the platform markers) and stops
+the stack (`oscar down --purge`), also when a measurement fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shlex
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bench.platform_calls import measure_big, measure_cold_start, measure_sync
+from bench.platform_measure import measure_latency, measure_throughput
+from bench.platform_report import Results, Settings, render, write_section
+from bench.platform_stack import (
+    MIB,
+    Bench,
+    BenchError,
+    load_average,
+    machine,
+    wait_for_free_ports,
+)
+from engine.errors import EngineError
+from tests.support.stack import running_stack
+from tests.support.tools import ROOT, watchdog_is_standin
+
+log = logging.getLogger(__name__)
+REPORT = ROOT / "docs" / "BENCHMARKS.md"
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.platform",
+        description="Measure the platform end to end on the local engine; update BENCHMARKS.md.",
+    )
+    parser.add_argument("--uploads", type=int, default=1000, help="latency uploads (1000)")
+    parser.add_argument("--rate", type=float, default=25.0, help="latency uploads/s (25)")
+    parser.add_argument("--files", type=int, default=1000, help="throughput files (1000)")
+    parser.add_argument("--big-mb", type=int, default=1024, help="big file in MiB (1024)")
+    parser.add_argument("--calls", type=int, default=200, help="sync calls per path (200)")
+    parser.add_argument("--cold-starts", type=int, default=3, help="cold starts (3)")
+    parser.add_argument("--concurrency", type=int, default=4, help="oscar.concurrency (4)")
+    parser.add_argument("--replicas", type=int, default=2, help="replicas per service (2)")
+    parser.add_argument("--workers", type=int, default=3, help="queue-workers (3, as oscar up)")
+    parser.add_argument(
+        "--wait-ports", type=float, default=900, help="seconds to wait for 8080/8082 (900)"
+    )
+    parser.add_argument("--report", type=Path, default=REPORT, help="markdown file to update")
+    args = parser.parse_args(argv)
+    small = {name: getattr(args, name) for name in ("uploads", "files", "calls")}
+    if min(small.values()) < 4 or min(args.big_mb, args.cold_starts) < 1 or args.rate <= 0:
+        parser.error(
+            f"--uploads, --files and --calls must be at least 4 (found {small}); --big-mb, "
+            "--cold-starts and --rate must be positive"
+        )
+    return args
+
+
+def run(args: argparse.Namespace, command: str) -> Results:
+    began = time.monotonic()
+    wait_for_free_ports(args.wait_ports)
+    load_before = load_average()
+    annotations = {"oscar.concurrency": str(args.concurrency)}
+    with (
+        running_stack({"OSCAR_QUEUE_WORKERS": str(args.workers)}) as stack,
+        tempfile.TemporaryDirectory(prefix="oscar-bench-", dir="/var/tmp") as scratch,
+    ):
+        bench = Bench(stack)
+        log.info("stack up; deploying the services")
+        stamp = bench.deploy("stamp", "stamp", replicas=args.replicas, annotations=annotations)
+        copy = bench.deploy("copy", "copy", replicas=args.replicas, annotations=annotations)
+        echo = bench.deploy("echo", "echo")
+        big = bench.deploy("big", "stamp")
+        log.info("upload to script start: %d uploads at %g/s", args.uploads, args.rate)
+        latency = measure_latency(bench, stamp, uploads=args.uploads, rate=args.rate)
+        log.info("throughput: %d files", args.files)
+        throughput = measure_throughput(
+            bench,
+            copy,
+            files=args.files,
+            uploaders=4,
+            parallel=min(args.concurrency, args.workers),
+            scratch=Path(scratch),
+        )
+        log.info("synchronous calls: %d per path", args.calls)
+        sync = measure_sync(bench, echo, calls=args.calls)
+        log.info("a %d MiB file", args.big_mb)
+        big_file = measure_big(bench, big, size=args.big_mb * MIB, scratch=Path(scratch))
+        log.info("cold starts: %d", args.cold_starts)
+        cold = measure_cold_start(bench, echo, runs=args.cold_starts)
+    settings = Settings(
+        command=command,
+        machine=machine(),
+        watchdog="watchdog-standin (the real of-watchdog is not installable here)"
+        if watchdog_is_standin()
+        else "of-watchdog",
+        workers=args.workers,
+        concurrency=args.concurrency,
+        replicas=args.replicas,
+        load_before=load_before,
+        load_after=load_average(),
+    )
+    return Results(
+        settings=settings,
+        date=datetime.now(UTC),
+        runtime_seconds=time.monotonic() - began,
+        latency=latency,
+        throughput=throughput,
+        sync=sync,
+        big=big_file,
+        cold=cold,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    args = parse(argv)
+    given = sys.argv[1:] if argv is None else list(argv)
+    command = shlex.join(["python", "-m", "bench.platform", *given])
+    try:
+        results = run(args, command)
+    # The test helpers report a server that would not start as an AssertionError, a missing
+    # tool or a busy port as pytest's fail/skip outcomes.
+    except (
+        BenchError,
+        EngineError,
+        AssertionError,
+        pytest.fail.Exception,
+        pytest.skip.Exception,
+    ) as e:
+        log.error("benchmark failed: %s", e)
+        return 1
+    section = render(results)
+    print(section)
+    write_section(args.report, section)
+    log.info("updated %s", args.report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

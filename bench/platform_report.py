@@ -1,0 +1,324 @@
+"""The platform benchmark's section of docs/BENCHMARKS.md, rendered from one run's numbers."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bench.platform_calls import SYNC_DIRECT, SYNC_RUN, Big, Sync
+from bench.platform_measure import PHASES, Latency, Throughput, percentile
+from bench.platform_stack import MIB, BenchError
+
+BEGIN, END = "<!-- platform:begin -->", "<!-- platform:end -->"
+LATENCY_P50, LATENCY_P99 = 0.030, 0.150
+THROUGHPUT_RATIO = 0.80
+SYNC_OVERHEAD = 0.003
+RSS_LIMIT = 100 * 1000 * 1000
+COLD_START = 1.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    command: str
+    machine: str
+    watchdog: str
+    workers: int
+    concurrency: int
+    replicas: int
+    load_before: float
+    load_after: float
+
+
+@dataclass(frozen=True)
+class Results:
+    settings: Settings
+    date: datetime
+    runtime_seconds: float
+    latency: Latency
+    throughput: Throughput
+    sync: Sync
+    big: Big
+    cold: list[float]
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+def _mib(size: int) -> str:
+    return f"{size / MIB:.1f} MiB"
+
+
+def render(results: Results) -> str:
+    s = results.settings
+    parts = [
+        "## Platform: upload to script, throughput, sync calls, a big file, cold start",
+        "",
+        f"Written by `{s.command}` on {results.date:%Y-%m-%d %H:%M} UTC in "
+        f"{results.runtime_seconds:.0f} s; run it again to refresh this section.",
+        "",
+        f"- Machine: {s.machine}; 1-minute load average {s.load_before:.2f} before the run, "
+        f"{s.load_after:.2f} after (other work on the machine skews every number here)",
+        f"- Stack: `oscar up` on the local engine (sandboxed replicas, {s.workers} queue-workers, "
+        f"MinIO on loopback with one drive); watchdog: {s.watchdog}",
+        f'- Services as a user would set them: `oscar.concurrency: "{s.concurrency}"` and '
+        f'`com.openfaas.scale.min: "{s.replicas}"` (2 replicas) for the upload and throughput '
+        "services; at most "
+        f"{min(s.concurrency, s.workers)} jobs run at once, since each CE queue-worker runs one "
+        "call at a time.",
+        "",
+        _latency(results.latency),
+        _throughput(results.throughput, s),
+        _sync(results.sync),
+        _big(results.big),
+        _cold(results.cold),
+        NOTES,
+    ]
+    return "\n".join(parts)
+
+
+def _latency(latency: Latency) -> str:
+    rows = [
+        f"| {name} | {_ms(percentile(v, 0.5))} | {_ms(percentile(v, 0.99))} | {_ms(max(v))} |"
+        for name, v in latency.phases.items()
+    ]
+    start = latency.phases["script started"]
+    steps = _steps(latency)
+    return f"""### Upload to script start
+
+{latency.uploads} uploads of 1 KiB, one at a time at {latency.rate:g} per second (a PUT took \
+{_ms(statistics.median(latency.put_seconds))} ms at p50). Each time runs from MinIO's \
+acknowledgement of the PUT to a moment of that file's job, read from the gateway's jobs API \
+(`received_at`, `dispatched_at`, `started_at`, `finished_at`) and from the script's own clock \
+(its first line prints `date +%s.%N`). `started_at` is the callback's arrival minus the \
+queue-worker's own duration header, so it marks when a queue-worker took the message.
+
+| upload acknowledged → | p50 ms | p99 ms | max ms |
+|---|---:|---:|---:|
+{chr(10).join(rows)}
+
+Targets, upload to script start: p50 ≤ {_ms(LATENCY_P50)} ms {
+        _verdict(percentile(start, 0.5) <= LATENCY_P50)
+    }, p99 ≤ {_ms(LATENCY_P99)} ms {_verdict(percentile(start, 0.99) <= LATENCY_P99)}.
+
+| step (per job, p50 / p99 ms) | whose | p50 | p99 |
+|---|---|---:|---:|
+{chr(10).join(steps)}
+"""
+
+
+STEP_OWNERS = (
+    ("MinIO's webhook to the gateway's ledger write", "MinIO, then ours (SQLite commit)"),
+    ("ledger to dispatch", "ours (dispatcher wake-up)"),
+    (
+        "dispatch to a queue-worker",
+        "ours (POST /async-function) then not ours (OpenFaaS gateway, NATS Streaming)",
+    ),
+    (
+        "queue-worker to the script's first line",
+        "OpenFaaS gateway (not ours), provider proxy, watchdog, supervisor's download, fork",
+    ),
+)
+
+
+def _steps(latency: Latency) -> list[str]:
+    names = [name for name, _ in PHASES][:4]
+    series = [latency.phases[name] for name in names]
+    deltas = [series[0]] + [
+        [b - a for a, b in zip(series[i - 1], series[i], strict=True)] for i in range(1, 4)
+    ]
+    return [
+        f"| {what} | {whose} | {_ms(percentile(d, 0.5))} | {_ms(percentile(d, 0.99))} |"
+        for (what, whose), d in zip(STEP_OWNERS, deltas, strict=True)
+    ]
+
+
+def _throughput(t: Throughput, s: Settings) -> str:
+    ratio, fair = t.platform_rate / t.plain_rate, t.platform_rate / t.plain_parallel_rate
+    return f"""### Throughput
+
+{t.files} files of 1 KiB through a copy script (`cp "$INPUT_FILE_PATH" "$TMP_OUTPUT_DIR/"`). \
+The platform's clock runs from the first PUT (4 uploading threads; the PUTs alone took \
+{t.upload_seconds:.1f} s) to the last job's callback; every output is counted. The plain loop \
+does the same per-file work with no platform on the same objects: `get_object` to a file, the \
+same script through `subprocess.run`, `fput_object`.
+
+| method | seconds | files/s | platform / this |
+|---|---:|---:|---:|
+| platform: upload, event, job, output | {t.platform_seconds:.2f} | {t.platform_rate:.0f} | — |
+| plain loop, one file at a time | {t.plain_seconds:.2f} | {t.plain_rate:.0f} | {ratio:.0%} |
+| plain loop, {t.parallel} threads (the platform's parallelism) | \
+{t.plain_parallel_seconds:.2f} | {t.plain_parallel_rate:.0f} | {fair:.0%} |
+
+Target, platform at least {THROUGHPUT_RATIO:.0%} of the plain loop: {
+        _verdict(ratio >= THROUGHPUT_RATIO)
+    } against the sequential loop ({ratio:.0%}), {
+        _verdict(fair >= THROUGHPUT_RATIO)
+    } against the loop with the same parallelism ({fair:.0%}). From the first event \
+to the last callback the platform was busy {t.platform_busy_seconds:.2f} s \
+({t.files / t.platform_busy_seconds:.0f} files/s).
+
+CPU per file, from each process's CPU time (and that of the children it reaped) before and \
+after the platform's run and the sequential loop:
+
+| process | whose | CPU ms per file |
+|---|---|---:|
+{chr(10).join(_cpu_rows(t))}
+"""
+
+
+CPU_OWNERS = {
+    "gateway": "ours: events, ledger, dispatcher, callbacks",
+    "provider": "ours: the invocation proxy and the MinIO port forwarder of each replica",
+    "replicas": "ours: watchdog (stand-in), supervisor, and the script itself",
+    "minio": "MinIO: the PUT, its webhook, the GET and the output's PUT",
+    "openfaas-gateway": "OpenFaaS CE gateway: /async-function and /function",
+    "queue-workers": "OpenFaaS CE queue-workers",
+    "nats-streaming-server": "NATS Streaming",
+}
+
+
+def _cpu_rows(t: Throughput) -> list[str]:
+    rows = [
+        f"| platform: {name} | {CPU_OWNERS.get(name, '')} | {ms:.2f} |"
+        for name, ms in sorted(t.cpu_ms.items(), key=lambda item: -item[1])
+    ]
+    rows.append(f"| **platform, all** | | **{sum(t.cpu_ms.values()):.2f}** |")
+    rows += [f"| plain loop: {name} | | {ms:.2f} |" for name, ms in t.plain_cpu_ms.items()]
+    rows.append(f"| **plain loop, all** | | **{sum(t.plain_cpu_ms.values()):.2f}** |")
+    return rows
+
+
+def _sync(sync: Sync) -> str:
+    direct = statistics.median(sync.seconds[SYNC_DIRECT])
+    rows = []
+    previous = direct
+    for path, values in sync.seconds.items():
+        p50 = statistics.median(values)
+        rows.append(
+            f"| {path} | {_ms(p50)} | {_ms(percentile(values, 0.95))} | "
+            f"{_ms(statistics.fmean(values))} | +{_ms(p50 - direct)} | +{_ms(p50 - previous)} |"
+        )
+        previous = p50
+    overhead = statistics.median(sync.seconds[SYNC_RUN]) - direct
+    return f"""### Synchronous calls
+
+{sync.calls} calls per path of a function that answers its input's size (1 KiB in), in 4 \
+alternating rounds after 20 warm-up calls each, one at a time on a keep-alive session. Each \
+path adds one hop to the one above it: the replica's watchdog (its URL from the provider's \
+`instances[].url`), our provider's proxy, the OpenFaaS gateway, and our gateway's `/run`.
+
+| path | p50 ms | p95 ms | mean ms | p50 over direct | p50 this hop |
+|---|---:|---:|---:|---:|---:|
+{chr(10).join(rows)}
+
+Target, `/run` at most {_ms(SYNC_OVERHEAD)} ms over the watchdog at p50: {
+        _verdict(overhead <= SYNC_OVERHEAD)
+    } (+{_ms(overhead)} ms).
+"""
+
+
+def _big(big: Big) -> str:
+    raw = big.raw_get_seconds + big.raw_put_seconds
+    rows = [
+        f"| {label} | {_mib(big.idle[label])} | {_mib(peak)} | {_mib(big.sync_peaks[label])} | "
+        f"{_verdict(max(peak, big.sync_peaks[label]) < RSS_LIMIT)} |"
+        for label, peak in big.peaks.items()
+    ]
+    return f"""### One big file
+
+One object of {big.size // MIB} MiB (uploaded in 64 MiB parts in {big.upload_seconds:.1f} s, \
+so its event is a CompleteMultipartUpload), through the copy script of the upload test.
+
+| | seconds |
+|---|---:|
+| platform: event at the gateway → output present in MinIO | {big.platform_seconds:.2f} |
+| … event → the script's first line (dispatch, then the download into the workspace) | \
+{big.before_script_seconds:.2f} |
+| … the script's own `cp` | {big.script_seconds:.2f} |
+| … the script's last line → the callback (the output's upload) | \
+{big.after_script_seconds:.2f} |
+| raw minio-py: `get_object` to a file, then `fput_object` | {raw:.2f} \
+({big.raw_get_seconds:.2f} + {big.raw_put_seconds:.2f}) |
+| synchronous: `POST /run` with the file, the copy streamed back | {big.sync_seconds:.2f} |
+
+Platform / raw: {big.platform_seconds / raw:.2f}x, or {
+        (big.platform_seconds - big.script_seconds) / raw:.2f}x without the script's copy.
+
+Peak RSS, sampled every 20 ms ({big.samples} samples during the job):
+
+| process | idle | peak, event job | peak, `/run` | under {RSS_LIMIT // 10**6} MB |
+|---|---:|---:|---:|---|
+{chr(10).join(rows)}
+"""
+
+
+def _cold(cold: list[float]) -> str:
+    median = statistics.median(cold)
+    each = ", ".join(f"{c:.2f} s" for c in cold)
+    return f"""### Cold start
+
+`faas-cli deploy` of an image built before, to the first 200 from the gateway's `/run`: \
+{each}; median {median:.2f} s (target under {COLD_START:g} s: {_verdict(median < COLD_START)}).
+"""
+
+
+NOTES = """### What is ours and what is not, and what was fixed
+
+The step, hop and CPU tables above name whose code each part of the time is spent in. Profiled \
+with py-spy and per-process CPU accounting on 2026-11-25 (the machine was shared with other \
+test runs, so runs differ by a few files/s and a millisecond or two):
+
+- **Throughput (ours, fixed).** The gateway used 12-15 ms of CPU per file because its \
+dispatcher spun: with more queued jobs than the service's concurrency, the next due time was \
+already past, so the loop never slept (py-spy: most of the gateway's samples in the \
+dispatcher's ledger queries). `gateway/dispatcher.py` now waits for a callback's wake-up in \
+that case (`Dispatcher.seconds_to_wait`, unit-tested): ~5 ms of CPU per file after. Files/s \
+stayed within the noise (43-60 before and after), because on 2 CPUs the platform is bound by \
+CPU and by its queue-workers: each CE queue-worker runs one call at a time, opens a new \
+connection per call and posts a callback after it, and a 1 KiB file costs ~28 ms of CPU across \
+ten processes against ~6 ms for the plain loop (table above). With 6 queue-workers and \
+`oscar.concurrency: "6"` the same run reached ~60 files/s. The 80% target cannot be met for \
+1 KiB files on this machine: the platform's fixed cost per file (an event, two Python HTTP \
+hops, NATS, a callback, the ledger) is several times the work itself; it fades as the script's \
+own work grows.
+- **Sync overhead (partly ours).** Each Python hop (the provider's proxy, the gateway's `/run`) \
+costs ~2 ms of CPU a call (measured over 1,000 calls): waitress parsing, Flask and `requests`; \
+the `/run` handler's own work (auth, the token and service lookups, the relay) is ~0.1 ms of \
+that (in-process, against Flask's `/health`). The OpenFaaS gateway's hop (Go) is not ours. On \
+this shared machine the p50 of each hop also moves by 1-2 ms from run to run with the other \
+work beside it. Fixed: the provider's proxy no longer looks up \
+proxies and `~/.netrc` for every call (`trust_env = False`: ~40 µs of CPU a call). Getting \
+under 3 ms would need one hop fewer (the gateway calls OpenFaaS only, by design) or a leaner \
+HTTP stack in both proxies; not a small change.
+- **The big file.** Beside the script's own copy, the platform's extra time is split between \
+the download into the workspace and the output's upload (see the rows above against the raw \
+GET and PUT). Both pass through the provider's port forwarder into the replica's network \
+namespace (ours: Python threads pumping 64 KiB reads, ~1.2 s of the provider's CPU for the \
+2 GiB in and out). A zero-copy forwarder (`os.splice`) in `engine/netns_forward.py` would be \
+the fix; not done in this pass. The supervisor and the gateway stay below 100 MB: the supervisor \
+streams in 1 MiB chunks, and the gateway never sees the bytes on the event path.
+- **Latency and cold start** meet their targets.
+"""
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace the text between the platform markers in `path`, leaving the rest alone."""
+    block = f"{BEGIN}\n{section.rstrip()}\n{END}"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    start, end = text.find(BEGIN), text.find(END)
+    if start == -1 and end == -1:
+        path.write_text(f"{text.rstrip()}\n\n{block}\n", encoding="utf-8")
+    elif start == -1 or end < start:
+        raise BenchError(
+            f"{path}: expected {BEGIN} before {END}, found only one of them or both out of order; "
+            "fix the markers by hand, then run the benchmark again"
+        )
+    else:
+        path.write_text(text[:start] + block + text[end + len(END) :], encoding="utf-8")

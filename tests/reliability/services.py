@@ -1,0 +1,153 @@
+"""Services of the reliability tier: deployed with faas-cli, read through the gateway's API."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+from minio.error import S3Error
+
+from gateway.storage import RULE_PREFIX
+from tests.support.stack import FUNCTION_USER, S3_SECRETS, RunningStack, processes_of
+from tests.support.waiting import wait_for
+
+FUNCTIONS = Path(__file__).parent / "functions"
+TERMINAL = ("succeeded", "dead")
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    input_bucket: str
+    output_bucket: str
+
+    def output_key(self, key: str) -> str:
+        """Where the `ok` function's output of input `key` lands (`in/x.txt` -> `out/x.txt`)."""
+        return "out/" + key.removeprefix("in/")
+
+
+def deploy_service(
+    stack: RunningStack,
+    name: str,
+    function: str | Path,
+    *,
+    annotations: Mapping[str, str] | None = None,
+    environment: Mapping[str, str] | None = None,
+    limits: Mapping[str, str] | None = None,
+    replicas: int = 1,
+) -> Service:
+    """Deploy `function` as a service reading `<in>/in` and writing `<out>/out` (fresh
+    buckets); return once the gateway lists it and MinIO has its notification rule."""
+    suffix = uuid.uuid4().hex[:8]
+    service = Service(name, f"{name}-in-{suffix}", f"{name}-out-{suffix}")
+    env = stack.storage_env(
+        input_path=f"{service.input_bucket}/in", output_path=f"{service.output_bucket}/out"
+    )
+    spec: dict[str, Any] = {
+        "environment": {**env, **(environment or {})},
+        "secrets": S3_SECRETS,
+        "annotations": dict(annotations or {}),
+        "labels": {"com.openfaas.scale.min": str(replicas)},
+    }
+    if limits:
+        spec["limits"] = dict(limits)
+    stack.deploy(name, function, spec, replicas=replicas)
+
+    def listed() -> bool:
+        answer = stack.gateway.get(f"{stack.gateway_url}/system/services/{name}", timeout=10)
+        return answer.status_code == 200
+
+    wait_for(listed, timeout=30, what=f"the gateway to list service {name}")
+    wait_for(
+        lambda: has_rule(stack, service.input_bucket),
+        timeout=30,
+        what=f"the notification rule of {name}",
+    )
+    return service
+
+
+def has_rule(stack: RunningStack, bucket: str) -> bool:
+    try:
+        rules = stack.minio.get_bucket_notification(bucket).queue_config_list
+    except S3Error:
+        return False
+    return any((r.config_id or "").startswith(RULE_PREFIX) for r in rules)
+
+
+def upload(stack: RunningStack, bucket: str, files: Mapping[str, bytes]) -> None:
+    for key, data in files.items():
+        stack.minio.put_object(bucket, key, io.BytesIO(data), len(data))
+
+
+def jobs(stack: RunningStack, service: str, status: str | None = None) -> list[dict[str, Any]]:
+    """Every job of `service` (optionally of one status), page by page."""
+    found: list[dict[str, Any]] = []
+    while True:
+        query = {
+            "limit": "1000",
+            "offset": str(len(found)),
+            **({"status": status} if status else {}),
+        }
+        answer = stack.gateway.get(
+            f"{stack.gateway_url}/system/jobs/{service}", params=query, timeout=30
+        )
+        answer.raise_for_status()
+        page: list[dict[str, Any]] = answer.json()["jobs"]
+        found += page
+        if len(page) < 1000:
+            return found
+
+
+def job_detail(stack: RunningStack, service: str, job_id: str) -> dict[str, Any]:
+    answer = stack.gateway.get(f"{stack.gateway_url}/system/jobs/{service}/{job_id}", timeout=10)
+    answer.raise_for_status()
+    detail: dict[str, Any] = answer.json()
+    return detail
+
+
+def wait_terminal(
+    stack: RunningStack, service: str, count: int, *, timeout: float
+) -> list[dict[str, Any]]:
+    """The jobs of `service` once at least `count` exist and none is queued or running."""
+
+    def settled() -> list[dict[str, Any]] | None:
+        found = jobs(stack, service)
+        done = len(found) >= count and all(j["status"] in TERMINAL for j in found)
+        return found if done else None
+
+    return wait_for(
+        settled, timeout=timeout, what=f"{count} finished jobs of {service}", interval=0.2
+    )
+
+
+def outputs(stack: RunningStack, bucket: str) -> dict[str, bytes]:
+    found = {}
+    for item in stack.minio.list_objects(bucket, recursive=True):
+        assert item.object_name is not None
+        response = stack.minio.get_object(bucket, item.object_name)
+        try:
+            found[item.object_name] = response.read()
+        finally:
+            response.close()
+            response.release_conn()
+    return found
+
+
+def watchdogs(stack: RunningStack, name: str) -> dict[str, int]:
+    """Instance name -> pid of each live watchdog of `name` (they run as the function user)."""
+    folder = f"{stack.state_dir}/replicas/{name}/"
+    found = {}
+    for process in processes_of(FUNCTION_USER):
+        try:
+            program = (process.cmdline() or [""])[0]
+            home = process.environ().get("HOME", "")
+        except psutil.Error:
+            continue
+        if program.endswith("of-watchdog") and home.startswith(folder):
+            found[Path(home).relative_to(folder).parts[0]] = process.pid
+    return found
