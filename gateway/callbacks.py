@@ -41,7 +41,11 @@ def read_callback(headers: Mapping[str, str], body: bytes) -> AttemptResult:
         error = body[:500].decode("utf-8", "replace").strip() or "the function failed"
     if status is None:
         error = f"the callback carried no X-Function-Status; {error}"
-    retryable = status is None or status >= 500 or status in _RETRYABLE_4XX
+    # A 4xx is final only when the function itself says why (the supervisor's JSON `error`):
+    # the platform answers 4xx too while a function is briefly missing (a provider restart),
+    # and a retry then succeeds.
+    from_function = isinstance(document, dict) and isinstance(document.get("error"), str)
+    retryable = status is None or status >= 500 or status in _RETRYABLE_4XX or not from_function
     return AttemptResult(False, status, duration, [], tail, f"HTTP {status}: {error}", retryable)
 
 

@@ -71,13 +71,19 @@ def _status(headers: dict[str, str]) -> int | None:
     return int(text) if re.fullmatch(r"\s*[0-9]{3}\s*", text) else None
 
 
-def _next_state(headers: dict[str, str]) -> str:
-    """A 2xx succeeds; a 4xx other than 408/429 cannot pass with a retry; the rest retries
-    (the job has attempts left: it is on its first of two)."""
+def _next_state(headers: dict[str, str], body: bytes) -> str:
+    """A 2xx succeeds; a 4xx other than 408/429 in which the function says why (a JSON object
+    with a string `error`) cannot pass with a retry; the rest retries (the job has attempts
+    left: it is on its first of two)."""
     status = _status(headers)
     if status is not None and 200 <= status < 300:
         return "succeeded"
-    if status is not None and status < 500 and status not in {408, 429}:
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError):
+        document = None
+    from_function = isinstance(document, dict) and isinstance(document.get("error"), str)
+    if status is not None and status < 500 and status not in {408, 429} and from_function:
         return "dead"
     return "queued"
 
@@ -135,7 +141,7 @@ def test_a_signed_callback_ends_its_attempt_once_in_a_valid_state(
 
     record = _job(gw, job)
     assert reply["status"] == record["status"]
-    assert record["status"] == _next_state(headers)
+    assert record["status"] == _next_state(headers, body)
     assert all(isinstance(output, str) for output in record["outputs"])
     assert isinstance(record["log_tail"], str) and isinstance(record["error"], str)
     duration = record["duration_seconds"]

@@ -93,9 +93,9 @@ def test_a_killed_provider_comes_back_with_its_functions_and_every_file_is_proce
     stack.restart_component("provider")
 
     settled = wait_terminal(stack, service.name, 10, timeout=120)
-    # Known limit (docs/RELIABILITY.md): while the provider is down the OpenFaaS gateway answers
-    # a call with 404 "error finding function", which reads as final, so those jobs are dead
-    # letters at once; `oscar replay --dead` (what a user does) runs them again.
+    # While the provider is down the OpenFaaS gateway answers a call with 404 "error finding
+    # function": not the function's own 4xx, so the job retries. Should attempts run out first,
+    # `oscar replay --dead` (what a user does) runs them again.
     dead = [job_detail(stack, service.name, j["id"]) for j in settled if j["status"] == "dead"]
     assert all("error finding function" in d["error"] for d in dead), [d["error"] for d in dead]
     if dead:

@@ -38,6 +38,13 @@ def test_a_script_failure_is_retryable_and_keeps_its_log_tail() -> None:
     assert "code 3" in outcome.error
 
 
+def test_a_4xx_from_the_platform_rather_than_the_function_is_retried() -> None:
+    outcome = read_callback({"X-Function-Status": "404"}, b"error finding function grey")
+
+    assert not outcome.succeeded and outcome.retryable
+    assert "error finding function" in outcome.error
+
+
 def test_a_4xx_from_the_function_is_not_retried() -> None:
     outcome = read_callback({"X-Function-Status": "404"}, b'{"error": "input gone"}')
 
