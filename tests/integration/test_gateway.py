@@ -7,7 +7,6 @@ Every test's service reads and writes buckets of its own.
 
 from __future__ import annotations
 
-import io
 import re
 import uuid
 from collections import Counter
@@ -18,7 +17,6 @@ from typing import Any
 
 import pytest
 import requests
-from minio.error import S3Error
 
 from gateway.app import create_app
 from gateway.config import GatewayConfig
@@ -29,8 +27,9 @@ from gateway.openapi import spec
 from gateway.openfaas import OpenFaaS
 from gateway.reconciler import Reconciler
 from gateway.registry import ServiceRegistry
-from gateway.storage import RULE_PREFIX, Storage
+from gateway.storage import Storage
 from gateway.tokens import CallbackSigner
+from tests.support.services import has_rule, job_detail, jobs, outputs, upload
 from tests.support.stack import S3_SECRETS, RunningStack
 from tests.support.waiting import wait_for
 
@@ -68,36 +67,6 @@ def deploy_service(
     return Service(name, buckets[0], buckets[1], service["token"])
 
 
-def has_rule(stack: RunningStack, bucket: str) -> bool:
-    try:
-        rules = stack.minio.get_bucket_notification(bucket).queue_config_list
-    except S3Error:
-        return False
-    return any((r.config_id or "").startswith(RULE_PREFIX) for r in rules)
-
-
-def upload(stack: RunningStack, bucket: str, files: Mapping[str, bytes]) -> None:
-    for key, data in files.items():
-        stack.minio.put_object(bucket, key, io.BytesIO(data), len(data))
-
-
-def jobs(stack: RunningStack, service: str, status: str | None = None) -> list[dict[str, Any]]:
-    query = {"limit": "1000", **({"status": status} if status else {})}
-    answer = stack.gateway.get(
-        f"{stack.gateway_url}/system/jobs/{service}", params=query, timeout=10
-    )
-    answer.raise_for_status()
-    found: list[dict[str, Any]] = answer.json()["jobs"]
-    return found
-
-
-def job_detail(stack: RunningStack, service: str, job_id: str) -> dict[str, Any]:
-    answer = stack.gateway.get(f"{stack.gateway_url}/system/jobs/{service}/{job_id}", timeout=10)
-    answer.raise_for_status()
-    detail: dict[str, Any] = answer.json()
-    return detail
-
-
 def wait_succeeded(
     stack: RunningStack, service: str, count: int, *, timeout: float
 ) -> list[dict[str, Any]]:
@@ -106,19 +75,6 @@ def wait_succeeded(
         return succeeded if len(succeeded) >= count else None
 
     return wait_for(done, timeout=timeout, what=f"{count} succeeded jobs of {service}")
-
-
-def outputs(stack: RunningStack, bucket: str) -> dict[str, bytes]:
-    found = {}
-    for item in stack.minio.list_objects(bucket, recursive=True):
-        assert item.object_name is not None
-        response = stack.minio.get_object(bucket, item.object_name)
-        try:
-            found[item.object_name] = response.read()
-        finally:
-            response.close()
-            response.release_conn()
-    return found
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from minio.error import S3Error
 
-from gateway.storage import RULE_PREFIX
+from tests.support.services import has_rule, job_detail, jobs, outputs, upload
 from tests.support.stack import FUNCTION_USER, S3_SECRETS, RunningStack, processes_of
 from tests.support.waiting import wait_for
 
@@ -71,45 +69,6 @@ def deploy_service(
     return service
 
 
-def has_rule(stack: RunningStack, bucket: str) -> bool:
-    try:
-        rules = stack.minio.get_bucket_notification(bucket).queue_config_list
-    except S3Error:
-        return False
-    return any((r.config_id or "").startswith(RULE_PREFIX) for r in rules)
-
-
-def upload(stack: RunningStack, bucket: str, files: Mapping[str, bytes]) -> None:
-    for key, data in files.items():
-        stack.minio.put_object(bucket, key, io.BytesIO(data), len(data))
-
-
-def jobs(stack: RunningStack, service: str, status: str | None = None) -> list[dict[str, Any]]:
-    """Every job of `service` (optionally of one status), page by page."""
-    found: list[dict[str, Any]] = []
-    while True:
-        query = {
-            "limit": "1000",
-            "offset": str(len(found)),
-            **({"status": status} if status else {}),
-        }
-        answer = stack.gateway.get(
-            f"{stack.gateway_url}/system/jobs/{service}", params=query, timeout=30
-        )
-        answer.raise_for_status()
-        page: list[dict[str, Any]] = answer.json()["jobs"]
-        found += page
-        if len(page) < 1000:
-            return found
-
-
-def job_detail(stack: RunningStack, service: str, job_id: str) -> dict[str, Any]:
-    answer = stack.gateway.get(f"{stack.gateway_url}/system/jobs/{service}/{job_id}", timeout=10)
-    answer.raise_for_status()
-    detail: dict[str, Any] = answer.json()
-    return detail
-
-
 def wait_terminal(
     stack: RunningStack, service: str, count: int, *, timeout: float
 ) -> list[dict[str, Any]]:
@@ -125,19 +84,6 @@ def wait_terminal(
     )
 
 
-def outputs(stack: RunningStack, bucket: str) -> dict[str, bytes]:
-    found = {}
-    for item in stack.minio.list_objects(bucket, recursive=True):
-        assert item.object_name is not None
-        response = stack.minio.get_object(bucket, item.object_name)
-        try:
-            found[item.object_name] = response.read()
-        finally:
-            response.close()
-            response.release_conn()
-    return found
-
-
 def watchdogs(stack: RunningStack, name: str) -> dict[str, int]:
     """Instance name -> pid of each live watchdog of `name` (they run as the function user)."""
     folder = f"{stack.state_dir}/replicas/{name}/"
@@ -151,3 +97,16 @@ def watchdogs(stack: RunningStack, name: str) -> dict[str, int]:
         if program.endswith("of-watchdog") and home.startswith(folder):
             found[Path(home).relative_to(folder).parts[0]] = process.pid
     return found
+
+
+__all__ = [
+    "Service",
+    "deploy_service",
+    "has_rule",
+    "job_detail",
+    "jobs",
+    "outputs",
+    "upload",
+    "wait_terminal",
+    "watchdogs",
+]
