@@ -10,9 +10,7 @@ import subprocess
 from pathlib import Path
 
 from engine.errors import IsolationUnavailable
-
-# Not /usr/local/bin: on some hosts it holds stand-ins that shadow the real Debian tools.
-_SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+from engine.replica import SYSTEM_PATH
 
 
 def ensure_function_user(name: str = "oscar-fn") -> str:
@@ -20,7 +18,7 @@ def ensure_function_user(name: str = "oscar-fn") -> str:
     with contextlib.suppress(KeyError):
         pwd.getpwnam(name)
         return name
-    useradd = shutil.which("useradd", path=_SYSTEM_PATH)
+    useradd = shutil.which("useradd", path=SYSTEM_PATH)
     if useradd is None:
         raise IsolationUnavailable(f"user {name!r} does not exist and `useradd` is not installed")
     result = subprocess.run(

@@ -45,14 +45,13 @@ from engine.cgroups import Cgroups
 from engine.errors import IsolationUnavailable, SandboxLeaked
 from engine.function_user import ensure_function_user, prepare_writable_dir, user_entry
 from engine.limits import Limits
+from engine.replica import SYSTEM_PATH
 
 log = logging.getLogger(__name__)
 
 PREFIX = "oscar-"
 NETWORK = ipaddress.IPv4Network("10.213.0.0/16")
 SECRETS_MOUNT = "/var/openfaas/secrets"
-# Not /usr/local/bin: on some hosts it holds stand-ins that shadow the real Debian tools.
-_SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 _TOOLS = ("ip", "unshare", "setpriv", "mount", "sh")
 _MAX_NAME = 48  # netns and cgroup names are file names; keep them readable in `ip netns list`
 _SUBNETS = NETWORK.num_addresses // 4
@@ -294,11 +293,11 @@ def remove_leftover(name: str) -> None:
 
 
 def _tools() -> dict[str, str]:
-    found = {tool: shutil.which(tool, path=_SYSTEM_PATH) for tool in _TOOLS}
+    found = {tool: shutil.which(tool, path=SYSTEM_PATH) for tool in _TOOLS}
     missing = sorted(tool for tool, path in found.items() if path is None)
     if missing:
         raise IsolationUnavailable(
-            f"{', '.join(missing)} not found in {_SYSTEM_PATH}; install iproute2 and util-linux"
+            f"{', '.join(missing)} not found in {SYSTEM_PATH}; install iproute2 and util-linux"
         )
     return {tool: path for tool, path in found.items() if path is not None}
 

@@ -24,6 +24,7 @@ from engine.faascli import FaasCliFailed
 from engine.limits import parse_memory
 from engine.sandbox import SECRETS_MOUNT, leftovers, sandbox_name
 from tests.support.callbacks import callback_receiver
+from tests.support.services import watchdogs
 from tests.support.stack import FUNCTION_USER, RunningStack, processes_of
 from tests.support.tools import ROOT
 from tests.support.waiting import wait_for
@@ -60,21 +61,6 @@ def scale(stack: RunningStack, name: str, replicas: int) -> dict[str, Any]:
         return status if done else None
 
     return wait_for(scaled, timeout=60, what=f"{name} at {replicas} available replicas")
-
-
-def watchdogs(stack: RunningStack, name: str) -> dict[str, int]:
-    """Instance name -> pid of each live watchdog of `name` (they run as the function user)."""
-    folder = f"{stack.state_dir}/replicas/{name}/"
-    found = {}
-    for process in processes_of(FUNCTION_USER):
-        try:
-            program = (process.cmdline() or [""])[0]
-            home = process.environ().get("HOME", "")
-        except psutil.Error:
-            continue
-        if program.endswith("of-watchdog") and home.startswith(folder):
-            found[Path(home).relative_to(folder).parts[0]] = process.pid
-    return found
 
 
 def memory_limit_of(pid: int) -> int:

@@ -8,10 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psutil
-
-from tests.support.services import has_rule, job_detail, jobs, outputs, upload
-from tests.support.stack import FUNCTION_USER, S3_SECRETS, RunningStack, processes_of
+from tests.support.services import has_rule, job_detail, jobs, outputs, upload, watchdogs
+from tests.support.stack import S3_SECRETS, RunningStack
 from tests.support.waiting import wait_for
 
 FUNCTIONS = Path(__file__).parent / "functions"
@@ -82,21 +80,6 @@ def wait_terminal(
     return wait_for(
         settled, timeout=timeout, what=f"{count} finished jobs of {service}", interval=0.2
     )
-
-
-def watchdogs(stack: RunningStack, name: str) -> dict[str, int]:
-    """Instance name -> pid of each live watchdog of `name` (they run as the function user)."""
-    folder = f"{stack.state_dir}/replicas/{name}/"
-    found = {}
-    for process in processes_of(FUNCTION_USER):
-        try:
-            program = (process.cmdline() or [""])[0]
-            home = process.environ().get("HOME", "")
-        except psutil.Error:
-            continue
-        if program.endswith("of-watchdog") and home.startswith(folder):
-            found[Path(home).relative_to(folder).parts[0]] = process.pid
-    return found
 
 
 __all__ = [

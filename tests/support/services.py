@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+import psutil
 from minio.error import S3Error
 
 from gateway.storage import RULE_PREFIX
-from tests.support.stack import RunningStack
+from tests.support.stack import FUNCTION_USER, RunningStack, processes_of
 
 
 def has_rule(stack: RunningStack, bucket: str) -> bool:
@@ -61,4 +63,19 @@ def outputs(stack: RunningStack, bucket: str) -> dict[str, bytes]:
         finally:
             response.close()
             response.release_conn()
+    return found
+
+
+def watchdogs(stack: RunningStack, name: str) -> dict[str, int]:
+    """Instance name -> pid of each live watchdog of `name` (they run as the function user)."""
+    folder = f"{stack.state_dir}/replicas/{name}/"
+    found = {}
+    for process in processes_of(FUNCTION_USER):
+        try:
+            program = (process.cmdline() or [""])[0]
+            home = process.environ().get("HOME", "")
+        except psutil.Error:
+            continue
+        if program.endswith("of-watchdog") and home.startswith(folder):
+            found[Path(home).relative_to(folder).parts[0]] = process.pid
     return found
