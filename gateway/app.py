@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request, stream_with_context
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from gateway import service_api
@@ -173,25 +173,21 @@ def create_app(
     def _run(name: str) -> Response:
         registry.get(name)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
-        body = _body()
+        length, body = _body()
         upstream = openfaas.invoke(
             name,
             body,
             headers=headers,
             query=request.query_string.decode("latin-1"),
             timeout=config.sync_timeout,
+            length=length,
         )
-
-        def relay() -> Iterator[bytes]:
-            try:
-                yield from upstream.raw.stream(CHUNK, decode_content=False)
-            finally:
-                upstream.close()
-
         passed = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
         if "Content-Length" in upstream.headers:
             passed.append(("Content-Length", upstream.headers["Content-Length"]))
-        return Response(stream_with_context(relay()), status=upstream.status_code, headers=passed)
+        answer = Response(upstream.body(), status=upstream.status, headers=passed)
+        answer.call_on_close(upstream.close)
+        return answer
 
     @app.get("/system/services")
     def _services() -> Response:
@@ -253,28 +249,18 @@ def _service_json(service: Service, token: str) -> dict[str, Any]:
     }
 
 
-class _SizedBody:
-    """A body of known length, streamed as it is sent (requests takes `len` as its length)."""
-
-    def __init__(self, length: int) -> None:
-        self._stream = request.stream
-        self.len = length
-
-    def read(self, size: int = -1) -> bytes:
-        return self._stream.read(size)
-
-
-def _body() -> _SizedBody | Iterator[bytes] | None:
+def _body() -> tuple[int | None, Any]:
+    """The caller's length (None when chunked) and its body stream, read as it is sent on."""
     if request.content_length is not None:
-        return _SizedBody(request.content_length) if request.content_length else None
+        return request.content_length, request.stream
     if request.headers.get("Transfer-Encoding", "").lower() != "chunked":
-        return None
+        return 0, None
 
     def chunks() -> Iterator[bytes]:
         while chunk := request.stream.read(CHUNK):
             yield chunk
 
-    return chunks()
+    return None, chunks()
 
 
 def _flag(name: str) -> bool:

@@ -5,22 +5,37 @@ The same calls work against the local engine, faasd and faas-netes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
-import requests
-from requests.adapters import HTTPAdapter
+import urllib3
+from urllib3.exceptions import HTTPError
 
 from gateway.errors import NotFound, UpstreamError
 
+CHUNK = 1 << 16
 
-@dataclass(frozen=True)
+
 class Invocation:
-    status: int
-    headers: Mapping[str, str]
-    body: Iterator[bytes]
-    close: Any
+    """A synchronous call's answer, streamed: iterate `body()` once, then `close()`."""
+
+    def __init__(self, response: urllib3.BaseHTTPResponse) -> None:
+        self._response = response
+        self.status = response.status
+        self.headers: Mapping[str, str] = response.headers
+        self._read = False
+
+    def body(self) -> Iterator[bytes]:
+        yield from self._response.stream(CHUNK, decode_content=False)
+        self._read = True
+
+    def close(self) -> None:
+        # A connection with an answer half read must not serve the next call.
+        if not self._read:
+            self._response.close()
+        self._response.release_conn()
 
 
 class OpenFaaS:
@@ -30,27 +45,30 @@ class OpenFaaS:
         # The admin's login goes with /system/ calls only. OpenFaaS does not check it on
         # /function/ and /async-function/, and forwards their headers to the function (the
         # queue-worker too), so a session-wide login would hand it to every user's code.
-        self._auth = (username, password)
-        self._session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=32, pool_maxsize=64)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        self._admin = {
+            "Authorization": urllib3.make_headers(basic_auth=f"{username}:{password}")[
+                "authorization"
+            ]
+        }
+        # urllib3 rather than requests: every job and every /run call goes through here, and
+        # requests' per-call work costs about 0.5 ms of CPU more (docs/BENCHMARKS.md). No retries: a
+        # replayed POST could run a script twice; the dispatcher decides what to retry.
+        self._pool = urllib3.PoolManager(num_pools=4, maxsize=64, retries=False, blocksize=CHUNK)
 
     @property
     def url(self) -> str:
         return self._url
 
     def functions(self) -> list[dict[str, Any]]:
-        answer = self._call("GET", "/system/functions")
-        data = answer.json()
+        data = _json(self._call("GET", "/system/functions"))
         return data if isinstance(data, list) else []
 
     def function(self, name: str) -> dict[str, Any]:
-        answer = self._call("GET", f"/system/function/{name}", missing_ok=True)
-        if answer.status_code == 404:
+        answer = self._call("GET", f"/system/function/{quote(name)}", missing_ok=True)
+        if answer.status == 404:
             raise NotFound(f"function {name!r} is not deployed in OpenFaaS")
-        data: dict[str, Any] = answer.json()
-        return data
+        data = _json(answer)
+        return data if isinstance(data, dict) else {}
 
     def invoke_async(
         self,
@@ -64,8 +82,8 @@ class OpenFaaS:
         """Queue one call on NATS through /async-function; returns the HTTP status (202)."""
         answer = self._call(
             "POST",
-            f"/async-function/{name}",
-            data=body,
+            f"/async-function/{quote(name)}",
+            body=body,
             headers={
                 "Content-Type": "application/json",
                 "X-Callback-Url": callback_url,
@@ -73,7 +91,7 @@ class OpenFaaS:
                 **(headers or {}),
             },
         )
-        return answer.status_code
+        return answer.status
 
     def invoke(
         self,
@@ -83,34 +101,64 @@ class OpenFaaS:
         headers: Mapping[str, str],
         query: str,
         timeout: float,
-    ) -> requests.Response:
-        """A synchronous call, streamed both ways: the caller reads and closes the response."""
+        length: int | None,
+    ) -> Invocation:
+        """A synchronous call, streamed both ways: the caller reads and closes the answer.
+
+        `body` is a stream of `length` bytes, or chunks sent chunked when `length` is None.
+        """
+        sent = dict(headers)
+        if length is not None:
+            sent["Content-Length"] = str(length)
+        url = f"{self._url}/function/{quote(name)}"
         try:
-            return self._session.post(
-                f"{self._url}/function/{name}",
-                data=body,
-                headers=dict(headers),
-                params=query or None,
-                stream=True,
-                timeout=(5, timeout),
+            response = self._pool.urlopen(
+                "POST",
+                f"{url}?{query}" if query else url,
+                body=body if length != 0 else None,
+                headers=sent,
+                chunked=length is None and body is not None,
+                preload_content=False,
+                decode_content=False,
+                redirect=False,
+                timeout=urllib3.Timeout(connect=5.0, read=timeout),
             )
-        except requests.RequestException as e:
+        except HTTPError as e:
             raise UpstreamError(f"OpenFaaS at {self._url} failed to call {name}: {e}") from e
+        return Invocation(response)
 
     def _call(
-        self, method: str, path: str, *, missing_ok: bool = False, **kwargs: Any
-    ) -> requests.Response:
-        auth = self._auth if path.startswith("/system/") else None
+        self,
+        method: str,
+        path: str,
+        *,
+        missing_ok: bool = False,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> urllib3.BaseHTTPResponse:
+        sent = {**(self._admin if path.startswith("/system/") else {}), **(headers or {})}
         try:
-            answer = self._session.request(
-                method, f"{self._url}{path}", timeout=self._timeout, auth=auth, **kwargs
+            answer = self._pool.request(
+                method,
+                f"{self._url}{path}",
+                body=body,
+                headers=sent,
+                timeout=self._timeout,
+                redirect=False,
             )
-        except requests.RequestException as e:
+        except HTTPError as e:
             raise UpstreamError(f"OpenFaaS at {self._url} is unreachable: {e}") from e
-        if answer.status_code >= 400 and not (missing_ok and answer.status_code == 404):
+        if answer.status >= 400 and not (missing_ok and answer.status == 404):
             raise UpstreamError(
-                f"OpenFaaS answered {answer.status_code} to {method} {path}",
-                upstream_status=answer.status_code,
-                detail=answer.text,
+                f"OpenFaaS answered {answer.status} to {method} {path}",
+                upstream_status=answer.status,
+                detail=answer.data.decode("utf-8", "replace"),
             )
         return answer
+
+
+def _json(answer: urllib3.BaseHTTPResponse) -> Any:
+    try:
+        return json.loads(answer.data)
+    except ValueError as e:
+        raise UpstreamError(f"OpenFaaS answered something that is not JSON: {e}") from e

@@ -16,7 +16,7 @@ from engine.provider.config import ProviderConfig
 from engine.provider.deployments import Deployment
 from engine.provider.functions import FunctionManager
 from engine.provider.logs import log_messages, parse_since
-from engine.provider.proxy import Proxy
+from engine.provider.proxy import FunctionProxy
 from engine.provider.secrets import SecretStore
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,6 @@ def create_app(
     stopping: threading.Event | None = None,
 ) -> Flask:
     app = Flask(__name__)
-    proxy = Proxy(functions=functions, timeout=config.invoke_timeout)
     stop = stopping or threading.Event()
 
     def namespace() -> str:
@@ -178,24 +177,11 @@ def create_app(
         ]
         return jsonify(status="success", data={"resultType": "vector", "result": result})
 
-    # The queue-worker calls `/function/<name>/` (trailing slash) for async invocations.
-    @app.route(
-        "/function/<name>/",
-        defaults={"path": ""},
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+    # Function calls (`/function/<name>[/<path>]`, the queue-worker's with a trailing slash)
+    # never reach Flask: the proxy answers them before routing, errors as JSON like ours.
+    app.wsgi_app = FunctionProxy(  # type: ignore[method-assign]
+        app.wsgi_app, functions=functions, timeout=config.invoke_timeout
     )
-    @app.route(
-        "/function/<name>",
-        defaults={"path": ""},
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
-    )
-    @app.route(
-        "/function/<name>/<path:path>",
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
-    )
-    def _invoke(name: str, path: str) -> Response:
-        return proxy.forward(name.split(".", 1)[0], path, request)
-
     return app
 
 
