@@ -186,14 +186,21 @@ class FunctionManager:
             while True:
                 function = self._functions.get(name)
                 if function is None:
-                    raise NoReadyReplica(f"function {name!r} is not deployed")
+                    raise FunctionNotFound(f"function {name!r} is not deployed")
                 ready = [i for i in function.instances if i.handle.alive()]
                 if ready:
                     chosen = min(ready, key=lambda i: i.inflight)
                     chosen.inflight += 1
                     function.invocations += 1
                     break
-                if function.desired == 0 or time.monotonic() >= deadline:
+                if function.desired == 0:
+                    # Scale from zero here, not in the OpenFaaS gateway: its scaler (CE) asks
+                    # for the replica count on every call, over a new connection each time.
+                    function.desired = max(1, function.deployment.min_replicas)
+                    log.info("%s: a call woke it from zero to %d", name, function.desired)
+                    self._save()
+                    self._lock.notify_all()
+                if time.monotonic() >= deadline:
                     raise NoReadyReplica(
                         f"function {name!r} has no ready replica "
                         f"(desired {function.desired}); scale it up or check `faas-cli logs {name}`"

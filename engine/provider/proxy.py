@@ -68,6 +68,9 @@ class FunctionProxy:
             return self._forward(name.split(".", 1)[0], rest, environ, start_response)
         except EngineError as e:
             return _error(start_response, e.status, str(e))
+        except Exception as e:  # as the app's own handler: JSON, and the cause in the log
+            log.exception("unexpected error on %s %s", environ.get("REQUEST_METHOD"), path)
+            return _error(start_response, 500, f"internal provider error: {type(e).__name__}")
 
     def _forward(
         self, name: str, path: str, environ: WSGIEnvironment, start_response: StartResponse

@@ -176,6 +176,34 @@ def test_a_killed_replica_comes_back_and_is_counted_as_a_restart(
     assert answer_of(stack.invoke(spread, b"x"))["instance"] in live
 
 
+def test_a_function_at_zero_replicas_wakes_on_its_next_call(
+    stack: RunningStack, spread: str
+) -> None:
+    # The CE gateway raises a scale to 0 to 1 (zero is a Pro feature): ask the provider.
+    provider = stack.status["provider"]["url"]
+    scaled = stack.openfaas.post(
+        f"{provider}/system/scale-function/{spread}", json={"replicas": 0}, timeout=10
+    )
+    assert scaled.status_code == 202, scaled.text
+    wait_for(lambda: not watchdogs(stack, spread), timeout=30, what=f"{spread} at 0 replicas")
+    assert stack.function_status(spread)["availableReplicas"] == 0
+
+    answer = answer_of(stack.invoke(spread, b"x"))  # held by the provider until one is ready
+
+    status = stack.function_status(spread)
+    assert status["replicas"] == 1  # its com.openfaas.scale.min, 1 when unset
+    assert answer["instance"] in watchdogs(stack, spread)
+
+
+def test_a_call_of_a_function_that_does_not_exist_is_a_404_with_a_reason(
+    stack: RunningStack,
+) -> None:
+    response = stack.invoke(f"absent-{uuid.uuid4().hex[:6]}", b"x")
+
+    assert response.status_code == 404
+    assert "is not deployed" in response.json()["error"]
+
+
 def test_a_rolling_update_drops_no_call_and_then_serves_the_new_version(
     stack: RunningStack, spread: str
 ) -> None:
