@@ -31,8 +31,8 @@ SYNC_DIRECT = "watchdog (direct)"
 SYNC_RUN = "gateway /run"
 
 
-def measure_sync(bench: Bench, service: BenchService, *, calls: int, rounds: int = 4) -> Sync:
-    """The same 1 KiB call through each hop, in alternating rounds after a warm-up."""
+def measure_sync(bench: Bench, service: BenchService, *, calls: int) -> Sync:
+    """The same 1 KiB call through each hop, interleaved call by call after a warm-up."""
     session = requests.Session()
     body = b"x" * SMALL
     name = service.name
@@ -58,9 +58,13 @@ def measure_sync(bench: Bench, service: BenchService, *, calls: int, rounds: int
     for url, headers in urls.values():
         for _ in range(20):
             call(url, headers)
-    for _ in range(rounds):
-        for path, (url, headers) in urls.items():
-            seconds[path] += [call(url, headers) for _ in range(calls // rounds)]
+    # Interleaved call by call, each time in another order: a burst of other work on the
+    # machine then lands on every path alike instead of on one path's round.
+    order = list(urls.items())
+    for number in range(calls):
+        shift = number % len(order)
+        for path, (url, headers) in order[shift:] + order[:shift]:
+            seconds[path].append(call(url, headers))
     return Sync(calls, seconds)
 
 

@@ -209,8 +209,9 @@ def _sync(sync: Sync) -> str:
     overhead = statistics.median(sync.seconds[SYNC_RUN]) - direct
     return f"""### Synchronous calls
 
-{sync.calls} calls per path of a function that answers its input's size (1 KiB in), in 4 \
-alternating rounds after 20 warm-up calls each, one at a time on a keep-alive session. Each \
+{sync.calls} calls per path of a function that answers its input's size (1 KiB in), after 20 \
+warm-up calls each, one at a time on a keep-alive session and interleaved call by call (each \
+round calls every path once, in a rotating order). Each \
 path adds one hop to the one above it: the replica's watchdog (its URL from the provider's \
 `instances[].url`), our provider's proxy, the OpenFaaS gateway, and our gateway's `/run`.
 
