@@ -138,6 +138,23 @@ def test_a_sync_run_with_the_service_token_answers_the_processed_bytes(
     assert admin.content == b"ADMIN TOO"
 
 
+def test_a_chunked_sync_run_and_an_empty_one_reach_the_script_whole(
+    stack: RunningStack, upper: Service
+) -> None:
+    """No Content-Length: each hop (our gateway, OpenFaaS, our provider) streams it on."""
+    url = f"{stack.gateway_url}/run/{upper.name}"
+    headers = {"Authorization": f"Bearer {upper.token}", "X-Filename": "parts.txt"}
+    parts = [b"first part, ", b"second part, " * 5000, b"last part"]
+
+    chunked = requests.post(url, data=iter(parts), headers=headers, timeout=60)
+    empty = requests.post(url, data=b"", headers=headers, timeout=60)
+
+    assert chunked.status_code == 200, chunked.text
+    assert chunked.content == b"".join(parts).upper()
+    assert empty.status_code == 200, empty.text
+    assert empty.content == b""
+
+
 def test_an_object_whose_event_was_missed_is_found_by_a_replay(stack: RunningStack) -> None:
     missed = deploy_service(stack, "missed", "ok")
     stack.minio.delete_bucket_notification(missed.input_bucket)  # MinIO will tell nobody
