@@ -273,38 +273,40 @@ def _cold(cold: list[float]) -> str:
 NOTES = """### What is ours and what is not, and what was fixed
 
 The step, hop and CPU tables above name whose code each part of the time is spent in. Profiled \
-with py-spy and per-process CPU accounting on 2026-11-25 (the machine was shared with other \
-test runs, so runs differ by a few files/s and a millisecond or two):
+with py-spy, perf, strace and per-process CPU accounting on 2026-11-25 (the machine is shared \
+with other work, so runs differ by a few files/s and by a millisecond or so at p50):
 
-- **Throughput (ours, fixed).** The gateway used 12-15 ms of CPU per file because its \
-dispatcher spun: with more queued jobs than the service's concurrency, the next due time was \
-already past, so the loop never slept (py-spy: most of the gateway's samples in the \
-dispatcher's ledger queries). `gateway/dispatcher.py` now waits for a callback's wake-up in \
-that case (`Dispatcher.seconds_to_wait`, unit-tested): ~5 ms of CPU per file after. Files/s \
-stayed within the noise (43-60 before and after), because on 2 CPUs the platform is bound by \
-CPU and by its queue-workers: each CE queue-worker runs one call at a time, opens a new \
-connection per call and posts a callback after it, and a 1 KiB file costs ~28 ms of CPU across \
-ten processes against ~6 ms for the plain loop (table above). With 6 queue-workers and \
-`oscar.concurrency: "6"` the same run reached ~60 files/s. The 80% target cannot be met for \
-1 KiB files on this machine: the platform's fixed cost per file (an event, two Python HTTP \
-hops, NATS, a callback, the ledger) is several times the work itself; it fades as the script's \
-own work grows.
-- **Sync overhead (partly ours).** Each Python hop (the provider's proxy, the gateway's `/run`) \
-costs ~2 ms of CPU a call (measured over 1,000 calls): waitress parsing, Flask and `requests`; \
-the `/run` handler's own work (auth, the token and service lookups, the relay) is ~0.1 ms of \
-that (in-process, against Flask's `/health`). The OpenFaaS gateway's hop (Go) is not ours. On \
-this shared machine the p50 of each hop also moves by 1-2 ms from run to run with the other \
-work beside it. Fixed: the provider's proxy no longer looks up \
-proxies and `~/.netrc` for every call (`trust_env = False`: ~40 µs of CPU a call). Getting \
-under 3 ms would need one hop fewer (the gateway calls OpenFaaS only, by design) or a leaner \
-HTTP stack in both proxies; not a small change.
+- **Sync overhead (fixed: +6.5 ms before, about +2 ms after).** Three causes, two of them ours. \
+(1) The provider's proxy and the gateway's `/run` called upstream through `requests` (and the \
+proxy through Flask): about 1.1 ms of CPU a hop. The proxy is now plain WSGI in front of the \
+Flask app and both use urllib3's pools (about 0.45 ms a hop; an aiohttp relay measured 0.32 ms, \
+not worth a second server stack). (2) The OpenFaaS CE gateway's scale-from-zero handler asks \
+the provider for the function's replica count on *every* call (it caches only counts of zero) \
+over a new connection (keep-alive disabled): its hop cost 1.1-1.9 ms against 0.3 ms for a plain \
+forwarded route. Not our code, but our choice: the local engine now runs the gateway with \
+`scale_from_zero=false` and the provider wakes a function at zero replicas on its first call \
+(tested), so the OpenFaaS hop is about 0.3 ms. (3) What remains of ours is waitress and Flask \
+in the gateway (auth, service lookup, relay): about 1 ms at p50.
+- **Throughput (partly ours; missed).** Fixed this round: the two hops above and the \
+per-call replica query took the platform's CPU per 1 KiB file from 25.5 ms to about 17.5 ms \
+(the provider's share from 4.3 to 1.3 ms) and throughput from 60 to about 78 files/s. The rest \
+is a CPU budget on 2 cores: the platform spends about 17.5 ms of CPU per file across eleven \
+processes, the plain loop about 5 ms, so the ceiling is near 2 / 17.5 ms = 114 files/s however \
+the work is spread; 6 queue-workers and `oscar.concurrency: "6"` gave 80 files/s, the same as \
+3. Not ours: MinIO (the input's PUT and its webhook besides the GET and PUT the loop also does, \
+about 3.3 ms), the queue-workers, OpenFaaS gateway and NATS Streaming (about 3 ms together; \
+each CE queue-worker opens two new connections per job, to OpenFaaS and to our callback, since \
+it disables keep-alive). Ours: the replica (about 6 ms: the script's fork and exec, which the \
+loop pays too, the supervisor's HTTP handling, workspace and MinIO client), the gateway (about \
+3.8 ms: an event, an async call and a callback, each an HTTP exchange, and the ledger) and the \
+provider (about 1.3 ms). Reaching 80% of the loop for 1 KiB files would need the whole platform \
+under about 10 ms a file, less than the parts that are not ours leave; the fixed cost fades as \
+the script's own work grows.
 - **The big file.** Beside the script's own copy, the platform's extra time is split between \
 the download into the workspace and the output's upload (see the rows above against the raw \
 GET and PUT). Both pass through the provider's port forwarder into the replica's network \
-namespace (ours: Python threads pumping 64 KiB reads, ~1.2 s of the provider's CPU for the \
-2 GiB in and out). A zero-copy forwarder (`os.splice`) in `engine/netns_forward.py` would be \
-the fix; not done in this pass. The supervisor and the gateway stay below 100 MB: the supervisor \
-streams in 1 MiB chunks, and the gateway never sees the bytes on the event path.
+namespace. The supervisor and the gateway stay below 100 MB: the supervisor streams in 1 MiB \
+chunks, and the gateway never sees the bytes on the event path.
 - **Latency and cold start** meet their targets.
 """
 
