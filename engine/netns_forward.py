@@ -6,12 +6,16 @@ port a listening socket is created *inside* the namespace (a thread enters it wi
 opens the socket, and returns: a socket keeps the namespace it was made in), and each connection
 accepted there is joined to a connection to the host's 127.0.0.1:<port>. No host service binds
 anything but loopback, and no routing or firewall rule is needed.
+
+Bytes move in the kernel: each direction splices socket -> pipe -> socket, so a 1 GiB input
+never passes through Python (copying it through `recv`/`sendall` cost ~0.6 s of CPU per GiB).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import logging
 import os
 import socket
@@ -20,7 +24,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 CLONE_NEWNET = 0x40000000
-BUFFER = 1 << 16
+BUFFER = 1 << 20  # bytes per splice; the pipe between the sockets is made this large
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -99,18 +103,44 @@ class PortForwarder:
                 inner.close()
                 continue
             outer.settimeout(None)
+            pair = _Pair(inner, outer)
             for source, target in ((inner, outer), (outer, inner)):
-                threading.Thread(target=_pump, args=(source, target), daemon=True).start()
+                threading.Thread(target=_pump, args=(source, target, pair), daemon=True).start()
 
 
-def _pump(source: socket.socket, target: socket.socket) -> None:
+class _Pair:
+    """The two sockets of one forwarded connection, closed when both directions have ended."""
+
+    def __init__(self, *sockets: socket.socket) -> None:
+        self._sockets = sockets
+        self._open = len(sockets)
+        self._lock = threading.Lock()
+
+    def ended(self) -> None:
+        with self._lock:
+            self._open -= 1
+            last = self._open == 0
+        if last:
+            for sock in self._sockets:
+                sock.close()
+
+
+def _pump(source: socket.socket, target: socket.socket, pair: _Pair) -> None:
+    """Move bytes from `source` to `target` until `source` ends, then pass the end on."""
+    read_end, write_end = os.pipe()
+    with contextlib.suppress(OSError):  # a smaller pipe only means more splices
+        fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, BUFFER)
     try:
-        while data := source.recv(BUFFER):
-            target.sendall(data)
+        while moved := os.splice(source.fileno(), write_end, BUFFER):
+            while moved:
+                moved -= os.splice(read_end, target.fileno(), moved)
     except OSError:
         pass
     finally:
+        os.close(read_end)
+        os.close(write_end)
         with contextlib.suppress(OSError):
             target.shutdown(socket.SHUT_WR)
         with contextlib.suppress(OSError):
             source.shutdown(socket.SHUT_RD)
+        pair.ended()

@@ -9,8 +9,10 @@ from __future__ import annotations
 import functools
 import os
 import pwd
+import socket
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +21,7 @@ import pytest
 import requests
 
 from engine.limits import parse_cpu, parse_memory
+from engine.netns_forward import PortForwarder
 from engine.sandbox import (
     SECRETS_MOUNT,
     Limits,
@@ -130,6 +133,53 @@ def test_two_sandboxes_serve_port_8080_and_the_host_reaches_each(
         )
         assert response.text == f"sandbox {index}"
     assert sandboxes[0].address != sandboxes[1].address
+
+
+_ECHO_CLIENT = """
+import hashlib, socket, sys, threading
+data = bytes(range(256)) * 4096 * 8  # 8 MiB
+conn = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+def send():
+    conn.sendall(data)
+    conn.shutdown(socket.SHUT_WR)  # the end must reach the host's server through the forwarder
+threading.Thread(target=send).start()
+got = hashlib.sha256()
+size = 0
+while chunk := conn.recv(1 << 16):
+    got.update(chunk)
+    size += len(chunk)
+print(size, got.hexdigest() == hashlib.sha256(data).hexdigest())
+"""
+
+
+def test_a_host_port_forwarded_into_a_sandbox_carries_bytes_and_ends_both_ways(
+    make_sandbox: MakeSandbox,
+) -> None:
+    """What replicas reach MinIO through: 8 MiB out and back, then each side's end passed on."""
+    sandbox = make_sandbox()
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    ended: list[bool] = []
+
+    def echo_once() -> None:
+        conn, _ = server.accept()
+        with conn:
+            while chunk := conn.recv(1 << 16):
+                conn.sendall(chunk)
+            ended.append(True)  # the client's SHUT_WR arrived as an end of stream
+            conn.shutdown(socket.SHUT_WR)
+
+    echo = threading.Thread(target=echo_once, daemon=True)
+    echo.start()
+    forwarder = PortForwarder(Path("/run/netns", sandbox.name), [port])
+    try:
+        answer = output_of(sandbox.wrap([sys.executable, "-c", _ECHO_CLIENT, str(port)], user=None))
+    finally:
+        forwarder.close()
+        server.close()
+    echo.join(timeout=10)
+    assert answer.split() == [str(8 << 20), "True"]
+    assert ended == [True]
 
 
 def test_secrets_are_mounted_read_only_inside_and_absent_on_the_host(
