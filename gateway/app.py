@@ -214,8 +214,12 @@ def create_app(
             raise BadRequest(f"status must be one of {[s.value for s in JobStatus]}")
         limit = _int_arg("limit", 50, 1, 1000)
         offset = _int_arg("offset", 0, 0, 10**9)
+        total = ledger.total(name, status=status)
+        if total == 0 and registry.find(name) is None and ledger.total(name, status=None) == 0:
+            # A removed service keeps its history; a name never seen is a mistake to point out.
+            raise NotFound(f"service {name!r} does not exist and has no jobs")
         jobs = ledger.page(name, status=status, limit=limit, offset=offset)
-        return jsonify(jobs=[j.as_json() for j in jobs], limit=limit, offset=offset)
+        return jsonify(jobs=[j.as_json() for j in jobs], limit=limit, offset=offset, total=total)
 
     @app.get("/system/jobs/<name>/<job_id>")
     def _job_detail(name: str, job_id: str) -> Response:

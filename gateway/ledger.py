@@ -82,6 +82,7 @@ class Ledger(Protocol):
     def get(self, job_id: str) -> Job | None: ...
     def attempts(self, job_id: str) -> list[Attempt]: ...
     def page(self, service: str, *, status: str | None, limit: int, offset: int) -> list[Job]: ...
+    def total(self, service: str, *, status: str | None) -> int: ...
     def counts(self) -> dict[tuple[str, str], int]: ...
     def running(self, service: str) -> int: ...
     def next_due(self) -> float | None: ...
@@ -276,6 +277,16 @@ class SqliteLedger:
         with self._lock:
             rows = self._db.execute(query, [*args, limit, offset]).fetchall()
         return [_job(r) for r in rows]
+
+    def total(self, service: str, *, status: str | None) -> int:
+        query = "SELECT COUNT(*) AS n FROM jobs WHERE service=?"
+        args: list[Any] = [service]
+        if status:
+            query += " AND status=?"
+            args.append(status)
+        with self._lock:
+            row = self._db.execute(query, args).fetchone()
+        return int(row["n"])
 
     def counts(self) -> dict[tuple[str, str], int]:
         with self._lock:

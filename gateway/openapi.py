@@ -315,11 +315,15 @@ _SCHEMAS: dict[str, Any] = {
     },
     "JobPage": {
         "type": "object",
-        "required": ["jobs", "limit", "offset"],
+        "required": ["jobs", "limit", "offset", "total"],
         "properties": {
             "jobs": {"type": "array", "items": _ref("Job")},
             "limit": {"type": "integer"},
             "offset": {"type": "integer"},
+            "total": {
+                "type": "integer",
+                "description": "how many jobs match the filter, over all pages",
+            },
         },
     },
     "FdlService": {
@@ -518,7 +522,7 @@ def spec(server: str) -> dict[str, Any]:
                     ],
                     responses={
                         "200": _json("One page of jobs", _ref("JobPage")),
-                        **_errors(400, 401, 403),
+                        **_errors(400, 401, 403, 404),
                     },
                 )
             },

@@ -88,13 +88,15 @@ class Gateway:
     # -- jobs -----------------------------------------------------------------------------
     def jobs(
         self, name: str, *, status: str | None, limit: int, offset: int = 0
-    ) -> list[dict[str, Any]]:
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of a service's jobs, newest first, and how many match over all pages."""
         params: dict[str, str | int] = {"limit": limit, "offset": offset}
         if status:
             params["status"] = status
         path = f"/system/jobs/{quote(name, safe='')}"
         answer = self._admin("GET", path, what=f"listing jobs of {name}", name=name, params=params)
-        return list(answer.json()["jobs"])
+        page = answer.json()
+        return list(page["jobs"]), int(page.get("total", len(page["jobs"])))
 
     def job(self, name: str, job_id: str) -> dict[str, Any] | None:
         """One job with its attempts, or None when the service has no such job."""

@@ -31,15 +31,19 @@ def jobs(
 ) -> None:
     """List SERVICE's jobs, newest first: one per input file."""
     gateway = session.gateway()
-    found = gateway.jobs(service, status=status, limit=limit, offset=offset)
-    if not found:
-        gateway.service(service)  # an unknown service says so, rather than "no jobs"
+    # An unknown service is the gateway's 404 ("does not exist"), not an empty list.
+    found, total = gateway.jobs(service, status=status, limit=limit, offset=offset)
     if as_json:
         click.echo(json.dumps(found, indent=2))
     elif not found:
         session.err.print(f"no {status or ''} jobs for {escape(service)}".replace("  ", " "))
     else:
         session.out.print(jobs_table(found))
+        if offset + len(found) < total:
+            session.err.print(
+                f"{offset + 1}-{offset + len(found)} of {total}; "
+                f"--offset {offset + len(found)} shows the next ones"
+            )
 
 
 @click.command()
@@ -87,7 +91,7 @@ def _find_job(gateway: Gateway, service: str, job: str) -> dict[str, Any]:
     matches: list[str] = []
     if len(job) < FULL_ID:
         for offset in range(0, SCAN_LIMIT, PAGE):
-            page = gateway.jobs(service, status=None, limit=PAGE, offset=offset)
+            page, _ = gateway.jobs(service, status=None, limit=PAGE, offset=offset)
             matches += [j["id"] for j in page if str(j["id"]).startswith(job)]
             if len(page) < PAGE:
                 break

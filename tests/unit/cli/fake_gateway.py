@@ -161,9 +161,12 @@ class FakeGateway:
         status = r.query.get("status")
         if status and status not in {"queued", "running", "succeeded", "dead"}:
             return _json(400, {"error": "bad status"})
+        if name not in self.services and not jobs:
+            return _json(404, {"error": f"service {name!r} does not exist and has no jobs"})
         chosen = [j for j in jobs if not status or j["status"] == status]
         limit, offset = int(r.query.get("limit", "50")), int(r.query.get("offset", "0"))
-        return _json(200, {"jobs": chosen[offset : offset + limit], "limit": limit})
+        page = chosen[offset : offset + limit]
+        return _json(200, {"jobs": page, "limit": limit, "offset": offset, "total": len(chosen)})
 
     def _run(self, r: Recorded, name: str) -> Answer:
         if name not in self.services:

@@ -75,6 +75,14 @@ def test_jobs_passes_status_limit_and_offset_to_the_gateway(
     assert "a1b2c3d4" not in result.stdout
 
 
+def test_a_partial_page_says_where_it_is_in_the_total(oscar: Oscar, grayify: FakeGateway) -> None:
+    first = oscar("jobs", "grayify", "--limit", "2")
+    last = oscar("jobs", "grayify", "--limit", "2", "--offset", "2")
+
+    assert "1-2 of 3; --offset 2 shows the next ones" in first.stderr
+    assert "of 3" not in last.stderr  # nothing after this page
+
+
 def test_jobs_json_is_every_field_of_every_job(oscar: Oscar, grayify: FakeGateway) -> None:
     listed = json.loads(oscar("jobs", "grayify", "--json").stdout)
     assert [j["id"] for j in listed] == [FIRST, SECOND, DEAD]

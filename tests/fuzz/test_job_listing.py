@@ -1,0 +1,42 @@
+"""GET /system/jobs/<service>: pages with a total, a 404 for a name that never had a job."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from gateway.jobs import NewJob
+from tests.fuzz.gateway_stack import ADMIN, Gateway
+
+
+def listing(gw: Gateway, path: str) -> tuple[int, dict[str, Any]]:
+    answer = gw.client.get(path, headers=ADMIN)
+    body: dict[str, Any] = answer.get_json()
+    return answer.status_code, body
+
+
+def test_a_page_says_how_many_jobs_match_over_all_pages(gw: Gateway) -> None:
+    now = time.time()
+    gw.ledger.add(
+        [NewJob("grayify", "photos", f"in/{n}.png", "etag", "{}", 2, now) for n in range(5)]
+    )
+
+    status, page = listing(gw, "/system/jobs/grayify?limit=2&offset=1")
+    _, running = listing(gw, "/system/jobs/grayify?status=running")
+
+    assert status == 200, page
+    assert (len(page["jobs"]), page["offset"], page["total"]) == (2, 1, 5)
+    assert (running["jobs"], running["total"]) == ([], 0)
+
+
+def test_an_unknown_service_is_a_404_but_a_removed_one_keeps_its_history(gw: Gateway) -> None:
+    gw.ledger.add([NewJob("retired", "photos", "in/old.png", "etag", "{}", 2, time.time())])
+
+    unknown = listing(gw, "/system/jobs/never-deployed")
+    retired = listing(gw, "/system/jobs/retired")
+    listed = listing(gw, "/system/jobs/grayify")
+
+    assert unknown[0] == 404
+    assert "never-deployed" in unknown[1]["error"]
+    assert (retired[0], retired[1]["total"]) == (200, 1)
+    assert (listed[0], listed[1]["total"]) == (200, 0)  # deployed, no job yet
