@@ -217,10 +217,13 @@ def main() -> int:
         samples: dict[str, list[float]] = {name: [] for name in paths}
         for post in paths.values():
             timed_calls(post, 20)  # warm-up
-        rounds = 4
-        for _ in range(rounds):
-            for name, post in paths.items():
-                samples[name] += timed_calls(post, args.calls // rounds)
+        # Interleaved call by call, in a rotating order, so a burst of other work on the
+        # machine lands on every path alike.
+        order = list(paths.items())
+        for number in range(args.calls):
+            shift = number % len(order)
+            for name, post in order[shift:] + order[:shift]:
+                samples[name] += timed_calls(post, 1)
         rates = {
             name: throughput(post, args.seconds, 4)
             for name, post in paths.items()

@@ -98,6 +98,7 @@ class SqliteLedger:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
+        self._tokens: dict[str, str] = {}
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'FULL' else 'NORMAL'}")
         self._db.executescript(SCHEMA)
@@ -339,7 +340,14 @@ class SqliteLedger:
         return {(r["key"], r["etag"]) for r in rows}
 
     def service_token(self, service: str, new: str) -> str:
-        """The service's token: `new` the first time, the same one ever after (across updates)."""
+        """The service's token: `new` the first time, the same one ever after (across updates).
+
+        Read on every `/run` call: once known, a token comes from memory (it never changes), not
+        from a write transaction that would queue behind the dispatcher's.
+        """
+        known = self._tokens.get(service)
+        if known is not None:
+            return known
         with self._tx() as db:
             db.execute(
                 "INSERT OR IGNORE INTO service_tokens (service, token) VALUES (?, ?)",
@@ -348,7 +356,8 @@ class SqliteLedger:
             row = db.execute(
                 "SELECT token FROM service_tokens WHERE service=?", (service,)
             ).fetchone()
-        return str(row["token"])
+        token = self._tokens[service] = str(row["token"])
+        return token
 
 
 def _job(row: Mapping[str, Any]) -> Job:
