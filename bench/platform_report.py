@@ -286,8 +286,12 @@ the provider for the function's replica count on *every* call (it caches only co
 over a new connection (keep-alive disabled): its hop cost 1.1-1.9 ms against 0.3 ms for a plain \
 forwarded route. Not our code, but our choice: the local engine now runs the gateway with \
 `scale_from_zero=false` and the provider wakes a function at zero replicas on its first call \
-(tested), so the OpenFaaS hop is about 0.3 ms. (3) What remains of ours is waitress and Flask \
-in the gateway (auth, service lookup, relay): about 1 ms at p50.
+(tested), so the OpenFaaS hop is about 0.3 ms. (3) The gateway's `/run` went through Flask and \
+a write transaction per call for the service's token: it is now plain WSGI in front of Flask \
+(`gateway/sync_relay.py`) and tokens, which never change once issued, come from memory. What \
+remains of ours is waitress, the auth check and the relay: about 0.8 ms in the provider and \
+1.0-1.2 ms in the gateway at p50, of which about 0.35 and 0.5 ms are CPU; the rest is the \
+threads' wake-ups on a shared 2-CPU VM.
 - **Throughput (partly ours; missed).** Fixed this round: the two hops above and the \
 per-call replica query took the platform's CPU per 1 KiB file from 25.5 ms to about 17.5 ms \
 (the provider's share from 4.3 to 1.3 ms) and throughput from 60 to 67-78 files/s. The rest \

@@ -8,10 +8,8 @@ and a `/run` that is not one POST to one service, goes on to Flask.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from flask import Request
@@ -19,9 +17,10 @@ from flask import Request
 from gateway.auth import authorize
 from gateway.config import GatewayConfig
 from gateway.errors import GatewayError
-from gateway.openfaas import CHUNK, Invocation, OpenFaaS
+from gateway.openfaas import Invocation, OpenFaaS
 from gateway.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner
+from wsgi_relay.messages import forwarded_request, json_answer, status_line
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -75,9 +74,8 @@ class SyncRelay:
             return error_answer(start_response, e)
         except Exception as e:  # as the app's own handler: JSON, and the cause in the log
             log.exception("unexpected error on POST %s", path)
-            return _json(
-                start_response, 500, {"error": f"internal gateway error: {type(e).__name__}"}
-            )
+            problem = {"error": f"internal gateway error: {type(e).__name__}"}
+            return json_answer(start_response, 500, problem)
 
     def relay(
         self, name: str, environ: WSGIEnvironment, start_response: StartResponse
@@ -89,7 +87,7 @@ class SyncRelay:
             service_token=self._service_token,
         )
         self._registry.get(name)
-        length, body, headers = _request(environ)
+        length, body, headers = forwarded_request(environ, dropped=HOP_BY_HOP)
         upstream = self._openfaas.invoke(
             name,
             body,
@@ -101,7 +99,7 @@ class SyncRelay:
         passed = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
         if "Content-Length" in upstream.headers:
             passed.append(("Content-Length", upstream.headers["Content-Length"]))
-        start_response(_status_line(upstream.status), passed)
+        start_response(status_line(upstream.status), passed)
         return _Answer(upstream)
 
 
@@ -124,43 +122,4 @@ def error_answer(start_response: StartResponse, error: GatewayError) -> list[byt
     detail = getattr(error, "detail", "")
     if detail:
         body["detail"] = detail
-    return _json(start_response, error.status, body)
-
-
-def _request(environ: WSGIEnvironment) -> tuple[int | None, Any, dict[str, str]]:
-    """The caller's length (None when chunked), its body stream and the headers to pass on."""
-    headers = {
-        key[5:].replace("_", "-").title(): value
-        for key, value in environ.items()
-        if key.startswith("HTTP_") and key[5:].replace("_", "-").lower() not in HOP_BY_HOP
-    }
-    if environ.get("CONTENT_TYPE"):
-        headers["Content-Type"] = environ["CONTENT_TYPE"]
-    stream = environ["wsgi.input"]
-    text = environ.get("CONTENT_LENGTH") or ""
-    if text.isdigit():
-        return int(text), stream, headers
-    if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
-        return None, _chunks(stream), headers
-    return 0, None, headers
-
-
-def _chunks(stream: Any) -> Iterator[bytes]:
-    while chunk := stream.read(CHUNK):
-        yield chunk
-
-
-def _status_line(code: int) -> str:
-    try:
-        return f"{code} {HTTPStatus(code).phrase}"
-    except ValueError:
-        return f"{code} Unknown"
-
-
-def _json(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
-    data = json.dumps(body).encode()
-    start_response(
-        _status_line(status),
-        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
-    )
-    return [data]
+    return json_answer(start_response, error.status, body)

@@ -8,10 +8,8 @@ about 0.6 ms of CPU more per call (the provider hop in docs/BENCHMARKS.md).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Iterator
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import urllib3
@@ -19,6 +17,7 @@ from urllib3.exceptions import HTTPError
 
 from engine.errors import EngineError
 from engine.provider.functions import FunctionManager
+from wsgi_relay.messages import CHUNK, forwarded_request, json_answer, status_line
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -36,7 +35,6 @@ HOP_BY_HOP = {
     "host",
     "content-length",
 }
-CHUNK = 1 << 16
 PREFIX = "/function/"
 
 
@@ -67,10 +65,11 @@ class FunctionProxy:
         try:
             return self._forward(name.split(".", 1)[0], rest, environ, start_response)
         except EngineError as e:
-            return _error(start_response, e.status, str(e))
+            return json_answer(start_response, e.status, {"error": str(e)})
         except Exception as e:  # as the app's own handler: JSON, and the cause in the log
             log.exception("unexpected error on %s %s", environ.get("REQUEST_METHOD"), path)
-            return _error(start_response, 500, f"internal provider error: {type(e).__name__}")
+            problem = {"error": f"internal provider error: {type(e).__name__}"}
+            return json_answer(start_response, 500, problem)
 
     def _forward(
         self, name: str, path: str, environ: WSGIEnvironment, start_response: StartResponse
@@ -80,7 +79,7 @@ class FunctionProxy:
         try:
             url = f"{instance.handle.url}/{path}"
             query = environ.get("QUERY_STRING", "")
-            length, body, headers = _request_body(environ)
+            length, body, headers = forwarded_request(environ, dropped=HOP_BY_HOP)
             upstream = self._pools.urlopen(
                 environ["REQUEST_METHOD"],
                 f"{url}?{query}" if query else url,
@@ -100,7 +99,7 @@ class FunctionProxy:
         passed = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
         if "Content-Length" in upstream.headers:
             passed.append(("Content-Length", upstream.headers["Content-Length"]))
-        start_response(_status_line(upstream.status), passed)
+        start_response(status_line(upstream.status), passed)
         return _Relayed(upstream, lease)
 
 
@@ -131,46 +130,3 @@ class _Relayed:
             self._upstream.release_conn()
         finally:
             self._lease.__exit__(None, None, None)
-
-
-def _request_body(
-    environ: WSGIEnvironment,
-) -> tuple[int | None, Any, dict[str, str]]:
-    """The caller's length (None when chunked), its body stream and the headers to pass on."""
-    headers = {
-        key[5:].replace("_", "-").title(): value
-        for key, value in environ.items()
-        if key.startswith("HTTP_") and key[5:].replace("_", "-").lower() not in HOP_BY_HOP
-    }
-    if environ.get("CONTENT_TYPE"):
-        headers["Content-Type"] = environ["CONTENT_TYPE"]
-    stream = environ["wsgi.input"]
-    text = environ.get("CONTENT_LENGTH") or ""
-    if text.isdigit():
-        length = int(text)
-        headers["Content-Length"] = text
-        return length, (stream if length else None), headers
-    chunked = environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked"
-    # waitress has already undone the chunking; it ends the stream at the last chunk.
-    return None, (_chunks(stream) if chunked else None), headers
-
-
-def _chunks(stream: Any) -> Iterator[bytes]:
-    while chunk := stream.read(CHUNK):
-        yield chunk
-
-
-def _status_line(code: int) -> str:
-    try:
-        return f"{code} {HTTPStatus(code).phrase}"
-    except ValueError:
-        return f"{code} Unknown"
-
-
-def _error(start_response: StartResponse, status: int, message: str) -> list[bytes]:
-    body = json.dumps({"error": message}).encode()
-    start_response(
-        _status_line(status),
-        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-    )
-    return [body]

@@ -1,0 +1,60 @@
+"""The WSGI pieces the provider's proxy and the gateway's /run share."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from wsgi_relay.messages import forwarded_request, json_answer, status_line
+
+DROPPED = frozenset({"host", "authorization", "content-length", "transfer-encoding"})
+
+
+def environ(body: bytes = b"", **extra: str) -> dict[str, Any]:
+    return {"wsgi.input": io.BytesIO(body), "REQUEST_METHOD": "POST", **extra}
+
+
+def test_a_sized_body_goes_on_with_its_length_and_the_headers_but_the_dropped_ones() -> None:
+    length, body, headers = forwarded_request(
+        environ(
+            b"hello",
+            CONTENT_LENGTH="5",
+            CONTENT_TYPE="text/plain",
+            HTTP_X_FILENAME="a.txt",
+            HTTP_AUTHORIZATION="Bearer secret",
+            HTTP_HOST="example",
+        ),
+        dropped=DROPPED,
+    )
+
+    assert (length, body.read()) == (5, b"hello")
+    assert headers == {"X-Filename": "a.txt", "Content-Type": "text/plain", "Content-Length": "5"}
+
+
+def test_a_chunked_body_is_read_in_chunks_and_an_empty_one_is_none() -> None:
+    data = b"x" * 200_000
+    length, chunks, _ = forwarded_request(
+        environ(data, HTTP_TRANSFER_ENCODING="chunked"), dropped=DROPPED
+    )
+    empty = forwarded_request(environ(CONTENT_LENGTH="0"), dropped=DROPPED)
+    bare = forwarded_request(environ(), dropped=DROPPED)
+
+    assert length is None
+    assert b"".join(chunks) == data
+    assert empty[:2] == (0, None)
+    assert bare[:2] == (0, None)
+
+
+def test_status_lines_and_json_answers() -> None:
+    started: list[tuple[str, list[tuple[str, str]]]] = []
+
+    def start(status: str, headers: list[tuple[str, str]]) -> None:
+        started.append((status, headers))
+
+    body = json_answer(start, 503, {"e": 1})  # type: ignore[arg-type]
+
+    assert (status_line(200), status_line(599)) == ("200 OK", "599 Unknown")
+    assert started == [("503 Service Unavailable", [
+        ("Content-Type", "application/json"), ("Content-Length", str(len(body[0])))])]  # fmt: skip
+    assert json.loads(body[0]) == {"e": 1}
