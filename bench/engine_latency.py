@@ -265,7 +265,9 @@ def report(
         f"Written by `python -m bench.engine_latency --calls {args.calls} --seconds "
         f"{args.seconds:g}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {took:.0f} s. "
         f"{os.cpu_count()} CPUs. The echo function answers with its input's size (1 KiB in); "
-        "replicas run sandboxed (own network namespace, cgroups, unprivileged user).",
+        "replicas run sandboxed (own network namespace, cgroups, unprivileged user). The "
+        "paths are called one call each in turn, in a rotating order, on one keep-alive "
+        "session.",
         "",
         "| path | mean ms | p50 ms | p95 ms | p50 overhead vs direct |",
         "|---|---:|---:|---:|---:|",

@@ -277,45 +277,49 @@ with py-spy, perf, strace and per-process CPU accounting on 2026-11-25 (the mach
 with other work, so runs differ by a few files/s and by a millisecond or so at p50):
 
 - **Sync overhead (fixed: +3.4 to +6.5 ms before, +2.0 to +2.7 ms after, over runs).** Three \
-causes, two of them ours. \
-(1) The provider's proxy and the gateway's `/run` called upstream through `requests` (and the \
-proxy through Flask): about 1.1 ms of CPU a hop. The proxy is now plain WSGI in front of the \
-Flask app and both use urllib3's pools (about 0.45 ms a hop; an aiohttp relay measured 0.32 ms, \
-not worth a second server stack). (2) The OpenFaaS CE gateway's scale-from-zero handler asks \
-the provider for the function's replica count on *every* call (it caches only counts of zero) \
-over a new connection (keep-alive disabled): its hop cost 1.1-1.9 ms against 0.3 ms for a plain \
-forwarded route. Not our code, but our choice: the local engine now runs the gateway with \
-`scale_from_zero=false` and the provider wakes a function at zero replicas on its first call \
-(tested), so the OpenFaaS hop is about 0.3 ms. (3) The gateway's `/run` went through Flask and \
-a write transaction per call for the service's token: it is now plain WSGI in front of Flask \
-(`gateway/sync_relay.py`) and tokens, which never change once issued, come from memory. What \
-remains of ours is waitress, the auth check and the relay: about 0.8 ms in the provider and \
-1.0-1.2 ms in the gateway at p50, of which about 0.35 and 0.5 ms are CPU; the rest is the \
-threads' wake-ups on a shared 2-CPU VM.
-- **Throughput (partly ours; missed).** Fixed this round: the two hops above and the \
-per-call replica query took the platform's CPU per 1 KiB file from 25.5 ms to about 17.5 ms \
-(the provider's share from 4.3 to 1.3 ms) and throughput from 60 to 67-78 files/s. The rest \
-is a CPU budget on 2 cores: the platform spends about 17.5 ms of CPU per file across eleven \
-processes, the plain loop about 5 ms, so the ceiling is near 2 / 17.5 ms = 114 files/s however \
-the work is spread; 6 queue-workers and `oscar.concurrency: "6"` gave 80 files/s, the same as \
-3. Not ours: MinIO (the input's PUT and its webhook besides the GET and PUT the loop also does, \
-about 3.3 ms), the queue-workers, OpenFaaS gateway and NATS Streaming (about 3 ms together; \
-each CE queue-worker opens two new connections per job, to OpenFaaS and to our callback, since \
-it disables keep-alive). Ours: the replica (about 6 ms: the script's fork and exec, which the \
-loop pays too, the supervisor's HTTP handling, workspace and MinIO client), the gateway (about \
-3.8 ms: an event, an async call and a callback, each an HTTP exchange, and the ledger) and the \
-provider (about 1.3 ms). Reaching 80% of the loop for 1 KiB files would need the whole platform \
-under about 10-12 ms of CPU a file, and the parts that are not ours (about 6.5 ms) with the \
-work the loop itself does (about 3.5 ms) already take that; the fixed cost fades as the \
-script's own work grows.
+causes, two of them ours. (1) The provider's proxy and the gateway's `/run` called upstream \
+through `requests` (and the proxy through Flask): about 1.1 ms of CPU a hop. The proxy is now \
+plain WSGI in front of the Flask app and both use urllib3's pools (about 0.45 ms a hop; an \
+aiohttp relay measured 0.32 ms, not worth a second server stack). (2) The OpenFaaS CE \
+gateway's scale-from-zero handler asks the provider for the function's replica count on \
+*every* call (it caches only counts of zero) over a new connection (keep-alive disabled): its \
+hop cost 1.1-1.9 ms against 0.3 ms for a plain forwarded route. Not our code, but our choice: \
+the local engine now runs the gateway with `scale_from_zero=false` and the provider wakes a \
+function at zero replicas on its first call (tested), so the OpenFaaS hop is about 0.3 ms. (3) \
+The gateway's `/run` went through Flask and a write transaction per call for the service's \
+token: it is now plain WSGI in front of Flask (`gateway/sync_relay.py`) and tokens, which \
+never change once issued, come from memory. What remains of ours is waitress, the auth check \
+and the relay: about 0.8 ms in the provider and 1.0-1.2 ms in the gateway at p50 (the \
+provider's is about 0.35 ms of CPU per call, py-spy; the rest is threads waking up on a shared \
+2-CPU VM).
+- **Throughput (partly ours; missed).** Fixed this round: the two hops above and the per-call \
+replica query took the platform's CPU per 1 KiB file from 25.5 ms to 17.6-21.6 ms over four \
+runs (the provider's share from 4.3 to 1.3-1.6 ms) and throughput from 60 to 67-78 files/s. \
+The rest is a CPU budget on 2 cores: the platform spends 17.6-21.6 ms of CPU per file across \
+eleven processes, the plain loop 5.2-5.9 ms, so the ceiling is 2 / 17.6 ms = 114 files/s at \
+best however the work is spread; 6 queue-workers and `oscar.concurrency: "6"` gave 80 files/s, \
+the same as 3. Not ours: MinIO (the input's PUT and its webhook besides the GET and PUT the \
+loop also does, about 3.3 ms), the queue-workers, OpenFaaS gateway and NATS Streaming (about 3 \
+ms together; each CE queue-worker opens two new connections per job, to OpenFaaS and to our \
+callback, since it disables keep-alive). Ours: the replica (about 6 ms: the script's fork and \
+exec, which the loop pays too, the supervisor's HTTP handling, workspace and MinIO client), \
+the gateway (about 3.8 ms: an event, an async call and a callback, each an HTTP exchange, and \
+the ledger) and the provider (about 1.3 ms). Reaching 80% of the loop for 1 KiB files would \
+need the whole platform under about 10-12 ms of CPU a file, and the parts that are not ours \
+(about 6.5 ms) with the work the loop itself does (about 3.5 ms) already take that; the fixed \
+cost fades as the script's own work grows.
 - **The big file.** Beside the script's own copy, the platform's extra time is split between \
 the download into the workspace and the output's upload (see the rows above against the raw \
 GET and PUT). Both pass through the provider's port forwarder into the replica's network \
 namespace, which now splices them in the kernel (1 GiB through it in 0.53 s with 0.46 s of \
-CPU, against 0.85 s and 0.90 s for the Python copy it replaced). Most of the gap to the raw GET is \
-the disk: the same `get_object` into a file took 1.25 to 2.97 s run after run on this host, \
-inside a replica's namespace 3.16 s. The supervisor and the gateway stay below 100 MB: the \
-supervisor streams in 1 MiB chunks, and the gateway never sees the bytes on the event path.
+CPU, against 0.85 s and 0.90 s for the Python copy it replaced). Most of the gap to the raw \
+GET is the disk: the same `get_object` into a file took 1.25 to 2.97 s run after run on this \
+host, inside a replica's namespace 3.16 s. The supervisor and the gateway stay below 100 MB: \
+the supervisor streams in 1 MiB chunks, and the gateway never sees the bytes on the event \
+path. The synchronous 1 GiB (about 5x the raw GET and PUT) pays for waitress, which reads a \
+whole request body before the app sees it and spools bodies and answers past 1 MiB to \
+temporary files: at each of our three waitress hops (gateway, provider, supervisor). No target \
+covers it; a server that streams request bodies would.
 - **Latency and cold start** meet their targets.
 """
 
