@@ -106,6 +106,8 @@ class FunctionManager:
                 log.exception("could not clean up %s", workdir)
         for deployment, desired, created in self._load():
             self._functions[deployment.service] = Function(deployment, desired, created)
+        # New replicas get names (and folders, logs) of their own, not a dead provider's.
+        self._counter = itertools.count(self._next_index())
         self._monitor.start()
 
     def shutdown(self) -> None:
@@ -214,6 +216,15 @@ class FunctionManager:
                 self._lock.notify_all()
 
     # -- internals -------------------------------------------------------------------------
+    def _next_index(self) -> int:
+        """One past the highest replica number in use by any replica folder left on disk."""
+        numbers = [
+            int(suffix)
+            for folder in (self._state_dir / "replicas").glob("*/*")
+            if (suffix := folder.name.rsplit("-", 1)[-1]).isdigit()
+        ]
+        return max(numbers, default=-1) + 1
+
     def _get(self, name: str) -> Function:
         function = self._functions.get(name)
         if function is None:

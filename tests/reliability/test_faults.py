@@ -86,7 +86,8 @@ def test_a_killed_provider_comes_back_with_its_functions_and_every_file_is_proce
     then = {f"in/during-{n}.txt": f"while it is down {n}".encode() for n in range(5)}
     upload(stack, service.input_bucket, first)
     wait_terminal(stack, service.name, 5, timeout=60)
-    orphans = set(watchdogs(stack, service.name).values())
+    before = watchdogs(stack, service.name)
+    orphans = set(before.values())
 
     stack.kill_component("provider")
     upload(stack, service.input_bucket, then)  # their calls fail until it is back
@@ -126,7 +127,9 @@ def test_a_killed_provider_comes_back_with_its_functions_and_every_file_is_proce
         timeout=30,
         what="the dead provider's replicas to be ended",
     )
-    assert set(watchdogs(stack, service.name).values()).isdisjoint(orphans)
+    after = watchdogs(stack, service.name)
+    assert set(after.values()).isdisjoint(orphans)
+    assert set(after).isdisjoint(before)  # new names, so new folders and logs
 
 
 def test_every_acknowledged_upload_succeeds_exactly_once_or_is_dead_lettered_through_faults(
