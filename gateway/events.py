@@ -62,7 +62,9 @@ def parse_notification(body: bytes) -> tuple[list[Announced], int]:
             raise BadRequest(
                 f"{where}: expected s3.bucket.name and s3.object.key, non-empty UTF-8 strings"
             )
-        identity = str(obj.get("versionId") or obj.get("eTag") or "")
+        # A bucket whose versioning is suspended names its versions "null": not an identity.
+        version = obj.get("versionId")
+        identity = str((version if version != "null" else None) or obj.get("eTag") or "")
         if identity and not _text(identity):
             raise BadRequest(f"{where}: s3.object.versionId or eTag is not UTF-8 text")
         if not name.startswith(CREATED):

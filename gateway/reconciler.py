@@ -19,13 +19,16 @@ from gateway.jobs import NewJob
 from gateway.ledger import Ledger
 from gateway.registry import ServiceRegistry
 from gateway.services import Service
-from gateway.storage import Storage
+from gateway.storage import Listed, Storage
 
 log = logging.getLogger(__name__)
 
 
-def replay_record(bucket: str, key: str, etag: str) -> Announced:
+def replay_record(bucket: str, listed: Listed) -> Announced:
     """A MinIO-shaped record for an object found by listing (key escaped as MinIO does)."""
+    found: dict[str, str] = {"key": quote_plus(listed.key), "eTag": listed.etag}
+    if listed.version_id:
+        found["versionId"] = listed.version_id  # so the function reads this very version
     record = {
         "eventVersion": "2.0",
         "eventSource": "oscar:reconciler",
@@ -34,10 +37,10 @@ def replay_record(bucket: str, key: str, etag: str) -> Announced:
         "s3": {
             "s3SchemaVersion": "1.0",
             "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
-            "object": {"key": quote_plus(key), "eTag": etag},
+            "object": found,
         },
     }
-    return Announced(bucket, key, etag, "s3:ObjectCreated:Put", record)
+    return Announced(bucket, listed.key, listed.identity, "s3:ObjectCreated:Put", record)
 
 
 class Reconciler:
@@ -72,9 +75,10 @@ class Reconciler:
         known = self._ledger.keys(service.name, service.input.bucket)
         prefix = f"{service.input.prefix}/" if service.input.prefix else ""
         missing = [
-            replay_record(service.input.bucket, key, etag)
-            for key, etag in self._storage.objects(service.input.bucket, prefix)
-            if service.matches(service.input.bucket, key) and (key, etag) not in known
+            replay_record(service.input.bucket, listed)
+            for listed in self._storage.objects(service.input.bucket, prefix)
+            if service.matches(service.input.bucket, listed.key)
+            and (listed.key, listed.identity) not in known
         ]
         now = self._clock()
         created = self._ledger.add(

@@ -9,6 +9,7 @@ on the same bucket are kept as they are.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import urllib3
 from minio import Minio
@@ -18,6 +19,20 @@ from minio.notificationconfig import NotificationConfig, PrefixFilterRule, Queue
 from gateway.errors import UpstreamError
 
 RULE_PREFIX = "oscar-"
+
+
+@dataclass(frozen=True)
+class Listed:
+    """The current version of an object, as a listing finds it."""
+
+    key: str
+    etag: str
+    version_id: str | None  # None unless the bucket keeps versions
+
+    @property
+    def identity(self) -> str:
+        """What tells this upload from another of the same key: as an event's (gateway.events)."""
+        return self.version_id or self.etag
 
 
 class Storage:
@@ -72,12 +87,22 @@ class Storage:
         except (MinioException, urllib3.exceptions.HTTPError) as e:
             raise self._error(f"set notifications on {bucket}", e) from e
 
-    def objects(self, bucket: str, prefix: str) -> Iterator[tuple[str, str]]:
-        """(key, etag) of every object under `prefix`."""
+    def objects(self, bucket: str, prefix: str) -> Iterator[Listed]:
+        """The current version of every object under `prefix` (delete markers skipped).
+
+        Versions are listed so that, in a versioned bucket, the identity is the version id, as
+        in MinIO's events; elsewhere MinIO lists the version "null" and the etag is the identity.
+        """
         try:
-            for item in self._client.list_objects(bucket, prefix=prefix, recursive=True):
-                if item.object_name and not item.is_dir:
-                    yield item.object_name, (item.etag or "").strip('"')
+            for item in self._client.list_objects(
+                bucket, prefix=prefix, recursive=True, include_version=True
+            ):
+                if not item.object_name or item.is_dir or item.is_delete_marker:
+                    continue
+                if item.is_latest is not None and str(item.is_latest).lower() != "true":
+                    continue
+                version = item.version_id if item.version_id not in {None, "", "null"} else None
+                yield Listed(item.object_name, (item.etag or "").strip('"'), version)
         except (MinioException, urllib3.exceptions.HTTPError) as e:
             raise self._error(f"list {bucket}/{prefix}", e) from e
 

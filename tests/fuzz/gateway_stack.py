@@ -31,7 +31,7 @@ from gateway.metrics import Metrics
 from gateway.openfaas import OpenFaaS
 from gateway.reconciler import Reconciler
 from gateway.registry import ServiceRegistry
-from gateway.storage import Storage
+from gateway.storage import Listed, Storage
 from gateway.tokens import CallbackSigner
 from tests.fuzz.openfaas_server import FakeOpenFaaS
 
@@ -106,8 +106,10 @@ class MemoryStorage(Storage):
     def set_input_prefixes(self, bucket: str, prefixes: Iterable[str]) -> None:
         self.rules[bucket] = sorted(prefixes)
 
-    def objects(self, bucket: str, prefix: str) -> Iterator[tuple[str, str]]:
-        yield from ((k, e) for k, e in self.listing.get(bucket, []) if k.startswith(prefix))
+    def objects(self, bucket: str, prefix: str) -> Iterator[Listed]:
+        for key, etag in self.listing.get(bucket, []):
+            if key.startswith(prefix):
+                yield Listed(key, etag, None)
 
 
 @dataclass

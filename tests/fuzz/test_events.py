@@ -65,7 +65,8 @@ def expect(document: Any, *, only: str | None = None) -> Expected | None:
         if not _text(bucket) or not _text(key):
             return None
         assert isinstance(bucket, str) and isinstance(key, str) and isinstance(obj, dict)
-        identity = str(obj.get("versionId") or obj.get("eTag") or "")
+        version = obj.get("versionId")
+        identity = str((version if version != "null" else None) or obj.get("eTag") or "")
         if identity and not _text(identity):
             return None
         if not str(record.get("eventName", "")).startswith(CREATED_NAMES):

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 import requests
+from minio.commonconfig import ENABLED
+from minio.versioningconfig import VersioningConfig
 
 from gateway.app import create_app
 from gateway.config import GatewayConfig
@@ -136,6 +138,30 @@ def test_a_sync_run_with_the_service_token_answers_the_processed_bytes(
     assert answer.status_code == 200, answer.text
     assert answer.content == b"MAKE ME LOUD"
     assert admin.content == b"ADMIN TOO"
+
+
+def test_in_a_versioned_bucket_each_version_is_one_job_and_a_replay_adds_only_the_missed_one(
+    stack: RunningStack,
+) -> None:
+    versioned = deploy_service(stack, "versioned", "ok")
+    stack.minio.set_bucket_versioning(versioned.input_bucket, VersioningConfig(ENABLED))
+    upload(stack, versioned.input_bucket, {"in/doc.txt": b"first version"})
+    wait_succeeded(stack, versioned.name, 1, timeout=60)
+    upload(stack, versioned.input_bucket, {"in/doc.txt": b"second version"})
+    wait_succeeded(stack, versioned.name, 2, timeout=60)
+
+    replay = f"{stack.gateway_url}/system/services/{versioned.name}/replay"
+    nothing_missed = stack.gateway.post(replay, timeout=30).json()["queued"]
+    stack.minio.delete_bucket_notification(versioned.input_bucket)  # MinIO will tell nobody
+    upload(stack, versioned.input_bucket, {"in/doc.txt": b"third version"})
+    one_missed = stack.gateway.post(replay, timeout=30).json()["queued"]
+    done = wait_succeeded(stack, versioned.name, 3, timeout=60)
+
+    assert (nothing_missed, one_missed) == (0, 1)
+    assert len({j["etag"] for j in done}) == 3  # three versions, three identities
+    out = versioned.output_bucket
+    assert outputs(stack, out) == {"out/doc.txt": b"THIRD VERSION"}  # the version listed
+    assert stack.gateway.post(replay, timeout=30).json()["queued"] == 0
 
 
 def test_a_chunked_sync_run_and_an_empty_one_reach_the_script_whole(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from gateway.errors import BadRequest, InvalidService
@@ -94,6 +96,19 @@ def test_notifications_decode_keys_and_ignore_deletes() -> None:
 
     assert [(a.bucket, a.key, a.identity) for a in announced] == [("b", "in/my photo(1).jpg", "e1")]
     assert ignored == 1
+
+
+def test_a_version_id_is_the_identity_unless_it_is_the_null_version() -> None:
+    def record(key: str, version: str) -> dict[str, object]:
+        obj = {"key": key, "eTag": f"etag-of-{key}", "versionId": version}
+        return {"eventName": "s3:ObjectCreated:Put", "s3": {"bucket": {"name": "b"}, "object": obj}}
+
+    records = [record("kept", "3b1d2f6e"), record("suspended", "null"), record("plain", "")]
+    body = json.dumps({"Records": records})
+
+    announced, _ = parse_notification(body.encode())
+
+    assert [a.identity for a in announced] == ["3b1d2f6e", "etag-of-suspended", "etag-of-plain"]
 
 
 @pytest.mark.parametrize(
