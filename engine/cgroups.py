@@ -1,4 +1,5 @@
-"""The cgroups a sandbox's processes live in: v1 (memory + cpu hierarchies) or v2, detected."""
+"""The cgroups a sandbox's processes live in: v1 (memory + cpu hierarchies, and pids where it
+is mounted) or v2, detected."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ CPU_PERIOD_US = 100_000
 @dataclass(frozen=True)
 class Cgroups:
     version: int
-    roots: tuple[Path, ...]  # v1: the memory and cpu hierarchies; v2: the unified one
+    roots: tuple[Path, ...]  # v1: the memory, cpu (and pids) hierarchies; v2: the unified one
+    pids: bool = False  # whether a process limit can be set
 
     @classmethod
     def detect(cls) -> Cgroups:
@@ -28,7 +30,7 @@ class Cgroups:
                     f"cgroup v2 at {CGROUP_ROOT} lacks the {', '.join(sorted(missing))} "
                     "controller(s); enable them in the kernel or the init system"
                 )
-            return cls(version=2, roots=(CGROUP_ROOT,))._writable()
+            return cls(version=2, roots=(CGROUP_ROOT,), pids="pids" in available)._writable()
         mounts: dict[str, Path] = {}
         for line in Path("/proc/self/mounts").read_text(encoding="utf-8").splitlines():
             _, where, kind, options, *_ = line.split()
@@ -41,6 +43,9 @@ class Cgroups:
                 f"no cgroup v1 {' or '.join(sorted(missing))} controller is mounted and "
                 f"{CGROUP_ROOT} is not cgroup v2; mount them to enforce replica limits"
             )
+        if "pids" in mounts:
+            roots = (mounts["memory"], mounts["cpu"], mounts["pids"])
+            return cls(version=1, roots=roots, pids=True)._writable()
         return cls(version=1, roots=(mounts["memory"], mounts["cpu"]))._writable()
 
     def _writable(self) -> Cgroups:
@@ -55,7 +60,7 @@ class Cgroups:
     def make(self, name: str, limits: Limits) -> None:
         try:
             if self.version == 2:
-                for controller in ("+memory", "+cpu"):
+                for controller in ("+memory", "+cpu", *(("+pids",) if self.pids else ())):
                     (CGROUP_ROOT / "cgroup.subtree_control").write_text(controller, "ascii")
             for folder in self.dirs(name):
                 folder.mkdir()
@@ -67,7 +72,8 @@ class Cgroups:
 
     def _settings(self, name: str, limits: Limits) -> list[tuple[Path, str, bool]]:
         """(file, value, required) in the order they must be written."""
-        memory_dir, cpu_dir = self.dirs(name)[0], self.dirs(name)[-1]
+        folders = self.dirs(name)
+        memory_dir, cpu_dir, pids_dir = folders[0], folders[min(1, len(folders) - 1)], folders[-1]
         settings: list[tuple[Path, str, bool]] = []
         if limits.memory_bytes is not None:
             # No swap, as in a pod: over the limit means OOM-killed, not slowed down.
@@ -85,4 +91,6 @@ class Cgroups:
             else:
                 settings.append((cpu_dir / "cpu.cfs_period_us", str(CPU_PERIOD_US), True))
                 settings.append((cpu_dir / "cpu.cfs_quota_us", str(quota), True))
+        if limits.pids is not None and self.pids:
+            settings.append((pids_dir / "pids.max", str(limits.pids), True))
         return settings

@@ -12,15 +12,18 @@ from decimal import ROUND_CEILING, Decimal, InvalidOperation
 class Limits:
     memory_bytes: int | None = None
     cpu_millis: int | None = None
+    pids: int | None = None  # processes and threads at once: a fork bomb stops here
 
     @classmethod
-    def from_openfaas(cls, limits: Mapping[str, str] | None) -> Limits:
-        """From a deployment's `"limits": {"memory": "128Mi", "cpu": "500m"}`."""
+    def from_openfaas(cls, limits: Mapping[str, str] | None, *, pids: int | None = None) -> Limits:
+        """From a deployment's `"limits": {"memory": "128Mi", "cpu": "500m"}`; OpenFaaS has no
+        process limit, so `pids` is the provider's own, the same for every replica."""
         limits = limits or {}
         memory, cpu = limits.get("memory"), limits.get("cpu")
         return cls(
             memory_bytes=parse_memory(memory) if memory else None,
             cpu_millis=parse_cpu(cpu) if cpu else None,
+            pids=pids,
         )
 
 

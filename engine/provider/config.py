@@ -28,6 +28,7 @@ class ProviderConfig:
     ready_timeout: float
     invoke_timeout: float
     forward_ports: list[int]
+    replica_pids: int | None = 1024  # processes and threads per replica; None: no limit
 
     @property
     def watchdog(self) -> Path:
@@ -65,6 +66,10 @@ class ProviderConfig:
         ports = [p.strip() for p in forward.split(",") if p.strip()]
         if not all(p.isdigit() and 0 < int(p) < 65536 for p in ports):
             problems.append(f"OSCAR_FORWARD_PORTS: expected ports like 9000,8090; got {forward!r}")
+        pids = environ.get("OSCAR_REPLICA_PIDS", "1024")
+        if not pids.isdigit():
+            problems.append(f"OSCAR_REPLICA_PIDS: expected a number (0: no limit), got {pids!r}")
+            pids = "0"
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -77,4 +82,5 @@ class ProviderConfig:
             ready_timeout=timeouts["OSCAR_READY_TIMEOUT"],
             invoke_timeout=timeouts["OSCAR_INVOKE_TIMEOUT"],
             forward_ports=[int(p) for p in ports],
+            replica_pids=int(pids) or None,
         )

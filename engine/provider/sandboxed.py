@@ -81,7 +81,7 @@ class SandboxLauncher:
         prepare_writable_dir(tmp, self._user)
         sandbox = Sandbox.create(
             name=spec.instance,
-            limits=Limits.from_openfaas(spec.limits),
+            limits=Limits.from_openfaas(spec.limits, pids=self._config.replica_pids),
             secrets_dir=spec.secrets_dir,
             state_dir=self._config.state_dir,
         )

@@ -74,6 +74,16 @@ def memory_limit_of(pid: int) -> int:
     raise AssertionError(f"no memory cgroup for pid {pid}")
 
 
+def process_limit_of(pid: int) -> str:
+    """pids.max of the cgroup holding `pid` (cgroup v1 or v2)."""
+    for line in Path(f"/proc/{pid}/cgroup").read_text(encoding="ascii").splitlines():
+        _, controllers, path = line.split(":", 2)
+        for folder in (f"/sys/fs/cgroup/pids{path}", f"/sys/fs/cgroup{path}"):
+            if controllers in {"pids", ""} and Path(folder, "pids.max").exists():
+                return Path(folder, "pids.max").read_text().strip()
+    raise AssertionError(f"no pids cgroup for pid {pid}")
+
+
 @pytest.fixture(scope="module")
 def spread(stack: RunningStack) -> Iterator[str]:
     """The `slow` function, which names the replica that served each call."""
@@ -322,6 +332,7 @@ def test_a_memory_limit_kills_a_greedy_function_and_spares_the_engine(
     stack.deploy("greedy", "greedy", {"limits": {"memory": "64Mi"}})
     [pid] = watchdogs(stack, "greedy").values()
     assert memory_limit_of(pid) == parse_memory("64Mi")
+    assert process_limit_of(pid) == "1024"  # the provider's default for every replica
 
     answer = stack.invoke("greedy", b"x")
 

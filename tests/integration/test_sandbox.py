@@ -6,6 +6,7 @@ so a CI runner that lost its privileges cannot pass silently.
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import pwd
@@ -256,9 +257,43 @@ def test_a_process_over_the_memory_limit_is_oom_killed_and_counted(
     assert Path("/proc/self/cgroup").read_text() == own_cgroups
 
 
+_FORK_BOMB = """
+import os, time
+made = 0
+try:
+    for _ in range(100):
+        if os.fork() == 0:  # a child: let go of the output pipe, then hold its process slot
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            time.sleep(60)
+            os._exit(0)
+        made += 1
+except OSError as e:
+    print("refused", e.errno)
+print("made", made)
+"""
+
+
+def test_a_fork_bomb_stops_at_the_process_limit_and_the_host_is_untouched(
+    make_sandbox: MakeSandbox,
+) -> None:
+    sandbox = make_sandbox(limits=Limits(pids=40))
+
+    answer = output_of(sandbox.wrap([sys.executable, "-c", _FORK_BOMB], user=None))
+
+    pids_max = next(d / "pids.max" for d in sandbox.cgroup_dirs if (d / "pids.max").exists())
+    assert pids_max.read_text().strip() == "40"
+    assert f"refused {errno.EAGAIN}" in answer
+    made = int(answer.split("made ")[1])
+    assert 0 < made < 40
+    assert 0 < len(sandbox.pids()) <= 40  # the children, still held until the sandbox goes
+    assert os.getpid() not in sandbox.pids()
+
+
 def test_a_cpu_limit_is_written_and_throttles(make_sandbox: MakeSandbox) -> None:
     sandbox = make_sandbox(limits=Limits(cpu_millis=parse_cpu("250m")))
-    cpu_dir = sandbox.cgroup_dirs[-1]
+    cpu_dir = sandbox.cgroup_dirs[min(1, len(sandbox.cgroup_dirs) - 1)]  # v1: memory, cpu, pids
     spin = "import time\nend = time.monotonic() + 0.5\nwhile time.monotonic() < end: pass"
 
     output_of(sandbox.wrap([sys.executable, "-c", spin], user=None))

@@ -1,0 +1,28 @@
+"""The provider's settings from its environment (engine/provider/config.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.provider.config import ConfigError, ProviderConfig
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    (tmp_path / "of-watchdog").touch()
+    return {"OSCAR_STATE_DIR": str(tmp_path / "state"), "OSCAR_TOOLS_BIN": str(tmp_path)}
+
+
+def test_replicas_get_a_process_limit_unless_it_is_turned_off(env: dict[str, str]) -> None:
+    assert ProviderConfig.from_env(env).replica_pids == 1024
+    assert ProviderConfig.from_env({**env, "OSCAR_REPLICA_PIDS": "64"}).replica_pids == 64
+    assert ProviderConfig.from_env({**env, "OSCAR_REPLICA_PIDS": "0"}).replica_pids is None
+
+
+def test_a_process_limit_that_is_not_a_number_is_a_problem_naming_the_setting(
+    env: dict[str, str],
+) -> None:
+    with pytest.raises(ConfigError, match=r"OSCAR_REPLICA_PIDS.*'lots'"):
+        ProviderConfig.from_env({**env, "OSCAR_REPLICA_PIDS": "lots"})
