@@ -64,6 +64,9 @@ def up(config: StackConfig, *, progress: Progress) -> tuple[StackState, bool]:
         if current is not None and not current.dead():
             return current, True
         if current is not None:  # a component died, or the machine restarted
+            restarted = _restart_dead(config, current, progress)
+            if restarted is not None:
+                return restarted, False
             progress.warn(f"{', '.join(current.dead())} not running: starting the stack afresh")
             _stop_all(config, current, progress)
         _check_tools(config)
@@ -93,6 +96,35 @@ def up(config: StackConfig, *, progress: Progress) -> tuple[StackState, bool]:
         for warning in create_openfaas_secrets(state.endpoints["openfaas"], secrets):
             progress.warn(warning)
         return state, False
+
+
+def _restart_dead(config: StackConfig, state: StackState, progress: Progress) -> StackState | None:
+    """Start again only the components that died, as `up` started them, keeping the others and
+    their work; None when the whole stack must start afresh: nothing alive (the machine
+    restarted), NATS Streaming gone (its clients' subscriptions went with it), or a dead
+    component the current plan does not have."""
+    dead = state.dead()
+    secrets = StackSecrets.load(config.credentials_file)
+    if len(dead) == len(state.components) or "nats-streaming-server" in dead or secrets is None:
+        return None
+    specs = {spec.name: spec for spec in plan(config, secrets, uts=_uts_prefix(config))}
+    if not set(dead) <= specs.keys():
+        return None
+    progress.warn(f"{', '.join(dead)} not running: starting {'it' if len(dead) == 1 else 'them'}")
+    components = list(state.components)
+    for index, component in enumerate(components):
+        if component.name not in dead:
+            continue
+        spec = specs[component.name]
+        progress.step(f"starting {spec.name}")
+        began = time.monotonic()
+        running, offset = spawn(spec, config.log(spec.name))
+        components[index] = running
+        state = replace(state, components=tuple(components))
+        write_state(config.stack_file, state)
+        wait_ready(spec, running, offset=offset, timeout=config.startup_timeout)
+        progress.done(f"{spec.name} ready in {time.monotonic() - began:.1f}s {spec.url}")
+    return state
 
 
 def planned(config: StackConfig) -> list[ComponentSpec]:

@@ -124,10 +124,12 @@ def test_a_second_up_says_so_and_changes_nothing(own_stack: Stack) -> None:
     assert status_of(own_stack.env)["components"] == own_stack.status["components"]
 
 
-def test_a_dead_component_fails_status_and_the_next_up_restarts_the_stack(own_stack: Stack) -> None:
-    worker = own_stack.status["components"]["queue-worker-2"]
-    psutil.Process(worker["pid"]).kill()
-    wait_for(lambda: not is_running(worker["pid"]), timeout=10, what="the worker to die")
+def test_a_dead_component_fails_status_and_the_next_up_starts_only_it_again(
+    own_stack: Stack,
+) -> None:
+    before = {name: c["pid"] for name, c in own_stack.status["components"].items()}
+    psutil.Process(before["queue-worker-2"]).kill()
+    wait_for(lambda: not is_running(before["queue-worker-2"]), timeout=10, what="it to die")
 
     status = oscar(own_stack.env, "status")
     up = oscar(own_stack.env, "up")
@@ -135,11 +137,27 @@ def test_a_dead_component_fails_status_and_the_next_up_restarts_the_stack(own_st
     assert status.returncode == 1
     assert "dead: queue-worker-2" in status.stderr
     assert up.returncode == 0, up.stderr
-    assert "queue-worker-2 not running: starting the stack afresh" in up.stderr
+    assert "queue-worker-2 not running: starting it" in up.stderr
+    after = {name: c["pid"] for name, c in status_of(own_stack.env)["components"].items()}
+    assert all(is_running(pid) for pid in after.values()), after
+    assert after["queue-worker-2"] != before["queue-worker-2"]
+    assert {n: p for n, p in after.items() if n != "queue-worker-2"} == {
+        n: p for n, p in before.items() if n != "queue-worker-2"
+    }  # the rest kept running, with their work
+
+
+def test_with_nats_streaming_dead_the_next_up_starts_the_stack_afresh(own_stack: Stack) -> None:
+    before = {name: c["pid"] for name, c in own_stack.status["components"].items()}
+    psutil.Process(before["nats-streaming-server"]).kill()
+    wait_for(lambda: not is_running(before["nats-streaming-server"]), timeout=10, what="NATS")
+
+    up = oscar(own_stack.env, "up")
+
+    assert up.returncode == 0, up.stderr
+    assert "nats-streaming-server not running: starting the stack afresh" in up.stderr
     components = status_of(own_stack.env)["components"]
     assert all(c["alive"] for c in components.values()), components
-    old_pids = {c["pid"] for c in own_stack.status["components"].values()}
-    assert [pid for pid in old_pids if is_running(pid)] == []
+    assert [pid for pid in before.values() if is_running(pid)] == []
 
 
 def test_down_stops_every_process_and_keeps_the_data(own_stack: Stack) -> None:

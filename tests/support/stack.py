@@ -291,8 +291,8 @@ class RunningStack:
     def restart_component(self, name: str) -> None:
         """Start a dead component again exactly as `oscar up` starts it; record it for `down`.
 
-        `oscar up` restarts the whole stack when one component is dead; a test that kills one
-        component restarts only that one. Not for queue-workers (their hostnames need `unshare`).
+        `oscar up` would start every dead component again; a test that killed several on
+        purpose restarts one at a time. Not for queue-workers (their hostnames need `unshare`).
         """
         config = StackConfig.from_env(self.env)
         secrets = StackSecrets.load(config.credentials_file)
