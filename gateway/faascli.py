@@ -30,7 +30,7 @@ import yaml
 
 from gateway.config import GatewayConfig
 from gateway.errors import UpstreamError
-from gateway.fdl import SCRIPT_SECRET, ServiceSpec, script_secret
+from gateway.service_spec import SCRIPT_SECRET, ServiceSpec, script_secret
 
 log = logging.getLogger(__name__)
 STACK_FILE = "stack.yml"

@@ -1,0 +1,101 @@
+"""One validated service, as the FDL parser (gateway.fdl) makes it: its function in a stack.yml
+and the service the gateway will discover from that function."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway import services
+from gateway.services import Service, StoragePath
+
+SCRIPT_SECRET = "oscar.script_secret"  # noqa: S105 - an annotation's name
+SCRIPT_SHA256 = "oscar.script_sha256"
+SECRETS_MOUNT = "/var/openfaas/secrets"
+S3_SECRETS = ("s3-access-key", "s3-secret-key")
+MIN_SCALE_LABEL = "com.openfaas.scale.min"
+MAX_SCRIPT_BYTES = 1 << 20  # a Kubernetes secret holds at most 1 MiB
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One validated service, ready to become an OpenFaaS function."""
+
+    name: str
+    image: str
+    input: StoragePath  # what INPUT_PATH says: outputs mirror folders relative to it
+    watched: StoragePath  # the input plus its `prefix` folder: what becomes jobs
+    output: StoragePath | None
+    suffixes: tuple[str, ...] = ()
+    script: str | None = field(default=None, repr=False)
+    memory: str | None = None
+    cpu: str | None = None
+    environment: Mapping[str, str] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    log_level: str | None = None
+    max_attempts: int | None = None
+    concurrency: int | None = None
+    timeout: int | None = None
+
+    @property
+    def service(self) -> Service:
+        """The service the gateway will discover from the deployed function."""
+        defaults = Service(self.name, self.watched, self.output)
+        return Service(
+            name=self.name,
+            input=self.watched,
+            output=self.output,
+            suffixes=self.suffixes,
+            max_attempts=self.max_attempts or defaults.max_attempts,
+            concurrency=self.concurrency or defaults.concurrency,
+            timeout=float(self.timeout) if self.timeout else defaults.timeout,
+        )
+
+    def function(self, *, s3_endpoint: str) -> dict[str, Any]:
+        """The function's entry in a stack.yml, as `faas-cli deploy -f` reads it."""
+        env = {"S3_ENDPOINT": s3_endpoint, **self.environment, "INPUT_PATH": str(self.input)}
+        if self.output is not None:
+            env["OUTPUT_PATH"] = str(self.output)
+        if self.log_level is not None:
+            env["LOG_LEVEL"] = self.log_level
+        annotations = dict(self.annotations)
+        if self.watched != self.input:
+            annotations[services.INPUT] = str(self.watched)
+        if self.suffixes:
+            annotations[services.SUFFIX] = ",".join(self.suffixes)
+        for name, value in (
+            (services.MAX_ATTEMPTS, self.max_attempts),
+            (services.CONCURRENCY, self.concurrency),
+            (services.TIMEOUT, self.timeout),
+        ):
+            if value is not None:
+                annotations[name] = str(value)
+        secrets = [*S3_SECRETS, *(s for s in self.secrets if s not in S3_SECRETS)]
+        if self.script is not None:
+            secret = script_secret(self.name)
+            env["SCRIPT_PATH"] = f"{SECRETS_MOUNT}/{secret}"
+            secrets.append(secret)
+            annotations[SCRIPT_SECRET] = secret
+            # A changed script alone changes no other field; the digest makes it a new
+            # deployment, so replicas restart and mount the new script (faas-netes included).
+            annotations[SCRIPT_SHA256] = hashlib.sha256(self.script.encode()).hexdigest()
+        entry: dict[str, Any] = {
+            "image": self.image,
+            "environment": env,
+            "secrets": secrets,
+            "labels": {MIN_SCALE_LABEL: "1", **self.labels},
+            "annotations": annotations,
+        }
+        limits = {k: v for k, v in (("memory", self.memory), ("cpu", self.cpu)) if v is not None}
+        if limits:
+            entry["limits"] = limits
+        return entry
+
+
+def script_secret(name: str) -> str:
+    """The secret that holds a service's script: its `.sh` makes the supervisor run it with sh."""
+    return f"{name}-script.sh"
