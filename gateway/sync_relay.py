@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from flask import Request
+from urllib3.exceptions import HTTPError
 
 from gateway.auth import authorize
 from gateway.config import GatewayConfig
@@ -110,7 +111,10 @@ class _Answer:
         self._upstream = upstream
 
     def __iter__(self) -> Iterator[bytes]:
-        return self._upstream.body()
+        try:
+            yield from self._upstream.body()
+        except HTTPError as e:  # the function's side broke off: the caller sees a short body
+            log.warning("a synchronous answer broke off: %s", e)
 
     def close(self) -> None:
         self._upstream.close()

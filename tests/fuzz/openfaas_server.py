@@ -32,6 +32,7 @@ class FakeOpenFaaS:
         self.async_calls: queue.Queue[Received] = queue.Queue()  # the accepted ones
         self.refuse_async = 0  # how many async calls to answer 500 before accepting again
         self.system_fails = False  # /system/ answers 500, as an OpenFaaS in trouble does
+        self.cut_answers = False  # /function/ answers end early, as a dying replica's would
         self._lock = threading.Lock()
         self._credential = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -109,9 +110,12 @@ def _handler(fake: FakeOpenFaaS) -> type[BaseHTTPRequestHandler]:
             self.send_header(
                 "Content-Type", "application/json" if answer[:1] in b"[{" else "text/plain"
             )
-            self.send_header("Content-Length", str(len(answer)))
+            cut = fake.cut_answers and path.startswith("/function/")
+            self.send_header("Content-Length", str(len(answer) * (10 if cut else 1)))
             self.end_headers()
             self.wfile.write(answer)
+            if cut:
+                self.close_connection = True
 
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet: the test reads `received` instead."""

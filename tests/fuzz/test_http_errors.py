@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from tests.fuzz.gateway_stack import ADMIN, Gateway
+from tests.fuzz.openfaas_server import FakeOpenFaaS
 
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
@@ -36,3 +37,14 @@ def test_a_path_no_route_takes_is_a_json_404(gw: Gateway) -> None:
 
         assert answer.status_code == 404, path
         assert answer.get_json()["error"]
+
+
+def test_a_sync_answer_that_breaks_off_ends_short_instead_of_failing_the_server(
+    gw: Gateway, openfaas: FakeOpenFaaS
+) -> None:
+    openfaas.cut_answers = True
+
+    answer = gw.client.post("/run/grayify", data=b"photo", headers=ADMIN)
+
+    assert answer.status_code == 200  # already sent when the function's side broke off
+    assert answer.get_data() == b"processed by the function"  # what arrived, no more
