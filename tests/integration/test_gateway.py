@@ -7,6 +7,7 @@ Every test's service reads and writes buckets of its own.
 
 from __future__ import annotations
 
+import http.client
 import re
 import uuid
 from collections import Counter
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -179,6 +181,42 @@ def test_a_chunked_sync_run_and_an_empty_one_reach_the_script_whole(
     assert chunked.content == b"".join(parts).upper()
     assert empty.status_code == 200, empty.text
     assert empty.content == b""
+
+
+def _status_with_headers(url: str, method: str, path: str, headers: list[tuple[str, str]]) -> int:
+    """One request with exactly these header lines (repeats kept), as a client may send them."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+    try:
+        connection.putrequest(method, path)
+        for name, value in headers:
+            connection.putheader(name, value)
+        connection.putheader("Content-Length", "1")
+        connection.endheaders(b"x")
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_a_right_credential_beside_a_wrong_one_opens_nothing_on_the_real_server(
+    stack: RunningStack, upper: Service
+) -> None:
+    """The fuzz tier checks this in-process; here waitress itself joins the repeated headers."""
+    admin = f"Bearer {stack.status['gateway']['admin_token']}"
+    own = f"Bearer {upper.token}"
+    cases = [
+        ("GET", "/system/services", admin),
+        ("POST", f"/run/{upper.name}", own),
+        ("POST", f"/run/{upper.name}", admin),
+    ]
+
+    for method, path, right in cases:
+        for pair in ([right, "Bearer wrong"], ["Bearer wrong", right]):
+            headers = [("Authorization", value) for value in pair]
+            status = _status_with_headers(stack.gateway_url, method, path, headers)
+            assert status in {401, 403}, (method, path, pair, status)
+        alone = _status_with_headers(stack.gateway_url, method, path, [("Authorization", right)])
+        assert alone == 200, (method, path, alone)
 
 
 def test_an_object_whose_event_was_missed_is_found_by_a_replay(stack: RunningStack) -> None:
