@@ -27,10 +27,11 @@ from typing import Any
 
 import requests
 
+from bench.report_file import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".tools" / "bin"
 REPORT = ROOT / "docs" / "BENCHMARKS.md"
-BEGIN, END = "<!-- engine:begin -->", "<!-- engine:end -->"
 STACK_YML = """version: 1.0
 provider:
   name: openfaas
@@ -259,7 +260,6 @@ def report(
 ) -> None:
     direct = statistics.median(samples["watchdog (direct)"])
     lines = [
-        BEGIN,
         "## Local engine: sync calls and cold start",
         "",
         f"Written by `python -m bench.engine_latency --calls {args.calls} --seconds "
@@ -290,15 +290,9 @@ def report(
         + f"; median {statistics.median(cold):.2f} s (target under 1 s: "
         + ("met" if statistics.median(cold) < 1 else "missed")
         + ").",
-        END,
     ]
-    text = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
     section = "\n".join(lines)
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    REPORT.write_text(text)
+    write_section(REPORT, section, name="engine")
     print(section)
 
 

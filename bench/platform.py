@@ -36,15 +36,15 @@ import pytest
 
 from bench.platform_calls import measure_big, measure_cold_start, measure_sync
 from bench.platform_measure import measure_latency, measure_throughput
-from bench.platform_report import Results, Settings, render, write_section
+from bench.platform_report import Results, Settings, render
 from bench.platform_stack import (
     MIB,
     Bench,
-    BenchError,
     load_average,
     machine,
     wait_for_free_ports,
 )
+from bench.report_file import BenchError, write_section
 from engine.errors import EngineError
 from tests.support.stack import running_stack
 from tests.support.tools import ROOT, watchdog_is_standin
@@ -157,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     section = render(results)
     print(section)
-    write_section(args.report, section)
+    write_section(args.report, section, name="platform")
     log.info("updated %s", args.report)
     return 0
 

@@ -15,7 +15,9 @@ from minio import Minio
 from minio.error import S3Error
 
 from bench.platform_measure import SMALL, script_time
-from bench.platform_stack import MIB, Bench, BenchError, BenchService, RssSampler
+from bench.platform_stack import MIB, Bench, BenchService, RssSampler
+from bench.raw_storage import download
+from bench.report_file import BenchError
 from tests.support.waiting import wait_for
 
 # --- synchronous calls -------------------------------------------------------------------------
@@ -161,14 +163,7 @@ def measure_big(bench: Bench, service: BenchService, *, size: int, scratch: Path
 
 def _raw_get_put(s3: Minio, service: BenchService, key: str, dest: Path) -> tuple[float, float]:
     started = time.perf_counter()
-    response = s3.get_object(service.input_bucket, key)
-    try:
-        with dest.open("xb") as out:
-            for chunk in response.stream(MIB):
-                out.write(chunk)
-    finally:
-        response.close()
-        response.release_conn()
+    download(s3, service.input_bucket, key, dest)
     got = time.perf_counter()
     s3.fput_object(service.output_bucket, "raw/big.bin", str(dest))
     put = time.perf_counter()

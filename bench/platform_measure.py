@@ -22,12 +22,12 @@ from minio import Minio
 
 from bench.platform_stack import (
     FUNCTIONS,
-    MIB,
     Bench,
-    BenchError,
     BenchService,
     cpu_seconds,
 )
+from bench.raw_storage import download
+from bench.report_file import BenchError
 
 log = logging.getLogger(__name__)
 SMALL = 1024
@@ -190,14 +190,7 @@ class PlainLoop:
         bucket = self._service.input_bucket
         for key in keys:
             input_file = inputs / key.rsplit("/", 1)[-1]
-            response = self._s3.get_object(bucket, key)
-            try:
-                with input_file.open("xb") as out:
-                    for chunk in response.stream(MIB):
-                        out.write(chunk)
-            finally:
-                response.close()
-                response.release_conn()
+            download(self._s3, bucket, key, input_file)
             env = {
                 "PATH": "/usr/bin:/bin",
                 "INPUT_FILE_PATH": str(input_file),

@@ -5,13 +5,11 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from bench.platform_calls import SYNC_DIRECT, SYNC_RUN, Big, Sync
 from bench.platform_measure import PHASES, Latency, Throughput, percentile
-from bench.platform_stack import MIB, BenchError
+from bench.platform_stack import MIB
 
-BEGIN, END = "<!-- platform:begin -->", "<!-- platform:end -->"
 LATENCY_P50, LATENCY_P99 = 0.030, 0.150
 THROUGHPUT_RATIO = 0.80
 SYNC_OVERHEAD = 0.003
@@ -276,7 +274,7 @@ The step, hop and CPU tables above name whose code each part of the time is spen
 with py-spy, perf, strace and per-process CPU accounting on 2026-11-25 (the machine is shared \
 with other work, so runs differ by a few files/s and by a millisecond or so at p50):
 
-- **Sync overhead (fixed: +3.4 to +6.5 ms before, +2.0 to +2.7 ms after, over runs).** Three \
+- **Sync overhead (fixed: +3.4 to +6.5 ms before, +1.9 to +2.7 ms after, over runs).** Three \
 causes, two of them ours. (1) The provider's proxy and the gateway's `/run` called upstream \
 through `requests` (and the proxy through Flask): about 1.1 ms of CPU a hop. The proxy is now \
 plain WSGI in front of the Flask app and both use urllib3's pools (about 0.45 ms a hop; an \
@@ -322,19 +320,3 @@ temporary files: at each of our three waitress hops (gateway, provider, supervis
 covers it; a server that streams request bodies would.
 - **Latency and cold start** meet their targets.
 """
-
-
-def write_section(path: Path, section: str) -> None:
-    """Replace the text between the platform markers in `path`, leaving the rest alone."""
-    block = f"{BEGIN}\n{section.rstrip()}\n{END}"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start, end = text.find(BEGIN), text.find(END)
-    if start == -1 and end == -1:
-        path.write_text(f"{text.rstrip()}\n\n{block}\n", encoding="utf-8")
-    elif start == -1 or end < start:
-        raise BenchError(
-            f"{path}: expected {BEGIN} before {END}, found only one of them or both out of order; "
-            "fix the markers by hand, then run the benchmark again"
-        )
-    else:
-        path.write_text(text[:start] + block + text[end + len(END) :], encoding="utf-8")

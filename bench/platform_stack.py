@@ -24,6 +24,7 @@ import psutil
 import requests
 from minio.error import S3Error
 
+from bench.report_file import BenchError
 from gateway.storage import RULE_PREFIX
 from tests.support.stack import (
     FUNCTION_USER,
@@ -41,10 +42,6 @@ MIB = 1 << 20
 _JOBS = re.compile(
     r'oscar_jobs\{service="(?P<service>[^"]+)",status="(?P<status>\w+)"\} (?P<count>\S+)'
 )
-
-
-class BenchError(Exception):
-    """The benchmark could not measure something; the message says what and where to look."""
 
 
 def wait_for_free_ports(timeout: float) -> None:

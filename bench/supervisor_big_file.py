@@ -15,8 +15,9 @@ import psutil
 import requests
 from minio import Minio
 
-from bench.supervisor_per_file import download
-from bench.supervisor_results import BIG_FILE_ORDER, JSON, MIB, SAMPLE_SECONDS, BenchError, BigFile
+from bench.raw_storage import download
+from bench.report_file import BenchError
+from bench.supervisor_results import BIG_FILE_ORDER, JSON, MIB, SAMPLE_SECONDS, BigFile
 from engine.replica import Replica
 from tests.support.events import minio_event, minio_record
 

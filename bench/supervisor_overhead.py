@@ -29,10 +29,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.report_file import BenchError, write_section
 from bench.supervisor_big_file import measure_big_file
 from bench.supervisor_per_file import measure_per_file
-from bench.supervisor_report import describe_machine, render_markdown, render_table, write_section
-from bench.supervisor_results import FUNCTIONS, MIB, REPORT, BenchError, Options, Report
+from bench.supervisor_report import describe_machine, render_markdown, render_table
+from bench.supervisor_results import FUNCTIONS, MIB, REPORT, Options, Report
 from engine.errors import EngineError
 from engine.replica import Replica
 from tests.support.function import shrinkwrap, start_function
@@ -130,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         report = run(options)
         print(render_table(report))
-        write_section(options.report, render_markdown(report))
+        write_section(options.report, render_markdown(report), name="supervisor")
     # The test helpers report a server that would not start as an AssertionError.
     except (BenchError, EngineError, AssertionError) as e:
         log.error("benchmark failed: %s", e)

@@ -13,13 +13,13 @@ from pathlib import Path
 import requests
 from minio import Minio
 
+from bench.raw_storage import download
+from bench.report_file import BenchError
 from bench.supervisor_results import (
-    CHUNK,
     JSON,
     SMALL_BYTES,
     WARM_UP_FILES,
     BaselineTiming,
-    BenchError,
     Options,
     PerFile,
     PlatformTiming,
@@ -168,21 +168,6 @@ class _Baseline:
             script=ran - downloaded,
             upload=done - ran,
         )
-
-
-def download(s3: Minio, bucket: str, key: str, dest: Path, *, mode: str = "xb") -> int:
-    """get_object streamed to `dest` in CHUNK pieces, as the supervisor's storage module does."""
-    written = 0
-    response = s3.get_object(bucket, key)
-    try:
-        with dest.open(mode) as out:
-            for chunk in response.stream(CHUNK):
-                out.write(chunk)
-                written += len(chunk)
-    finally:
-        response.close()
-        response.release_conn()
-    return written
 
 
 def _check_outputs(s3: Minio, bucket: str, *, expected: int) -> None:

@@ -11,14 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.supervisor_results import (
-    BEGIN,
-    END,
     MIB,
     RSS_TARGET_BYTES,
     SAMPLE_SECONDS,
     SMALL_BYTES,
     WARM_UP_FILES,
-    BenchError,
     BigFile,
     Machine,
     PerFile,
@@ -206,27 +203,3 @@ read it twice, baseline and platform in ABBA order, after one untimed read. RSS 
 
 Target, supervisor peak RSS under {target} MB ({RSS_TARGET_BYTES / MIB:.1f} MiB): {verdict}.
 """
-
-
-def write_section(path: Path, section: str) -> None:
-    """Replace the text between the supervisor markers in `path`, leaving the rest alone."""
-    block = f"{BEGIN}\n{section.rstrip()}\n{END}"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            "# Benchmarks\n\nEach benchmark in `bench/` rewrites only its own section, between its "
-            f"markers.\n\n{block}\n",
-            encoding="utf-8",
-        )
-        return
-    text = path.read_text(encoding="utf-8")
-    start, end = text.find(BEGIN), text.find(END)
-    if start == -1 and end == -1:
-        path.write_text(f"{text.rstrip()}\n\n{block}\n", encoding="utf-8")
-    elif start == -1 or end < start:
-        raise BenchError(
-            f"{path}: expected {BEGIN} before {END}, found only one of them or both out of order; "
-            "fix the markers by hand, then run the benchmark again"
-        )
-    else:
-        path.write_text(text[:start] + block + text[end + len(END) :], encoding="utf-8")

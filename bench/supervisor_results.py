@@ -12,7 +12,6 @@ from tests.support.tools import ROOT
 
 FUNCTIONS = Path(__file__).parent / "functions"
 REPORT = ROOT / "docs" / "BENCHMARKS.md"
-BEGIN, END = "<!-- supervisor:begin -->", "<!-- supervisor:end -->"
 SMALL_BYTES = 1024
 # Files each method processes before the clock starts: first-request imports and connection
 # set-up are start-up costs, not per-file ones.
@@ -21,13 +20,8 @@ SAMPLE_SECONDS = 0.02
 # Each method reads the big file twice, ABBA, so that neither always reads right after the other.
 BIG_FILE_ORDER = ("baseline", "platform", "platform", "baseline")
 RSS_TARGET_BYTES = 100 * 1000 * 1000
-CHUNK = 1 << 20  # what the supervisor streams downloads with; the baseline does the same
 MIB = 1 << 20
 JSON = {"Content-Type": "application/json"}
-
-
-class BenchError(Exception):
-    """The benchmark could not measure something; the message says what and where to look."""
 
 
 @dataclass(frozen=True)
