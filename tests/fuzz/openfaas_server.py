@@ -13,8 +13,10 @@ import json
 import queue
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.local_server import LocalServer
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ class Received:
     body: bytes
 
 
-class FakeOpenFaaS:
+class FakeOpenFaaS(LocalServer):
     def __init__(self, *, user: str, password: str) -> None:
         self.functions: dict[str, dict[str, Any]] = {}
         self.received: list[Received] = []
@@ -35,23 +37,7 @@ class FakeOpenFaaS:
         self.cut_answers = False  # /function/ answers end early, as a dying replica's would
         self._lock = threading.Lock()
         self._credential = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(_handler(self))
 
     def deploy(self, name: str, *, env: dict[str, str], annotations: dict[str, str]) -> None:
         self.functions[name] = {

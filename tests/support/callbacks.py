@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import queue
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.local_server import LocalServer
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,9 @@ def callback_receiver() -> Iterator[CallbackReceiver]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = LocalServer(Handler)
+    server.start()
     try:
-        yield CallbackReceiver(f"http://127.0.0.1:{server.server_address[1]}/done", received)
+        yield CallbackReceiver(f"{server.url}/done", received)
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+        server.stop()

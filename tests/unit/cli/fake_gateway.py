@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.support.local_server import LocalServer
 
 ADMIN_TOKEN = "admin-token-right"
 OPENFAAS = ("admin", "openfaas-password-right")
@@ -71,7 +72,7 @@ def job(job_id: str, service_name: str, key: str, **extra: Any) -> dict[str, Any
     }
 
 
-class FakeGateway:
+class FakeGateway(LocalServer):
     def __init__(self) -> None:
         self.services: dict[str, dict[str, Any]] = {}
         self.jobs: dict[str, list[dict[str, Any]]] = {}
@@ -79,23 +80,7 @@ class FakeGateway:
         self.run_answers: dict[str, Answer] = {}
         self.apply_answer: Answer | None = None  # forces an answer to POST/PUT of services
         self.requests: list[Recorded] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(_handler(self))
 
     def last(self, method: str, path: str) -> Recorded:
         return next(r for r in reversed(self.requests) if (r.method, r.path) == (method, path))
