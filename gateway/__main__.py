@@ -12,17 +12,11 @@ from types import FrameType
 
 from waitress.server import create_server
 
-from gateway.app import create_app
+from gateway.assembly import assemble
 from gateway.config import GatewayConfig
-from gateway.dispatcher import Dispatcher
 from gateway.errors import GatewayError
-from gateway.ledger import SqliteLedger
-from gateway.metrics import Metrics
 from gateway.openfaas import OpenFaaS
-from gateway.reconciler import Reconciler
-from gateway.registry import ServiceRegistry
 from gateway.storage import Storage
-from gateway.tokens import CallbackSigner
 
 log = logging.getLogger("gateway")
 
@@ -49,8 +43,6 @@ def main() -> int:
     except GatewayError as e:
         print(e.message, file=sys.stderr)  # noqa: T201 - the one place a person reads it
         return 2
-    ledger = SqliteLedger(config.state_dir / "ledger.db", synchronous=config.ledger_synchronous)
-    metrics = Metrics(ledger.counts)
     openfaas = OpenFaaS(
         config.openfaas_url, username=config.openfaas_user, password=config.openfaas_password
     )
@@ -61,35 +53,8 @@ def main() -> int:
         secure=config.minio_secure,
         target_arn=config.minio_target_arn,
     )
-    registry = ServiceRegistry(openfaas=openfaas, storage=storage)
-    signer = CallbackSigner(config.callback_key)
-    dispatcher = Dispatcher(
-        ledger=ledger,
-        openfaas=openfaas,
-        registry=registry,
-        signer=signer,
-        public_url=config.public_url,
-        metrics=metrics,
-        retry_base=config.retry_base,
-        retry_cap=config.retry_cap,
-    )
-    reconciler = Reconciler(
-        ledger=ledger,
-        storage=storage,
-        registry=registry,
-        on_new=dispatcher.wake,
-        interval=config.reconcile_interval,
-    )
-    app = create_app(
-        config,
-        ledger=ledger,
-        registry=registry,
-        dispatcher=dispatcher,
-        reconciler=reconciler,
-        openfaas=openfaas,
-        signer=signer,
-        metrics=metrics,
-    )
+    parts = assemble(config, openfaas=openfaas, storage=storage)
+    registry, dispatcher, reconciler = parts.registry, parts.dispatcher, parts.reconciler
     stopping = threading.Event()
 
     def refresh_forever() -> None:
@@ -101,7 +66,7 @@ def main() -> int:
             stopping.wait(config.refresh_interval)
 
     server = create_server(
-        app,
+        parts.app,
         host=config.host,
         port=config.port,
         threads=32,
@@ -139,7 +104,7 @@ def main() -> int:
         stopping.set()
         reconciler.stop()
         dispatcher.stop()
-        ledger.close()
+        parts.ledger.close()
     return 0
 
 

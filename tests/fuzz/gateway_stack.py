@@ -21,15 +21,13 @@ import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gateway.app import create_app
+from gateway.assembly import assemble
 from gateway.config import GatewayConfig
 from gateway.dispatcher import Dispatcher
 from gateway.faascli import Runner, Step
 from gateway.jobs import Job, NewJob
 from gateway.ledger import SqliteLedger
-from gateway.metrics import Metrics
 from gateway.openfaas import OpenFaaS
-from gateway.reconciler import Reconciler
 from gateway.registry import ServiceRegistry
 from gateway.storage import Listed, Storage
 from gateway.tokens import CallbackSigner
@@ -68,7 +66,7 @@ def start_openfaas() -> FakeOpenFaaS:
     return openfaas
 
 
-def gateway_config(folder: Path, *, openfaas_url: str) -> GatewayConfig:
+def gateway_config(folder: Path, *, openfaas_url: str, retry_base: float = 1.0) -> GatewayConfig:
     secrets = folder / "secrets"
     secrets.mkdir(parents=True)
     env = {
@@ -78,6 +76,7 @@ def gateway_config(folder: Path, *, openfaas_url: str) -> GatewayConfig:
         "OPENFAAS_USER": OPENFAAS_USER,
         "MINIO_ENDPOINT": "http://minio.invalid:9000",
         "FAAS_CLI": "/nonexistent/faas-cli",
+        "RETRY_BASE_SECONDS": str(retry_base),
     }
     for name, value in SECRETS.items():
         (secrets / name).write_text(value)
@@ -178,44 +177,26 @@ def gateway(
     faas_cli: Runner | None = None,
     retry_base: float = 1.0,
 ) -> Iterator[Gateway]:
-    config = gateway_config(folder, openfaas_url=openfaas.url)
-    ledger = SqliteLedger(config.state_dir / "ledger.db")
-    metrics = Metrics(ledger.counts)
+    config = gateway_config(folder, openfaas_url=openfaas.url, retry_base=retry_base)
     client = OpenFaaS(
         config.openfaas_url, username=config.openfaas_user, password=config.openfaas_password
     )
     storage = MemoryStorage(config)
-    registry = ServiceRegistry(openfaas=client, storage=storage)
-    registry.refresh()
-    signer = CallbackSigner(config.callback_key)
-    dispatcher = Dispatcher(
-        ledger=ledger,
-        openfaas=client,
-        registry=registry,
-        signer=signer,
-        public_url=config.public_url,
-        metrics=metrics,
-        retry_base=retry_base,
-        retry_cap=60,
-    )
-    reconciler = Reconciler(
-        ledger=ledger, storage=storage, registry=registry, on_new=dispatcher.wake, interval=60
-    )
     player = FaasCliPlayer(openfaas, before=faas_cli)
-    app = create_app(
-        config,
-        ledger=ledger,
-        registry=registry,
-        dispatcher=dispatcher,
-        reconciler=reconciler,
-        openfaas=client,
-        signer=signer,
-        metrics=metrics,
-        faas_cli=player,
-    )
+    parts = assemble(config, openfaas=client, storage=storage, faas_cli=player)
+    parts.registry.refresh()
+    app, ledger = parts.app, parts.ledger
     try:
         yield Gateway(
-            app, app.test_client(), config, ledger, registry, dispatcher, signer, storage, player
+            app,
+            app.test_client(),
+            config,
+            ledger,
+            parts.registry,
+            parts.dispatcher,
+            parts.signer,
+            storage,
+            player,
         )
     finally:
         ledger.close()

@@ -22,17 +22,11 @@ import requests
 from minio.commonconfig import ENABLED
 from minio.versioningconfig import VersioningConfig
 
-from gateway.app import create_app
+from gateway.assembly import assemble
 from gateway.config import GatewayConfig
-from gateway.dispatcher import Dispatcher
-from gateway.ledger import SqliteLedger
-from gateway.metrics import Metrics
 from gateway.openapi import spec
 from gateway.openfaas import OpenFaaS
-from gateway.reconciler import Reconciler
-from gateway.registry import ServiceRegistry
 from gateway.storage import Storage
-from gateway.tokens import CallbackSigner
 from tests.support.services import has_rule, job_detail, jobs, outputs, upload
 from tests.support.stack import S3_SECRETS, RunningStack
 from tests.support.waiting import wait_for
@@ -344,24 +338,12 @@ def test_the_openapi_document_describes_exactly_the_apps_routes(tmp_path: Path) 
         {**secrets, "GATEWAY_STATE_DIR": str(tmp_path), "OPENFAAS_URL": "http://127.0.0.1:1",
          "MINIO_ENDPOINT": "http://127.0.0.1:1", "PATH": "/usr/bin:/bin"}
     )  # fmt: skip
-    ledger = SqliteLedger(tmp_path / "ledger.db")
     openfaas = OpenFaaS(config.openfaas_url, username="admin", password="p")
     storage = Storage(
         config.minio_endpoint, access_key="a", secret_key="s", secure=False, target_arn="arn"
     )
-    registry = ServiceRegistry(openfaas=openfaas, storage=storage)
-    metrics, signer = Metrics(ledger.counts), CallbackSigner("k")
-    dispatcher = Dispatcher(
-        ledger=ledger, openfaas=openfaas, registry=registry, signer=signer,
-        public_url=config.public_url, metrics=metrics, retry_base=1.0, retry_cap=2.0,
-    )  # fmt: skip
-    reconciler = Reconciler(
-        ledger=ledger, storage=storage, registry=registry, on_new=dispatcher.wake, interval=60
-    )
-    app = create_app(
-        config, ledger=ledger, registry=registry, dispatcher=dispatcher, reconciler=reconciler,
-        openfaas=openfaas, signer=signer, metrics=metrics,
-    )  # fmt: skip
+    parts = assemble(config, openfaas=openfaas, storage=storage)
+    app = parts.app
 
     routes = {
         (_normalised(rule.rule), method.lower())
@@ -376,4 +358,4 @@ def test_the_openapi_document_describes_exactly_the_apps_routes(tmp_path: Path) 
     }  # fmt: skip
 
     assert described == routes
-    ledger.close()
+    parts.ledger.close()

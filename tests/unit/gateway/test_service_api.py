@@ -17,19 +17,13 @@ import pytest
 import yaml
 from flask.testing import FlaskClient
 
-from gateway.app import create_app
+from gateway.assembly import assemble
 from gateway.config import GatewayConfig
-from gateway.dispatcher import Dispatcher
 from gateway.errors import NotFound, UpstreamError
 from gateway.faascli import FaasCliFailed, Step
-from gateway.ledger import SqliteLedger
-from gateway.metrics import Metrics
 from gateway.openapi import spec
 from gateway.openfaas import OpenFaaS
-from gateway.reconciler import Reconciler
-from gateway.registry import ServiceRegistry
 from gateway.storage import Storage
-from gateway.tokens import CallbackSigner
 
 if TYPE_CHECKING:
     from werkzeug.test import TestResponse
@@ -155,23 +149,9 @@ def faas_cli(openfaas: FakeOpenFaaS) -> FakeFaasCli:
 def client(
     config: GatewayConfig, openfaas: FakeOpenFaaS, storage: FakeStorage, faas_cli: FakeFaasCli
 ) -> Iterator[FlaskClient]:
-    ledger = SqliteLedger(config.state_dir / "ledger.db")
-    metrics = Metrics(ledger.counts)
-    registry = ServiceRegistry(openfaas=openfaas, storage=storage)
-    signer = CallbackSigner(config.callback_key)
-    dispatcher = Dispatcher(
-        ledger=ledger, openfaas=openfaas, registry=registry, signer=signer,
-        public_url=config.public_url, metrics=metrics, retry_base=1, retry_cap=60,
-    )  # fmt: skip
-    reconciler = Reconciler(
-        ledger=ledger, storage=storage, registry=registry, on_new=dispatcher.wake, interval=60
-    )
-    app = create_app(
-        config, ledger=ledger, registry=registry, dispatcher=dispatcher, reconciler=reconciler,
-        openfaas=openfaas, signer=signer, metrics=metrics, faas_cli=faas_cli,
-    )  # fmt: skip
-    yield app.test_client()
-    ledger.close()
+    parts = assemble(config, openfaas=openfaas, storage=storage, faas_cli=faas_cli)
+    yield parts.app.test_client()
+    parts.ledger.close()
 
 
 def post(client: FlaskClient, document: dict[str, Any], **kwargs: Any) -> TestResponse:

@@ -1,0 +1,74 @@
+"""The gateway's parts, each given the ones it needs: the one wiring the process (`python -m
+gateway`) and the tests share. OpenFaaS and MinIO come in from outside, so a test can pass fakes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask
+
+from gateway.app import create_app
+from gateway.config import GatewayConfig
+from gateway.dispatcher import Dispatcher
+from gateway.faascli import Runner
+from gateway.ledger import SqliteLedger
+from gateway.metrics import Metrics
+from gateway.openfaas import OpenFaaS
+from gateway.reconciler import Reconciler
+from gateway.registry import ServiceRegistry
+from gateway.storage import Storage
+from gateway.tokens import CallbackSigner
+
+
+@dataclass(frozen=True)
+class Parts:
+    ledger: SqliteLedger
+    registry: ServiceRegistry
+    signer: CallbackSigner
+    dispatcher: Dispatcher
+    reconciler: Reconciler
+    app: Flask
+
+
+def assemble(
+    config: GatewayConfig,
+    *,
+    openfaas: OpenFaaS,
+    storage: Storage,
+    faas_cli: Runner | None = None,
+) -> Parts:
+    """Every part built and wired; nothing started (the caller starts the dispatcher and the
+    reconciler, and closes the ledger)."""
+    ledger = SqliteLedger(config.state_dir / "ledger.db", synchronous=config.ledger_synchronous)
+    metrics = Metrics(ledger.counts)
+    registry = ServiceRegistry(openfaas=openfaas, storage=storage)
+    signer = CallbackSigner(config.callback_key)
+    dispatcher = Dispatcher(
+        ledger=ledger,
+        openfaas=openfaas,
+        registry=registry,
+        signer=signer,
+        public_url=config.public_url,
+        metrics=metrics,
+        retry_base=config.retry_base,
+        retry_cap=config.retry_cap,
+    )
+    reconciler = Reconciler(
+        ledger=ledger,
+        storage=storage,
+        registry=registry,
+        on_new=dispatcher.wake,
+        interval=config.reconcile_interval,
+    )
+    app = create_app(
+        config,
+        ledger=ledger,
+        registry=registry,
+        dispatcher=dispatcher,
+        reconciler=reconciler,
+        openfaas=openfaas,
+        signer=signer,
+        metrics=metrics,
+        faas_cli=faas_cli,
+    )
+    return Parts(ledger, registry, signer, dispatcher, reconciler, app)
