@@ -6,7 +6,7 @@ The same calls work against the local engine, faasd and faas-netes.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -14,28 +14,7 @@ import urllib3
 from urllib3.exceptions import HTTPError
 
 from gateway.errors import NotFound, UpstreamError
-
-CHUNK = 1 << 16
-
-
-class Invocation:
-    """A synchronous call's answer, streamed: iterate `body()` once, then `close()`."""
-
-    def __init__(self, response: urllib3.BaseHTTPResponse) -> None:
-        self._response = response
-        self.status = response.status
-        self.headers: Mapping[str, str] = response.headers
-        self._read = False
-
-    def body(self) -> Iterator[bytes]:
-        yield from self._response.stream(CHUNK, decode_content=False)
-        self._read = True
-
-    def close(self) -> None:
-        # A connection with an answer half read must not serve the next call.
-        if not self._read:
-            self._response.close()
-        self._response.release_conn()
+from wsgi_relay.messages import CHUNK
 
 
 class OpenFaaS:
@@ -102,8 +81,8 @@ class OpenFaaS:
         query: str,
         timeout: float,
         length: int | None,
-    ) -> Invocation:
-        """A synchronous call, streamed both ways: the caller reads and closes the answer.
+    ) -> urllib3.BaseHTTPResponse:
+        """A synchronous call, streamed both ways: the caller reads and releases the answer.
 
         `body` is a stream of `length` bytes, or chunks sent chunked when `length` is None.
         """
@@ -125,7 +104,7 @@ class OpenFaaS:
             )
         except HTTPError as e:
             raise UpstreamError(f"OpenFaaS at {self._url} failed to call {name}: {e}") from e
-        return Invocation(response)
+        return response
 
     def _call(
         self,

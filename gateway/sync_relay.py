@@ -9,18 +9,18 @@ and a `/run` that is not one POST to one service, goes on to Flask.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask import Request
-from urllib3.exceptions import HTTPError
 
 from gateway.auth import authorize
 from gateway.config import GatewayConfig
 from gateway.errors import GatewayError
-from gateway.openfaas import Invocation, OpenFaaS
+from gateway.openfaas import OpenFaaS
 from gateway.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner
+from wsgi_relay.answer import RelayedAnswer, relayed_headers
 from wsgi_relay.messages import forwarded_request, json_answer, status_line
 
 if TYPE_CHECKING:
@@ -97,27 +97,8 @@ class SyncRelay:
             timeout=self._config.sync_timeout,
             length=length,
         )
-        passed = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
-        if "Content-Length" in upstream.headers:
-            passed.append(("Content-Length", upstream.headers["Content-Length"]))
-        start_response(status_line(upstream.status), passed)
-        return _Answer(upstream)
-
-
-class _Answer:
-    """The function's answer as a WSGI body; the server always calls `close`."""
-
-    def __init__(self, upstream: Invocation) -> None:
-        self._upstream = upstream
-
-    def __iter__(self) -> Iterator[bytes]:
-        try:
-            yield from self._upstream.body()
-        except HTTPError as e:  # the function's side broke off: the caller sees a short body
-            log.warning("a synchronous answer broke off: %s", e)
-
-    def close(self) -> None:
-        self._upstream.close()
+        start_response(status_line(upstream.status), relayed_headers(upstream, dropped=HOP_BY_HOP))
+        return RelayedAnswer(upstream)
 
 
 def error_answer(start_response: StartResponse, error: GatewayError) -> list[bytes]:

@@ -2,4 +2,4 @@
 request to send it on, and writing a status line or a JSON error back.
 
 Its own package because the local engine and the gateway never import each other; it imports
-neither of them (only the standard library)."""
+neither of them (the standard library and urllib3, which both use to call the next hop)."""
