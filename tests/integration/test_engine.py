@@ -63,25 +63,26 @@ def scale(stack: RunningStack, name: str, replicas: int) -> dict[str, Any]:
     return wait_for(scaled, timeout=60, what=f"{name} at {replicas} available replicas")
 
 
-def memory_limit_of(pid: int) -> int:
-    """The memory limit of the cgroup holding `pid` (cgroup v1 or v2), in bytes."""
+def cgroup_value(pid: int, controller: str, v1_file: str, v2_file: str) -> str:
+    """A setting of the cgroup holding `pid`: `v1_file` in the v1 `controller` hierarchy, or
+    `v2_file` in the unified (v2) one."""
     for line in Path(f"/proc/{pid}/cgroup").read_text(encoding="ascii").splitlines():
         _, controllers, path = line.split(":", 2)
-        if "memory" in controllers.split(","):
-            return int(Path(f"/sys/fs/cgroup/memory{path}/memory.limit_in_bytes").read_text())
-        if controllers == "" and Path(f"/sys/fs/cgroup{path}/memory.max").exists():
-            return int(Path(f"/sys/fs/cgroup{path}/memory.max").read_text())
-    raise AssertionError(f"no memory cgroup for pid {pid}")
+        if controller in controllers.split(","):
+            return Path(f"/sys/fs/cgroup/{controller}{path}/{v1_file}").read_text().strip()
+        if controllers == "" and Path(f"/sys/fs/cgroup{path}/{v2_file}").exists():
+            return Path(f"/sys/fs/cgroup{path}/{v2_file}").read_text().strip()
+    raise AssertionError(f"no {controller} cgroup for pid {pid}")
+
+
+def memory_limit_of(pid: int) -> int:
+    """The memory limit of the cgroup holding `pid` (cgroup v1 or v2), in bytes."""
+    return int(cgroup_value(pid, "memory", "memory.limit_in_bytes", "memory.max"))
 
 
 def process_limit_of(pid: int) -> str:
     """pids.max of the cgroup holding `pid` (cgroup v1 or v2)."""
-    for line in Path(f"/proc/{pid}/cgroup").read_text(encoding="ascii").splitlines():
-        _, controllers, path = line.split(":", 2)
-        for folder in (f"/sys/fs/cgroup/pids{path}", f"/sys/fs/cgroup{path}"):
-            if controllers in {"pids", ""} and Path(folder, "pids.max").exists():
-                return Path(folder, "pids.max").read_text().strip()
-    raise AssertionError(f"no pids cgroup for pid {pid}")
+    return cgroup_value(pid, "pids", "pids.max", "pids.max")
 
 
 @pytest.fixture(scope="module")
