@@ -17,6 +17,14 @@ from gateway.errors import BadRequest
 CREATED = ("s3:ObjectCreated:", "ObjectCreated:")
 
 
+def kept_version(version_id: object) -> str | None:
+    """A version id that tells one upload from another, or None: a bucket that keeps no
+    versions has none (""), and one whose versioning is suspended names its versions "null"."""
+    if not version_id or version_id == "null":
+        return None
+    return str(version_id)
+
+
 @dataclass(frozen=True)
 class Announced:
     bucket: str
@@ -62,9 +70,7 @@ def parse_notification(body: bytes) -> tuple[list[Announced], int]:
             raise BadRequest(
                 f"{where}: expected s3.bucket.name and s3.object.key, non-empty UTF-8 strings"
             )
-        # A bucket whose versioning is suspended names its versions "null": not an identity.
-        version = obj.get("versionId")
-        identity = str((version if version != "null" else None) or obj.get("eTag") or "")
+        identity = str(kept_version(obj.get("versionId")) or obj.get("eTag") or "")
         if identity and not _text(identity):
             raise BadRequest(f"{where}: s3.object.versionId or eTag is not UTF-8 text")
         if not name.startswith(CREATED):

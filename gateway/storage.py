@@ -17,6 +17,7 @@ from minio.error import MinioException, S3Error
 from minio.notificationconfig import NotificationConfig, PrefixFilterRule, QueueConfig
 
 from gateway.errors import UpstreamError
+from gateway.events import kept_version
 
 RULE_PREFIX = "oscar-"
 
@@ -101,8 +102,8 @@ class Storage:
                     continue
                 if item.is_latest is not None and str(item.is_latest).lower() != "true":
                     continue
-                version = item.version_id if item.version_id not in {None, "", "null"} else None
-                yield Listed(item.object_name, (item.etag or "").strip('"'), version)
+                etag = (item.etag or "").strip('"')
+                yield Listed(item.object_name, etag, kept_version(item.version_id))
         except (MinioException, urllib3.exceptions.HTTPError) as e:
             raise self._error(f"list {bucket}/{prefix}", e) from e
 
