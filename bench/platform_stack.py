@@ -25,7 +25,7 @@ import requests
 from minio.error import S3Error
 
 from bench.report_file import BenchError
-from gateway.storage import RULE_PREFIX
+from gateway.clients.storage import RULE_PREFIX
 from tests.support.stack import (
     FUNCTION_USER,
     OPENFAAS_PORTS,

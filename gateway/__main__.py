@@ -13,10 +13,10 @@ from types import FrameType
 from waitress.server import create_server
 
 from gateway.assembly import assemble
+from gateway.clients.openfaas import OpenFaaS
+from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
 from gateway.errors import GatewayError
-from gateway.openfaas import OpenFaaS
-from gateway.storage import Storage
 
 log = logging.getLogger("gateway")
 

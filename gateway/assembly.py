@@ -7,16 +7,16 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from gateway.app import create_app
+from gateway.clients.faascli import Runner
+from gateway.clients.openfaas import OpenFaaS
+from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
-from gateway.dispatcher import Dispatcher
-from gateway.faascli import Runner
-from gateway.ledger import SqliteLedger
-from gateway.metrics import Metrics
-from gateway.openfaas import OpenFaaS
-from gateway.reconciler import Reconciler
-from gateway.registry import ServiceRegistry
-from gateway.storage import Storage
+from gateway.http.app import create_app
+from gateway.jobs.dispatcher import Dispatcher
+from gateway.jobs.ledger import SqliteLedger
+from gateway.jobs.metrics import Metrics
+from gateway.jobs.reconciler import Reconciler
+from gateway.services.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner
 
 

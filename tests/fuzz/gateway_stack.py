@@ -22,14 +22,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from gateway.assembly import assemble
+from gateway.clients.faascli import Runner, Step
+from gateway.clients.openfaas import OpenFaaS
+from gateway.clients.storage import Listed, Storage
 from gateway.config import GatewayConfig
-from gateway.dispatcher import Dispatcher
-from gateway.faascli import Runner, Step
-from gateway.jobs import Job, NewJob
-from gateway.ledger import SqliteLedger
-from gateway.openfaas import OpenFaaS
-from gateway.registry import ServiceRegistry
-from gateway.storage import Listed, Storage
+from gateway.jobs.dispatcher import Dispatcher
+from gateway.jobs.ledger import SqliteLedger
+from gateway.jobs.model import Job, NewJob
+from gateway.services.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner
 from tests.fuzz.openfaas_server import FakeOpenFaaS
 

@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from gateway.jobs import Job
+from gateway.jobs.model import Job
 from tests.fuzz.gateway_stack import ADMIN, Gateway
 from tests.fuzz.hostile import FUZZ, as_body, header_names, header_text, junk
 

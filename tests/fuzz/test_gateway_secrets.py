@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from gateway.faascli import FaasCli
-from gateway.jobs import TERMINAL, Job, JobStatus
+from gateway.clients.faascli import FaasCli
+from gateway.jobs.model import TERMINAL, Job, JobStatus
 from tests.fuzz.gateway_stack import (
     ADMIN,
     OPENFAAS_USER,

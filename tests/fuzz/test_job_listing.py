@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from gateway.jobs import NewJob
+from gateway.jobs.model import NewJob
 from tests.fuzz.gateway_stack import ADMIN, Gateway
 
 

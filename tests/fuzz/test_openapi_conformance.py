@@ -17,7 +17,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from gateway.openapi import spec
+from gateway.http.openapi import spec
 from tests.fuzz.gateway_stack import ADMIN, WEBHOOK, Gateway
 
 CHECKS = [

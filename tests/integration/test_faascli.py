@@ -18,8 +18,9 @@ import pytest
 from flask import Flask, Response, request
 from werkzeug.serving import make_server
 
-from gateway import fdl
-from gateway.faascli import FaasCli, FaasCliFailed, Planner
+from gateway.clients.faascli import FaasCli, FaasCliFailed
+from gateway.services import fdl
+from gateway.services.deploy_plan import Planner
 from tests.support.tools import tool
 
 SCRIPT = "#!/bin/sh\n  echo keep my spaces  \n"

@@ -23,10 +23,10 @@ from minio.commonconfig import ENABLED
 from minio.versioningconfig import VersioningConfig
 
 from gateway.assembly import assemble
+from gateway.clients.openfaas import OpenFaaS
+from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
-from gateway.openapi import spec
-from gateway.openfaas import OpenFaaS
-from gateway.storage import Storage
+from gateway.http.openapi import spec
 from tests.support.services import has_rule, job_detail, jobs, outputs, upload
 from tests.support.stack import S3_SECRETS, RunningStack
 from tests.support.waiting import wait_for

@@ -10,7 +10,7 @@ from typing import Any
 import psutil
 from minio.error import S3Error
 
-from gateway.storage import RULE_PREFIX
+from gateway.clients.storage import RULE_PREFIX
 from tests.support.stack import FUNCTION_USER, RunningStack, processes_of
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gateway.callbacks import read_callback
+from gateway.jobs.callbacks import read_callback
 from gateway.tokens import CallbackSigner
 
 

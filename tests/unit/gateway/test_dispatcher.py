@@ -7,10 +7,10 @@ from typing import Any, cast
 
 import pytest
 
-from gateway.dispatcher import MAX_SLEEP, Dispatcher
-from gateway.jobs import NewJob
-from gateway.ledger import SqliteLedger
-from gateway.metrics import Metrics
+from gateway.jobs.dispatcher import MAX_SLEEP, Dispatcher
+from gateway.jobs.ledger import SqliteLedger
+from gateway.jobs.metrics import Metrics
+from gateway.jobs.model import NewJob
 from gateway.tokens import CallbackSigner
 
 NOW = 1000.0

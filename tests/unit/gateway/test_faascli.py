@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from gateway.clients.faascli import FaasCli, FaasCliFailed, Step
 from gateway.config import ConfigError, GatewayConfig
 from gateway.errors import UpstreamError
-from gateway.faascli import FaasCli, FaasCliFailed, Planner, Step
+from gateway.services.deploy_plan import Planner
 
 # Records each call (args, stdin, env, files in its folder), then answers as told by $ANSWERS.
 FAKE = """#!/bin/sh

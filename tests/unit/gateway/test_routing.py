@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from gateway.clients.storage import merge_prefixes
 from gateway.errors import BadRequest, InvalidService
-from gateway.events import parse_notification
-from gateway.services import Service, StoragePath, route
-from gateway.storage import merge_prefixes
+from gateway.jobs.events import parse_notification
+from gateway.services.model import Service, StoragePath, route
 
 
 def status(

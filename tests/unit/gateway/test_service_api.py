@@ -18,12 +18,12 @@ import yaml
 from flask.testing import FlaskClient
 
 from gateway.assembly import assemble
+from gateway.clients.faascli import FaasCliFailed, Step
+from gateway.clients.openfaas import OpenFaaS
+from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
 from gateway.errors import NotFound, UpstreamError
-from gateway.faascli import FaasCliFailed, Step
-from gateway.openapi import spec
-from gateway.openfaas import OpenFaaS
-from gateway.storage import Storage
+from gateway.http.openapi import spec
 
 if TYPE_CHECKING:
     from werkzeug.test import TestResponse

@@ -12,10 +12,10 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable
 
+from gateway.clients.openfaas import OpenFaaS
+from gateway.clients.storage import Storage
 from gateway.errors import GatewayError, InvalidService, NotFound
-from gateway.openfaas import OpenFaaS
-from gateway.services import Service
-from gateway.storage import Storage
+from gateway.services.model import Service
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import quote_plus
 
-from gateway.events import Announced
-from gateway.jobs import NewJob
-from gateway.ledger import Ledger
-from gateway.registry import ServiceRegistry
-from gateway.services import Service
-from gateway.storage import Listed, Storage
+from gateway.clients.storage import Listed, Storage
+from gateway.jobs.events import Announced
+from gateway.jobs.ledger import Ledger
+from gateway.jobs.model import NewJob
+from gateway.services.model import Service
+from gateway.services.registry import ServiceRegistry
 
 log = logging.getLogger(__name__)
 

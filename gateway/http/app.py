@@ -11,23 +11,24 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from gateway import service_api
-from gateway.auth import authorize
-from gateway.callbacks import read_callback
+from gateway.clients.faascli import FaasCli, Runner
+from gateway.clients.openfaas import OpenFaaS
 from gateway.config import GatewayConfig
-from gateway.dispatcher import Dispatcher
 from gateway.errors import BadRequest, GatewayError, NotFound
-from gateway.events import Announced, parse_notification
-from gateway.faascli import FaasCli, Planner, Runner
-from gateway.jobs import JobStatus, NewJob
-from gateway.ledger import Ledger
-from gateway.metrics import Metrics
-from gateway.openapi import spec
-from gateway.openfaas import OpenFaaS
-from gateway.reconciler import Reconciler
-from gateway.registry import ServiceRegistry
-from gateway.services import Service, route
-from gateway.sync_relay import SyncRelay
+from gateway.http import service_api
+from gateway.http.auth import authorize
+from gateway.http.openapi import spec
+from gateway.http.sync_relay import SyncRelay
+from gateway.jobs.callbacks import read_callback
+from gateway.jobs.dispatcher import Dispatcher
+from gateway.jobs.events import Announced, parse_notification
+from gateway.jobs.ledger import Ledger
+from gateway.jobs.metrics import Metrics
+from gateway.jobs.model import JobStatus, NewJob
+from gateway.jobs.reconciler import Reconciler
+from gateway.services.deploy_plan import Planner
+from gateway.services.model import Service, route
+from gateway.services.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner, new_token
 
 log = logging.getLogger(__name__)

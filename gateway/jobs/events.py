@@ -12,17 +12,10 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard
 from urllib.parse import unquote_plus
 
+from contract.identity import kept_version
 from gateway.errors import BadRequest
 
 CREATED = ("s3:ObjectCreated:", "ObjectCreated:")
-
-
-def kept_version(version_id: object) -> str | None:
-    """A version id that tells one upload from another, or None: a bucket that keeps no
-    versions has none (""), and one whose versioning is suspended names its versions "null"."""
-    if not version_id or version_id == "null":
-        return None
-    return str(version_id)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.jobs import AttemptResult
+from gateway.jobs.model import AttemptResult
 
 # The supervisor answers 4xx when retrying cannot help (bad event, input gone); these two are
 # the exceptions that can pass with time.

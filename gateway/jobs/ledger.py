@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from gateway.jobs import Attempt, AttemptResult, Job, JobStatus, NewJob
+from gateway.jobs.model import Attempt, AttemptResult, Job, JobStatus, NewJob
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (

@@ -22,17 +22,18 @@ from typing import Any, Protocol
 
 from flask import Blueprint, Response, jsonify, request
 
-from gateway import fdl
+from gateway.clients.faascli import Runner, Step
 from gateway.errors import BadRequest, Conflict, GatewayError, InvalidService, NotFound
-from gateway.faascli import Planner, Runner, Step
-from gateway.services import Service
+from gateway.services import fdl
+from gateway.services.deploy_plan import Planner
+from gateway.services.model import Service
 
 log = logging.getLogger(__name__)
 MAX_BODY = 2 << 20
 
 
 class Functions(Protocol):
-    """The OpenFaaS API as far as this module reads it (gateway.openfaas.OpenFaaS)."""
+    """The OpenFaaS API as far as this module reads it (gateway.clients.openfaas.OpenFaaS)."""
 
     def function(self, name: str) -> dict[str, Any]: ...
 

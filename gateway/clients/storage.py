@@ -16,8 +16,8 @@ from minio import Minio
 from minio.error import MinioException, S3Error
 from minio.notificationconfig import NotificationConfig, PrefixFilterRule, QueueConfig
 
+from contract.identity import kept_version
 from gateway.errors import UpstreamError
-from gateway.events import kept_version
 
 RULE_PREFIX = "oscar-"
 
@@ -32,7 +32,7 @@ class Listed:
 
     @property
     def identity(self) -> str:
-        """What tells this upload from another of the same key: as an event's (gateway.events)."""
+        """What tells this upload from another of the same key (contract.identity)."""
         return self.version_id or self.etag
 
 

@@ -37,8 +37,8 @@ from typing import Any
 import yaml
 
 from gateway.errors import BadRequest, UnsupportedMediaType
-from gateway.fdl_rules import IGNORED, Validator
-from gateway.service_spec import ServiceSpec
+from gateway.services.fdl_rules import IGNORED, Validator
+from gateway.services.spec import ServiceSpec
 
 __all__ = ["ServiceSpec", "ignored_fields", "parse", "read_document", "validate"]
 

@@ -1,5 +1,5 @@
-"""One validated service, as the FDL parser (gateway.fdl) makes it: its function in a stack.yml
-and the service the gateway will discover from that function."""
+"""One validated service, as the FDL parser (gateway.services.fdl) makes it: its function in a
+stack.yml and the service the gateway will discover from that function."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway import services
-from gateway.services import Service, StoragePath
+from gateway.services import model as services
+from gateway.services.model import Service, StoragePath
 
 SCRIPT_SECRET = "oscar.script_secret"  # noqa: S105 - an annotation's name
 SCRIPT_SHA256 = "oscar.script_sha256"

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from gateway.errors import InvalidService
-from gateway.service_spec import MAX_SCRIPT_BYTES, ServiceSpec, script_secret
-from gateway.services import StoragePath
+from gateway.services.model import StoragePath
+from gateway.services.spec import MAX_SCRIPT_BYTES, ServiceSpec, script_secret
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Request
 
-from gateway.auth import authorize
+from gateway.clients.openfaas import OpenFaaS
 from gateway.config import GatewayConfig
 from gateway.errors import GatewayError
-from gateway.openfaas import OpenFaaS
-from gateway.registry import ServiceRegistry
+from gateway.http.auth import authorize
+from gateway.services.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner
 from wsgi_relay.answer import RelayedAnswer, relayed_headers
 from wsgi_relay.messages import forwarded_request, json_answer, status_line

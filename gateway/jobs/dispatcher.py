@@ -14,12 +14,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from gateway.clients.openfaas import OpenFaaS
 from gateway.errors import GatewayError
-from gateway.jobs import AttemptResult, Job, backoff_seconds
-from gateway.ledger import Ledger
-from gateway.metrics import Metrics
-from gateway.openfaas import OpenFaaS
-from gateway.registry import ServiceRegistry
+from gateway.jobs.ledger import Ledger
+from gateway.jobs.metrics import Metrics
+from gateway.jobs.model import AttemptResult, Job, backoff_seconds
+from gateway.services.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner
 
 log = logging.getLogger(__name__)
