@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class GatewayError(Exception):
     status = 500
@@ -54,3 +56,17 @@ class Conflict(GatewayError):
 
 class UnsupportedMediaType(GatewayError):
     status = 415
+
+
+class FaasCliFailed(UpstreamError):
+    """faas-cli exited non-zero, timed out (`returncode` None) or did not say it succeeded."""
+
+    def __init__(self, args: Sequence[str], returncode: int | None, output: str) -> None:
+        lines = [line for line in output.strip().splitlines() if line.strip()]
+        outcome = "timed out" if returncode is None else f"failed (exit {returncode})"
+        last = lines[-1][:200] if lines else "no output"
+        super().__init__(
+            f"faas-cli {' '.join(args[:2])} {outcome}: {last}",
+            detail="\n".join(lines[-12:]),
+        )
+        self.returncode = returncode

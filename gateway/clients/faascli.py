@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 from gateway.config import GatewayConfig
-from gateway.errors import UpstreamError
+from gateway.errors import FaasCliFailed, UpstreamError
 
 log = logging.getLogger(__name__)
 STACK_FILE = "stack.yml"
@@ -58,18 +58,6 @@ Plan = list[Step]
 
 class Runner(Protocol):
     def execute(self, plan: Sequence[Step]) -> None: ...
-
-
-class FaasCliFailed(UpstreamError):
-    def __init__(self, step: Step, returncode: int | None, output: str) -> None:
-        lines = [line for line in output.strip().splitlines() if line.strip()]
-        outcome = "timed out" if returncode is None else f"failed (exit {returncode})"
-        last = lines[-1][:200] if lines else "no output"
-        super().__init__(
-            f"faas-cli {' '.join(step.args[:2])} {outcome}: {last}",
-            detail="\n".join(lines[-12:]),
-        )
-        self.returncode = returncode
 
 
 class FaasCli:
@@ -124,7 +112,7 @@ class FaasCli:
                     "(`python3 tools/install.py` builds it into .tools/bin)"
                 ) from e
             except subprocess.TimeoutExpired as e:
-                raise FaasCliFailed(step, None, f"no answer within {self._timeout:g}s") from e
+                raise FaasCliFailed(step.args, None, f"no answer within {self._timeout:g}s") from e
         output = result.stdout + result.stderr
         said = output.lower()  # faas-cli's capitals vary between versions and commands
         if step.fallback is not None and step.fallback_on and step.fallback_on.lower() in said:
@@ -132,5 +120,5 @@ class FaasCli:
         if step.tolerate and step.tolerate.lower() in said:
             return output
         if result.returncode != 0 or (step.expect and step.expect.lower() not in said):
-            raise FaasCliFailed(step, result.returncode, output)
+            raise FaasCliFailed(step.args, result.returncode, output)
         return output

@@ -18,7 +18,8 @@ import pytest
 from flask import Flask, Response, request
 from werkzeug.serving import make_server
 
-from gateway.clients.faascli import FaasCli, FaasCliFailed
+from gateway.clients.faascli import FaasCli
+from gateway.errors import FaasCliFailed
 from gateway.services import fdl
 from gateway.services.deploy_plan import Planner
 from tests.support.tools import tool

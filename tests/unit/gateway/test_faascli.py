@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.clients.faascli import FaasCli, FaasCliFailed, Step
+from gateway.clients.faascli import FaasCli, Step
 from gateway.config import ConfigError, GatewayConfig
-from gateway.errors import UpstreamError
+from gateway.errors import FaasCliFailed, UpstreamError
 from gateway.services.deploy_plan import Planner
 
 # Records each call (args, stdin, env, files in its folder), then answers as told by $ANSWERS.

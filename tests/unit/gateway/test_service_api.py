@@ -18,11 +18,11 @@ import yaml
 from flask.testing import FlaskClient
 
 from gateway.assembly import assemble
-from gateway.clients.faascli import FaasCliFailed, Step
+from gateway.clients.faascli import Step
 from gateway.clients.openfaas import OpenFaaS
 from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
-from gateway.errors import NotFound, UpstreamError
+from gateway.errors import FaasCliFailed, NotFound, UpstreamError
 from gateway.http.openapi import spec
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ class FakeFaasCli:
         for step in plan:
             if step.args[0] == self.fail_on:
                 raise FaasCliFailed(
-                    step, 1, "Deploying: grayify.\nUnexpected status: 500, " + "x" * 900
+                    step.args, 1, "Deploying: grayify.\nUnexpected status: 500, " + "x" * 900
                 )
             if step.args[0] == "deploy":
                 stack = yaml.safe_load(dict(step.files)["stack.yml"])
