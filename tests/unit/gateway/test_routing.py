@@ -6,10 +6,11 @@ import json
 
 import pytest
 
+from contract.paths import StoragePath
 from gateway.clients.storage import merge_prefixes
 from gateway.errors import BadRequest, InvalidService
 from gateway.jobs.events import parse_notification
-from gateway.services.model import Service, StoragePath, route
+from gateway.services.model import Service, route
 
 
 def status(
