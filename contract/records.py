@@ -169,12 +169,11 @@ def _field(container: Mapping[str, Any], name: str, expected: type, where: str) 
 
 
 def _optional_text(container: Mapping[str, Any], name: str, where: str) -> str | None:
-    """An optional string field (absent or null: None); any other kind is refused, since it
-    would decide a job's identity."""
+    """An optional string field: absent, null or of another kind is None (no notification
+    sender writes a number there, and a version that is not text names no version); text is
+    held to the same rules as a key, since it becomes a ledger row."""
     value = container.get(name)
-    if value is None:
-        return None
     if not isinstance(value, str):
-        raise BadEvent(f"{where}.{name}: expected a string or nothing, found {kind(value)}")
+        return None
     check_text(value, f"{where}.{name}")
     return value

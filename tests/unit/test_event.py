@@ -190,8 +190,14 @@ def _set(value: object, *path: str | int) -> Callable[[dict[str, Any]], None]:
             _set(42, "Records", 0, "s3", "object", "key"),
             "Records[0].s3.object.key: expected a string, found int",
         ),
-        (_set("", "Records", 0, "s3", "object", "key"), "Records[0]: bucket name and object key"),
-        (_set("", "Records", 0, "s3", "bucket", "name"), "Records[0]: bucket name and object key"),
+        (
+            _set("", "Records", 0, "s3", "object", "key"),
+            "Records[0].s3.object.key: expected an object key, found an empty one",
+        ),
+        (
+            _set("", "Records", 0, "s3", "bucket", "name"),
+            "Records[0].s3.bucket.name: expected a bucket name, found an empty one",
+        ),
     ],
 )
 def test_a_malformed_event_is_a_bad_request_naming_the_field(
