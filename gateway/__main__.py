@@ -35,14 +35,14 @@ class _JsonFormatter(logging.Formatter):
 
 
 def main() -> int:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_JsonFormatter())
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(), handlers=[handler])
     try:
         config = GatewayConfig.from_env(os.environ)
     except GatewayError as e:
         print(e.message, file=sys.stderr)  # noqa: T201 - the one place a person reads it
         return 2
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_JsonFormatter())
+    logging.basicConfig(level=config.log_level, handlers=[handler])
     openfaas = OpenFaaS(
         config.openfaas_url, username=config.openfaas_user, password=config.openfaas_password
     )

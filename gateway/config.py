@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import math
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from contract import environment as names
+from contract.settings import Settings
 from gateway.errors import GatewayError
 
 
@@ -44,81 +45,61 @@ class GatewayConfig:
     faas_cli: str = "faas-cli"  # the binary that deploys FDL services
     function_s3_endpoint: str = ""  # S3_ENDPOINT of FDL services: MinIO as functions reach it
 
+    log_level: str = "INFO"
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> GatewayConfig:
         problems: list[str] = []
-        listen = environ.get("GATEWAY_LISTEN", "127.0.0.1:8090")
-        host, _, port = listen.rpartition(":")
-        if not host or not port.isdigit():
-            problems.append(f"GATEWAY_LISTEN: expected host:port, found {listen!r}")
-            port = "0"
+        settings = Settings(environ, problems)
+        listen = environ.get(names.GATEWAY_LISTEN, "127.0.0.1:8090")
+        host, port = settings.listen(names.GATEWAY_LISTEN, listen)
+        secret, number = settings.secret_file, settings.number
 
-        def secret(name: str) -> str:
-            path = environ.get(name, "")
-            if not path:
-                problems.append(f"{name}: missing; point it at the file that holds the secret")
-                return ""
-            try:
-                value = Path(path).read_text(encoding="utf-8").strip()
-            except OSError as e:
-                problems.append(f"{name}: cannot read {path!r} ({e.strerror})")
-                return ""
-            if not value:
-                problems.append(f"{name}: {path!r} is empty")
-            return value
-
-        def number(name: str, default: float) -> float:
-            text = environ.get(name, str(default))
-            try:
-                value = float(text)
-            except ValueError:
-                value = -1
-            if not math.isfinite(value) or value <= 0:
-                problems.append(f"{name}: expected a positive number, found {text!r}")
-                return default
-            return value
-
-        minio_url = environ.get("MINIO_ENDPOINT", "http://127.0.0.1:9000").rstrip("/")
+        minio_url = environ.get(names.MINIO_ENDPOINT, "http://127.0.0.1:9000").rstrip("/")
         minio = urlsplit(minio_url)
         if minio.scheme not in {"http", "https"} or not minio.netloc:
-            problems.append("MINIO_ENDPOINT: expected http(s)://host:port")
-        function_s3 = environ.get("FUNCTION_S3_ENDPOINT", minio_url).rstrip("/")
+            problems.append(
+                f"{names.MINIO_ENDPOINT}: expected http(s)://host:port, found {minio_url!r}"
+            )
+        function_s3 = environ.get(names.FUNCTION_S3_ENDPOINT, minio_url).rstrip("/")
         parts = urlsplit(function_s3)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             problems.append(
-                f"FUNCTION_S3_ENDPOINT: expected http(s)://host:port, found {function_s3!r}"
+                f"{names.FUNCTION_S3_ENDPOINT}: expected http(s)://host:port, found {function_s3!r}"
             )
-        faas_cli = environ.get("FAAS_CLI", "").strip()
+        faas_cli = environ.get(names.FAAS_CLI, "").strip()
         if not faas_cli:
             # Resolved here, the one reader of the environment, so the child needs no PATH.
             faas_cli = shutil.which("faas-cli", path=environ.get("PATH")) or "faas-cli"
-        state = Path(environ.get("GATEWAY_STATE_DIR", ""))
-        if not environ.get("GATEWAY_STATE_DIR"):
-            problems.append("GATEWAY_STATE_DIR: missing; the ledger lives there")
+        state = Path(environ.get(names.GATEWAY_STATE_DIR, ""))
+        if not environ.get(names.GATEWAY_STATE_DIR):
+            problems.append(f"{names.GATEWAY_STATE_DIR}: missing; the ledger lives there")
+        public_url = environ.get(names.GATEWAY_PUBLIC_URL, f"http://{listen}")
         config = cls(
             host=host,
-            port=int(port),
-            public_url=environ.get("GATEWAY_PUBLIC_URL", f"http://{listen}").rstrip("/"),
+            port=port,
+            public_url=public_url.rstrip("/"),
             state_dir=state,
-            openfaas_url=environ.get("OPENFAAS_URL", "http://127.0.0.1:8080").rstrip("/"),
-            openfaas_user=environ.get("OPENFAAS_USER", "admin"),
-            openfaas_password=secret("OPENFAAS_PASSWORD_FILE"),
+            openfaas_url=environ.get(names.OPENFAAS_URL, "http://127.0.0.1:8080").rstrip("/"),
+            openfaas_user=environ.get(names.OPENFAAS_USER, "admin"),
+            openfaas_password=secret(names.OPENFAAS_PASSWORD_FILE),
             minio_endpoint=minio.netloc,
             minio_secure=minio.scheme == "https",
-            minio_access_key=secret("MINIO_ACCESS_KEY_FILE"),
-            minio_secret_key=secret("MINIO_SECRET_KEY_FILE"),
-            minio_target_arn=environ.get("MINIO_TARGET_ARN", "arn:minio:sqs::OSCAR:webhook"),
-            webhook_token=secret("WEBHOOK_TOKEN_FILE"),
-            admin_token=secret("ADMIN_TOKEN_FILE"),
-            callback_key=secret("CALLBACK_KEY_FILE"),
-            retry_base=number("RETRY_BASE_SECONDS", 1.0),
-            retry_cap=number("RETRY_CAP_SECONDS", 60.0),
-            refresh_interval=number("REFRESH_INTERVAL_SECONDS", 2.0),
-            reconcile_interval=number("RECONCILE_INTERVAL_SECONDS", 60.0),
-            sync_timeout=number("SYNC_TIMEOUT_SECONDS", 300.0),
-            ledger_synchronous=environ.get("LEDGER_SYNCHRONOUS", "NORMAL").upper(),
+            minio_access_key=secret(names.MINIO_ACCESS_KEY_FILE),
+            minio_secret_key=secret(names.MINIO_SECRET_KEY_FILE),
+            minio_target_arn=environ.get(names.MINIO_TARGET_ARN, "arn:minio:sqs::OSCAR:webhook"),
+            webhook_token=secret(names.WEBHOOK_TOKEN_FILE),
+            admin_token=secret(names.ADMIN_TOKEN_FILE),
+            callback_key=secret(names.CALLBACK_KEY_FILE),
+            retry_base=number(names.RETRY_BASE_SECONDS, 1.0),
+            retry_cap=number(names.RETRY_CAP_SECONDS, 60.0),
+            refresh_interval=number(names.REFRESH_INTERVAL_SECONDS, 2.0),
+            reconcile_interval=number(names.RECONCILE_INTERVAL_SECONDS, 60.0),
+            sync_timeout=number(names.SYNC_TIMEOUT_SECONDS, 300.0),
+            ledger_synchronous=environ.get(names.LEDGER_SYNCHRONOUS, "NORMAL").upper(),
             faas_cli=faas_cli,
             function_s3_endpoint=function_s3,
+            log_level=settings.log_level(),
         )
         if problems:
             raise ConfigError(problems)

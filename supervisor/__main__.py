@@ -34,14 +34,14 @@ class _JsonFormatter(logging.Formatter):
 
 
 def main() -> int:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_JsonFormatter())
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(), handlers=[handler])
     try:
         config = SupervisorConfig.from_env(os.environ)
     except ConfigError as e:
         print(e.message, file=sys.stderr)
         return 2
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_JsonFormatter())
+    logging.basicConfig(level=config.log_level, handlers=[handler])
     storage = MinioStorage(config.storage, pool_size=config.threads) if config.storage else None
     app = create_app(config, runner=Runner(config=config, storage=storage))
     logging.getLogger(__name__).info(

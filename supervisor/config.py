@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 from collections.abc import Mapping
@@ -10,29 +9,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from contract import environment as names
+from contract.naming import (
+    DEFAULT_SCRIPT,
+    S3_ACCESS_KEY_SECRET,
+    S3_SECRET_KEY_SECRET,
+    SECRETS_MOUNT,
+)
+from contract.paths import StoragePath
+from contract.settings import Settings, read_secret
 from supervisor.errors import ConfigError
 
-DEFAULT_SECRETS_DIR = "/var/openfaas/secrets"
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-@dataclass(frozen=True)
-class StoragePath:
-    """A `bucket/prefix` pair, as written in FDL files and stack.yml annotations."""
-
-    bucket: str
-    prefix: str
-
-    @classmethod
-    def parse(cls, text: str) -> StoragePath:
-        bucket, _, prefix = text.strip().strip("/").partition("/")
-        if not bucket:
-            raise ValueError(f"expected 'bucket/prefix', found {text!r}")
-        return cls(bucket=bucket, prefix=prefix.strip("/"))
-
-    def key_for(self, relative: str) -> str:
-        return f"{self.prefix}/{relative}" if self.prefix else relative
+# Where secrets are when SECRETS_DIR names no other folder: where OpenFaaS mounts them.
+DEFAULT_SECRETS_DIR = SECRETS_MOUNT
 
 
 @dataclass(frozen=True)
@@ -59,93 +48,49 @@ class SupervisorConfig:
     output_path: StoragePath | None
     script_env: Mapping[str, str] = field(repr=False)
 
+    log_level: str = "INFO"
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> SupervisorConfig:
         """Build the config, reporting every problem at once instead of the first one."""
         problems: list[str] = []
-        reader = _Reader(environ, problems)
+        settings = Settings(environ, problems)
 
-        function_dir = Path(environ.get("FUNCTION_DIR", "function"))
-        script_path = Path(environ.get("SCRIPT_PATH", str(function_dir / "script.sh")))
-        secrets_dir = Path(environ.get("SECRETS_DIR", DEFAULT_SECRETS_DIR))
+        function_dir = Path(environ.get(names.FUNCTION_DIR, "function"))
+        script_path = Path(environ.get(names.SCRIPT_PATH, str(function_dir / DEFAULT_SCRIPT)))
+        secrets_dir = Path(environ.get(names.SECRETS_DIR, SECRETS_MOUNT))
         script = _script_command(_in_secrets_dir(script_path, secrets_dir), problems)
-
-        listen = environ.get("SUPERVISOR_LISTEN", "127.0.0.1:5000")
-        host, _, port_text = listen.rpartition(":")
-        if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            problems.append(f"SUPERVISOR_LISTEN: expected 'host:port', found {listen!r}")
-            port_text = "0"
-
+        host, port = settings.listen(names.SUPERVISOR_LISTEN, "127.0.0.1:5000")
         config = cls(
             script=script,
-            script_timeout=reader.number("SCRIPT_TIMEOUT", 300.0),
-            workspace_root=Path(environ.get("WORKSPACE_ROOT", tempfile.gettempdir())),
-            log_tail_bytes=int(reader.number("LOG_TAIL_BYTES", 4096)),
+            script_timeout=settings.number(names.SCRIPT_TIMEOUT, 300.0, durations=True),
+            workspace_root=Path(environ.get(names.WORKSPACE_ROOT, tempfile.gettempdir())),
+            log_tail_bytes=int(settings.number(names.LOG_TAIL_BYTES, 4096, durations=True)),
             listen_host=host,
-            listen_port=int(port_text),
-            threads=int(reader.number("SUPERVISOR_THREADS", 8)),
-            sync_base64=reader.flag("SYNC_BASE64", default=False),
+            listen_port=port,
+            threads=int(settings.number(names.SUPERVISOR_THREADS, 8, durations=True)),
+            sync_base64=settings.flag(names.SYNC_BASE64, default=False),
             storage=_storage(environ, problems),
-            input_path=reader.storage_path("INPUT_PATH"),
-            output_path=reader.storage_path("OUTPUT_PATH"),
+            input_path=settings.storage_path(names.INPUT_PATH),
+            output_path=settings.storage_path(names.OUTPUT_PATH),
             script_env=dict(environ),
+            log_level=settings.log_level(),
         )
         if not config.workspace_root.is_dir():
             problems.append(
-                f"WORKSPACE_ROOT: {str(config.workspace_root)!r} is not a directory; "
-                "create it or point WORKSPACE_ROOT at a writable folder"
+                f"{names.WORKSPACE_ROOT}: {str(config.workspace_root)!r} is not a directory; "
+                f"create it or point {names.WORKSPACE_ROOT} at a writable folder"
             )
         if problems:
             raise ConfigError(problems)
         return config
 
 
-class _Reader:
-    def __init__(self, environ: Mapping[str, str], problems: list[str]) -> None:
-        self._environ = environ
-        self._problems = problems
-
-    def number(self, name: str, default: float) -> float:
-        text = self._environ.get(name, "").strip()
-        if not text:
-            return default
-        # Watchdog-style durations ("30s") are accepted too, since users copy them from stack.yml.
-        try:
-            value = float(text.removesuffix("s"))
-        except ValueError:
-            value = -1.0
-        if not math.isfinite(value) or value <= 0:
-            self._problems.append(f"{name}: expected a positive number, found {text!r}")
-            return default
-        return value
-
-    def flag(self, name: str, *, default: bool) -> bool:
-        text = self._environ.get(name)
-        if text is None:
-            return default
-        if text.strip().lower() in _TRUE:
-            return True
-        if text.strip().lower() in _FALSE:
-            return False
-        self._problems.append(f"{name}: expected true or false, found {text!r}")
-        return default
-
-    def storage_path(self, name: str) -> StoragePath | None:
-        text = self._environ.get(name, "").strip()
-        if not text:
-            return None
-        try:
-            return StoragePath.parse(text)
-        except ValueError as e:
-            self._problems.append(f"{name}: {e}")
-            return None
-
-
 def _in_secrets_dir(path: Path, secrets_dir: Path) -> Path:
     """A script shipped as a secret, found where this replica's secrets really are.
 
     The gateway's FDL API ships a service's script as the secret `<name>-script.sh` and names
-    it by its usual mount, /var/openfaas/secrets/...; where secrets are a folder named by
+    it by its usual mount (contract.naming.SECRETS_MOUNT); where secrets are a folder named by
     SECRETS_DIR instead (the local engine's process mode), the script is in that folder.
     """
     default = Path(DEFAULT_SECRETS_DIR)
@@ -173,11 +118,11 @@ def _script_command(path: Path, problems: list[str]) -> tuple[str, ...]:
 
 
 def _storage(environ: Mapping[str, str], problems: list[str]) -> StorageConfig | None:
-    endpoint = environ.get("S3_ENDPOINT", "").strip()
-    secrets_dir = Path(environ.get("SECRETS_DIR", DEFAULT_SECRETS_DIR))
+    endpoint = environ.get(names.S3_ENDPOINT, "").strip()
+    secrets_dir = Path(environ.get(names.SECRETS_DIR, DEFAULT_SECRETS_DIR))
     key_names = {
-        "access": environ.get("S3_ACCESS_KEY_SECRET", "s3-access-key"),
-        "secret": environ.get("S3_SECRET_KEY_SECRET", "s3-secret-key"),
+        "access": environ.get(names.S3_ACCESS_KEY_SECRET, S3_ACCESS_KEY_SECRET),
+        "secret": environ.get(names.S3_SECRET_KEY_SECRET, S3_SECRET_KEY_SECRET),
     }
     values = {kind: _read_secret(secrets_dir / name) for kind, name in key_names.items()}
     if not endpoint and not any(values.values()):
@@ -199,12 +144,13 @@ def _storage(environ: Mapping[str, str], problems: list[str]) -> StorageConfig |
         secure=parts.scheme == "https",
         access_key=values["access"],
         secret_key=values["secret"],
-        region=environ.get("S3_REGION", "us-east-1"),
+        region=environ.get(names.S3_REGION, "us-east-1"),
     )
 
 
 def _read_secret(path: Path) -> str:
+    """An optional secret: a function without storage has none."""
     try:
-        return path.read_text(encoding="utf-8").strip()
+        return read_secret(path)
     except OSError:
         return ""

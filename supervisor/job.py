@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Protocol
 
+from contract import environment as names
+from contract.records import Created
 from supervisor.config import SupervisorConfig
 from supervisor.errors import (
     BadRequest,
@@ -22,7 +24,7 @@ from supervisor.errors import (
     StorageNotConfigured,
     WorkspaceFull,
 )
-from supervisor.event import ObjectRef, StorageEvent
+from supervisor.event import StorageEvent
 from supervisor.keys import local_name, output_key, relative_dir
 from supervisor.script import ScriptRun, echo_log, read_tail, run_script
 from supervisor.storage import Storage
@@ -88,7 +90,7 @@ class Runner:
             )
         return [self._run_object(ref, event) for ref in event.objects]
 
-    def _run_object(self, ref: ObjectRef, event: StorageEvent) -> ObjectResult:
+    def _run_object(self, ref: Created, event: StorageEvent) -> ObjectResult:
         assert self._storage is not None
         with self._workspace() as ws:
             input_file = ws.input_dir / local_name(ref.key)
@@ -102,10 +104,10 @@ class Runner:
                 ws,
                 output_dir,
                 {
-                    "STORAGE_OBJECT_KEY": ref.key,
-                    "STORAGE_BUCKET": ref.bucket,
-                    "EVENT": raw_event,
-                    "EVENT_TIME": ref.event_time,
+                    names.STORAGE_OBJECT_KEY: ref.key,
+                    names.STORAGE_BUCKET: ref.bucket,
+                    names.EVENT: raw_event,
+                    names.EVENT_TIME: ref.event_time,
                 },
             )
             log_file = ws.root / "script.log"
@@ -134,7 +136,7 @@ class Runner:
                 input_file,
                 ws,
                 output_dir,
-                {"STORAGE_OBJECT_KEY": "", "EVENT": "", "EVENT_TIME": ""},
+                {names.STORAGE_OBJECT_KEY: "", names.EVENT: "", names.EVENT_TIME: ""},
             )
             stdout, stderr = ws.root / "stdout", ws.root / "stderr"
             run = self._run(env, ws, stdout=stdout, stderr=stderr)
@@ -174,10 +176,12 @@ class Runner:
     ) -> dict[str, str]:
         env = dict(self._config.script_env)
         env.update(
-            INPUT_FILE_PATH=str(input_file),
-            TMP_INPUT_DIR=str(ws.input_dir),
-            TMP_OUTPUT_DIR=str(output_dir),
-            **extra,
+            {
+                names.INPUT_FILE_PATH: str(input_file),
+                names.TMP_INPUT_DIR: str(ws.input_dir),
+                names.TMP_OUTPUT_DIR: str(output_dir),
+                **extra,
+            }
         )
         return env
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import PurePosixPath
 
-from supervisor.config import StoragePath
+from contract.paths import StoragePath
 
 MAX_NAME_BYTES = 255
 

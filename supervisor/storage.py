@@ -16,9 +16,9 @@ import urllib3
 from minio import Minio
 from minio.error import MinioException, S3Error
 
+from contract.records import Created
 from supervisor.config import StorageConfig
 from supervisor.errors import InputNotFound, OutputRejected, StorageUnavailable, WorkspaceFull
-from supervisor.event import ObjectRef
 
 log = logging.getLogger(__name__)
 CHUNK = 1 << 20
@@ -34,7 +34,7 @@ _MISSING = {
 
 
 class Storage(Protocol):
-    def download(self, ref: ObjectRef, dest: Path) -> int: ...
+    def download(self, ref: Created, dest: Path) -> int: ...
 
     def upload(self, bucket: str, key: str, source: Path) -> None: ...
 
@@ -58,7 +58,7 @@ class MinioStorage:
         )
         self._endpoint = config.endpoint
 
-    def download(self, ref: ObjectRef, dest: Path) -> int:
+    def download(self, ref: Created, dest: Path) -> int:
         """Stream the object into `dest` in 1 MiB chunks; return the number of bytes written."""
         written = 0
         try:

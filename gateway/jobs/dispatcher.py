@@ -113,7 +113,7 @@ class Dispatcher:
         try:
             status = self._openfaas.invoke_async(
                 job.service,
-                job.event.encode(),
+                job.sent().to_json(),
                 callback_url=callback,
                 call_id=job.call_id,
                 headers={"X-Oscar-Input": "event", "X-Oscar-Job": job.id},

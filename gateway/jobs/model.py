@@ -16,6 +16,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract.job import Job as SentJob
+
 
 class JobStatus(enum.StrEnum):
     QUEUED = "queued"
@@ -31,9 +33,9 @@ TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.DEAD})
 class NewJob:
     service: str
     bucket: str
-    key: str
-    etag: str
-    event: str
+    key: str  # decoded
+    etag: str  # the identity: version id, else etag (contract.records.Created.identity)
+    event: str  # the MinIO event with this job's one record (contract.job.event_json)
     max_attempts: int
     received_at: float
 
@@ -98,6 +100,19 @@ class Job:
     outputs: list[str] = field(default_factory=list)
     log_tail: str = ""
     error: str = ""
+
+    def sent(self) -> SentJob:
+        """What the function receives for this attempt (`contract.job`): the stored event,
+        which rows of every gateway version hold, with the job's own fields beside it."""
+        return SentJob.from_stored(
+            service=self.service,
+            job_id=self.id,
+            attempt=max(1, self.attempts),
+            bucket=self.bucket,
+            key=self.key,
+            identity=self.etag,
+            event=self.event,
+        )
 
     def as_json(self, *, attempts: list[Attempt] | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {

@@ -25,7 +25,13 @@ log = logging.getLogger(__name__)
 
 
 def replay_record(bucket: str, listed: Listed) -> Announced:
-    """A MinIO-shaped record for an object found by listing (key escaped as MinIO does)."""
+    """A MinIO-shaped record for an object found by listing.
+
+    The job carries the decoded key itself (`contract.job`), so no function decodes this record's
+    key to find its input. The key inside the record is still escaped as MinIO escapes it, for
+    the script: `$EVENT` is MinIO's event, and a script that reads a key from it (as OSCAR's do,
+    with `unquote_plus`) must get the same text from a replayed object as from a notified one.
+    """
     found: dict[str, str] = {"key": quote_plus(listed.key), "eTag": listed.etag}
     if listed.version_id:
         found["versionId"] = listed.version_id  # so the function reads this very version

@@ -13,9 +13,10 @@ from typing import Any
 
 import yaml
 
+from contract.naming import script_secret
 from gateway.clients.faascli import FUNCTION_MISSING, SECRET_MISSING, STACK_FILE, Plan, Step
 from gateway.config import GatewayConfig
-from gateway.services.spec import SCRIPT_SECRET, ServiceSpec, script_secret
+from gateway.services.spec import SCRIPT_SECRET, ServiceSpec
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from contract.naming import SECRETS_MOUNT, script_secret
+from contract.paths import StoragePath
 from gateway.errors import InvalidService
-from gateway.services.model import StoragePath
-from gateway.services.spec import MAX_SCRIPT_BYTES, ServiceSpec, script_secret
+from gateway.services.model import parse_path
+from gateway.services.spec import MAX_SCRIPT_BYTES, ServiceSpec
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -208,7 +210,7 @@ class Validator:
             self.problems.append(f"{where}.path: expected 'bucket/prefix', found {path_text!r}")
             return None
         try:
-            path = StoragePath.parse(path_text, field=f"{where}.path")
+            path = parse_path(path_text, field=f"{where}.path")
         except InvalidService as e:
             self.problems.append(e.message)
             return None
@@ -266,7 +268,7 @@ class Validator:
                     self.problems.append(
                         f"environment.{key}: not supported; create the secret with "
                         "`faas-cli secret create` and list its name in `secrets` (secrets are "
-                        "files under /var/openfaas/secrets, never environment values)"
+                        f"files under {SECRETS_MOUNT}, never environment values)"
                     )
             key = "Variables" if "Variables" in value else "variables"
             where, value = f"environment.{key}", value.get(key) or {}

@@ -19,6 +19,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from contract import environment as env_names
+from contract.errors import BadPath
+from contract.paths import StoragePath
 from gateway.errors import InvalidService
 
 INPUT = "oscar.input"
@@ -29,37 +32,12 @@ CONCURRENCY = "oscar.concurrency"
 TIMEOUT = "oscar.timeout"
 
 
-@dataclass(frozen=True)
-class StoragePath:
-    bucket: str
-    prefix: str
-
-    @classmethod
-    def parse(cls, text: str, *, field: str) -> StoragePath:
-        bucket, _, prefix = text.strip().strip("/").partition("/")
-        if not bucket:
-            raise InvalidService(f"{field}: expected 'bucket/prefix', found {text!r}")
-        return cls(bucket, prefix.strip("/"))
-
-    def contains(self, bucket: str, key: str) -> bool:
-        if bucket != self.bucket:
-            return False
-        return not self.prefix or key.startswith(self.prefix + "/")
-
-    def overlaps(self, other: StoragePath) -> bool:
-        """True when one path lies inside the other (outputs would trigger their own service)."""
-        if self.bucket != other.bucket:
-            return False
-        mine, theirs = self.prefix + "/", other.prefix + "/"
-        return (
-            not self.prefix
-            or not other.prefix
-            or mine.startswith(theirs)
-            or theirs.startswith(mine)
-        )
-
-    def __str__(self) -> str:
-        return f"{self.bucket}/{self.prefix}" if self.prefix else self.bucket
+def parse_path(text: str, *, field: str) -> StoragePath:
+    """`bucket/prefix` as the contract reads it, refused as an invalid service naming `field`."""
+    try:
+        return StoragePath.parse(text)
+    except BadPath as e:
+        raise InvalidService(f"{field}: {e.reason}") from e
 
 
 @dataclass(frozen=True)
@@ -90,14 +68,14 @@ class Service:
         annotations = status.get("annotations") or {}
         env = status.get("envVars") or {}
         name = str(status.get("name", ""))
-        source = annotations.get(INPUT) or env.get("INPUT_PATH")
+        source = annotations.get(INPUT) or env.get(env_names.INPUT_PATH)
         if not source:
             return None
-        target = annotations.get(OUTPUT) or env.get("OUTPUT_PATH")
+        target = annotations.get(OUTPUT) or env.get(env_names.OUTPUT_PATH)
         service = cls(
             name=name,
-            input=StoragePath.parse(source, field=f"{name}: {INPUT}"),
-            output=StoragePath.parse(target, field=f"{name}: {OUTPUT}") if target else None,
+            input=parse_path(source, field=f"{name}: {INPUT}"),
+            output=parse_path(target, field=f"{name}: {OUTPUT}") if target else None,
             suffixes=tuple(s.strip() for s in annotations.get(SUFFIX, "").split(",") if s.strip()),
             max_attempts=_number(annotations, MAX_ATTEMPTS, 3, name),
             concurrency=_number(annotations, CONCURRENCY, 4, name),

@@ -8,13 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract import environment as env_names
+from contract.naming import S3_SECRETS, script_secret, secret_path
+from contract.paths import StoragePath
 from gateway.services import model as services
-from gateway.services.model import Service, StoragePath
+from gateway.services.model import Service
 
 SCRIPT_SECRET = "oscar.script_secret"  # noqa: S105 - an annotation's name
 SCRIPT_SHA256 = "oscar.script_sha256"
-SECRETS_MOUNT = "/var/openfaas/secrets"
-S3_SECRETS = ("s3-access-key", "s3-secret-key")
 MIN_SCALE_LABEL = "com.openfaas.scale.min"
 MAX_SCRIPT_BYTES = 1 << 20  # a Kubernetes secret holds at most 1 MiB
 
@@ -57,11 +58,15 @@ class ServiceSpec:
 
     def function(self, *, s3_endpoint: str) -> dict[str, Any]:
         """The function's entry in a stack.yml, as `faas-cli deploy -f` reads it."""
-        env = {"S3_ENDPOINT": s3_endpoint, **self.environment, "INPUT_PATH": str(self.input)}
+        env = {
+            env_names.S3_ENDPOINT: s3_endpoint,
+            **self.environment,
+            env_names.INPUT_PATH: str(self.input),
+        }
         if self.output is not None:
-            env["OUTPUT_PATH"] = str(self.output)
+            env[env_names.OUTPUT_PATH] = str(self.output)
         if self.log_level is not None:
-            env["LOG_LEVEL"] = self.log_level
+            env[env_names.LOG_LEVEL] = self.log_level
         annotations = dict(self.annotations)
         if self.watched != self.input:
             annotations[services.INPUT] = str(self.watched)
@@ -77,7 +82,7 @@ class ServiceSpec:
         secrets = [*S3_SECRETS, *(s for s in self.secrets if s not in S3_SECRETS)]
         if self.script is not None:
             secret = script_secret(self.name)
-            env["SCRIPT_PATH"] = f"{SECRETS_MOUNT}/{secret}"
+            env[env_names.SCRIPT_PATH] = secret_path(secret)
             secrets.append(secret)
             annotations[SCRIPT_SECRET] = secret
             # A changed script alone changes no other field; the digest makes it a new
@@ -94,8 +99,3 @@ class ServiceSpec:
         if limits:
             entry["limits"] = limits
         return entry
-
-
-def script_secret(name: str) -> str:
-    """The secret that holds a service's script: its `.sh` makes the supervisor run it with sh."""
-    return f"{name}-script.sh"

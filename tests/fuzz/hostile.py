@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote_plus
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+from tests.support.events import escape_key
 
 # Reproducible in CI (derandomize), no example database written into the work tree.
 FUZZ = settings(
@@ -76,17 +77,9 @@ plain_keys = st.tuples(
 ).map(_joined)
 
 
-def escaped(key: str) -> str:
-    """The key as MinIO escapes it; one UTF-8 cannot carry goes raw (JSON spells `\\ud800`)."""
-    try:
-        return quote_plus(key, safe="/")
-    except UnicodeEncodeError:
-        return key
-
-
 # Keys as MinIO would send them: query-escaped, sometimes; raw text otherwise.
 object_keys = st.one_of(st.sampled_from(ODD_KEYS), plain_keys).flatmap(
-    lambda key: st.sampled_from([key, escaped(key)])
+    lambda key: st.sampled_from([key, escape_key(key)])
 )
 
 

@@ -27,6 +27,7 @@ from tests.fuzz.gateway_stack import (
 )
 from tests.fuzz.hostile import as_body
 from tests.fuzz.openfaas_server import FakeOpenFaaS, Received
+from tests.support.events import minio_document, minio_record
 
 STUB_FAAS_CLI = """#!/bin/sh
 # faas-cli as far as the gateway reads it: secrets and deploys succeed.
@@ -57,13 +58,6 @@ ANSWERS = {
     ),
     "docs": ("404", {"error": "input docs/report.md cannot be read: NoSuchKey"}),
 }
-
-
-def _record(bucket: str, key: str) -> dict[str, object]:
-    return {
-        "eventName": "s3:ObjectCreated:Put",
-        "s3": {"bucket": {"name": bucket}, "object": {"key": key, "eTag": "e1"}},
-    }
 
 
 def _forms(secret: str) -> list[str]:
@@ -110,7 +104,9 @@ def driven(
 def _events_through_the_queue(gw: Gateway, openfaas: FakeOpenFaaS) -> None:
     """Events become jobs; the dispatcher sends them (one send refused, so it retries); each
     function answers through a callback until every job has ended."""
-    body = {"Records": [_record("photos", "in/a.png"), _record("docs", "report.md")]}
+    body = minio_document(
+        minio_record("photos", "in/a.png", etag="e1"), minio_record("docs", "report.md", etag="e1")
+    )
     assert gw.client.post("/events", data=as_body(body), headers=WEBHOOK).status_code == 200
     openfaas.refuse_async = 1
     gw.dispatcher.start()

@@ -23,11 +23,11 @@ from tests.fuzz.hostile import (
     FUZZ,
     ODD_KEYS,
     as_body,
-    escaped,
     header_names,
     header_text,
     notifications,
 )
+from tests.support.events import minio_document, minio_record
 from tests.unit.fake_storage import FakeStorage
 
 SCRIPT = """#!/bin/sh
@@ -75,14 +75,10 @@ def supervisor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supervisor]
 
 def _event(keys: list[str], names: list[str], time: str) -> bytes:
     records = [
-        {
-            "eventName": name,
-            "eventTime": time,
-            "s3": {"bucket": {"name": "photos"}, "object": {"key": escaped(key)}},
-        }
+        minio_record("photos", key, event_name=name, event_time=time, etag=None)
         for key, name in zip(keys, names, strict=False)
     ]
-    return as_body({"EventName": "s3:ObjectCreated:Put", "Records": records})
+    return as_body(minio_document(*records))
 
 
 events = st.builds(

@@ -11,7 +11,7 @@ from urllib.parse import unquote_plus
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from supervisor.config import StoragePath
+from contract.paths import StoragePath
 from supervisor.errors import BadRequest
 from supervisor.event import parse, sniff
 from supervisor.keys import MAX_NAME_BYTES, local_name, output_key, relative_dir

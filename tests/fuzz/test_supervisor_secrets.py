@@ -16,7 +16,7 @@ from supervisor.app import create_app
 from supervisor.config import SupervisorConfig
 from supervisor.job import Runner
 from supervisor.storage import MinioStorage, Storage
-from tests.fuzz.hostile import as_body
+from tests.support.events import notification
 from tests.unit.fake_storage import FakeStorage
 
 ACCESS_KEY = "s3-access-key-4be1c07d"
@@ -63,11 +63,7 @@ def _client(config: SupervisorConfig, storage: Storage) -> FlaskClient:
 
 
 def _event(key: str) -> bytes:
-    record = {
-        "eventName": "s3:ObjectCreated:Put",
-        "s3": {"bucket": {"name": "photos"}, "object": {"key": key}},
-    }
-    return as_body({"Records": [record]})
+    return notification("photos", key, etag=None)
 
 
 def _leaks(text: str) -> list[str]:

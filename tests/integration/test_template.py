@@ -16,6 +16,11 @@ from tests.support.tools import ROOT, tool
 TEMPLATE = ROOT / "template" / "python-watchdog"
 
 
+def _assert_same_tree(copied: Path, ours: Path) -> None:
+    comparison = filecmp.dircmp(copied, ours, ignore=["__pycache__"])
+    assert not comparison.left_only and not comparison.right_only and not comparison.diff_files
+
+
 def test_shrinkwrapped_context_holds_everything_the_dockerfile_copies(
     contexts: Callable[[str], Path],
 ) -> None:
@@ -24,14 +29,14 @@ def test_shrinkwrapped_context_holds_everything_the_dockerfile_copies(
 
     sources = [source for sources, _ in stage.copies for source in sources]
 
-    assert {"requirements.txt", "supervisor", "function"} <= set(sources)
+    assert {"requirements.txt", "supervisor", "contract", "function"} <= set(sources)
     for source in sources:
         assert (context / source).exists(), f"COPY {source} is missing from the build context"
-    # The supervisor arrives as real files (faas-cli follows the template's symlink), equal to ours.
-    supervisor = context / "supervisor"
-    assert not supervisor.is_symlink()
-    comparison = filecmp.dircmp(supervisor, ROOT / "supervisor", ignore=["__pycache__"])
-    assert not comparison.left_only and not comparison.right_only and not comparison.diff_files
+    # The supervisor and the contract it reads arrive as real files (faas-cli follows the
+    # template's symlinks), equal to ours.
+    for package in ("supervisor", "contract"):
+        assert not (context / package).is_symlink()
+        _assert_same_tree(context / package, ROOT / package)
     assert (context / "function" / "script.sh").read_text() == (
         ROOT / "tests/integration/functions/ok/script.sh"
     ).read_text()
@@ -89,7 +94,7 @@ def test_faas_cli_template_pull_from_the_repository_brings_the_supervisor(tmp_pa
 
     assert result.returncode == 0, result.stdout + result.stderr
     pulled = tmp_path / "template" / "python-watchdog"
-    assert not (pulled / "supervisor").is_symlink()
-    comparison = filecmp.dircmp(pulled / "supervisor", ROOT / "supervisor", ignore=["__pycache__"])
-    assert not comparison.left_only and not comparison.right_only and not comparison.diff_files
+    for package in ("supervisor", "contract"):
+        assert not (pulled / package).is_symlink()
+        _assert_same_tree(pulled / package, ROOT / package)
     assert (pulled / "Dockerfile").read_text() == (TEMPLATE / "Dockerfile").read_text()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from contract.records import Created
 from supervisor.errors import InputNotFound
-from supervisor.event import ObjectRef
 from supervisor.storage import Storage
 
 
@@ -15,9 +15,9 @@ class FakeStorage:
     def __init__(self, objects: dict[tuple[str, str], bytes] | None = None) -> None:
         self.objects: dict[tuple[str, str], bytes] = dict(objects or {})
         self.uploads: dict[tuple[str, str], bytes] = {}
-        self.downloads: list[ObjectRef] = []
+        self.downloads: list[Created] = []
 
-    def download(self, ref: ObjectRef, dest: Path) -> int:
+    def download(self, ref: Created, dest: Path) -> int:
         self.downloads.append(ref)
         try:
             data = self.objects[(ref.bucket, ref.key)]
@@ -36,7 +36,7 @@ class FakeStorage:
 class ExplodingStorage(FakeStorage):
     """A storage whose download fails with an error the supervisor does not know about."""
 
-    def download(self, ref: ObjectRef, dest: Path) -> int:
+    def download(self, ref: Created, dest: Path) -> int:
         raise RuntimeError("the fake storage exploded")
 
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from supervisor.config import StoragePath, SupervisorConfig
+from contract.paths import StoragePath
+from supervisor.config import SupervisorConfig
 from supervisor.errors import ConfigError
 
 if TYPE_CHECKING:

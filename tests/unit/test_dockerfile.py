@@ -35,12 +35,13 @@ def test_the_template_runs_as_app_in_its_home() -> None:
     assert stage.base.startswith("python:")
 
 
-def test_the_template_copies_the_supervisor_and_the_function_but_not_the_other_stage() -> None:
+def test_the_template_copies_the_supervisor_its_contract_and_the_function_only() -> None:
     stage = parse_dockerfile(TEMPLATE)
 
     assert stage.copies == [
         (["requirements.txt"], "supervisor-requirements.txt"),
         (["supervisor"], "supervisor"),
+        (["contract"], "contract"),
         (["function"], "function"),
     ]
 

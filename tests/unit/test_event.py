@@ -11,7 +11,8 @@ import pytest
 
 from supervisor.errors import BadRequest
 from supervisor.event import MAX_EVENT_BYTES, parse, sniff
-from tests.unit.event_bodies import RECORDED, minio_event, recorded
+from tests.support.events import notification
+from tests.unit.event_bodies import RECORDED, recorded
 
 
 def test_the_recorded_events_are_all_there() -> None:
@@ -123,7 +124,7 @@ def test_several_records_keep_their_order_and_skip_the_delete() -> None:
 
 
 def test_a_record_without_an_event_name_is_skipped_not_processed() -> None:
-    document = json.loads(minio_event("b", "k"))
+    document = json.loads(notification("b", "k"))
     del document["Records"][0]["eventName"]
 
     event = parse(json.dumps(document).encode())
@@ -134,20 +135,20 @@ def test_a_record_without_an_event_name_is_skipped_not_processed() -> None:
 
 @pytest.mark.parametrize("version_id", ["", None, 7])
 def test_an_empty_or_non_text_version_id_means_no_version(version_id: object) -> None:
-    event = parse(minio_event("b", "k", versionId=version_id))
+    event = parse(notification("b", "k", versionId=version_id))
 
     assert event.objects[0].version_id is None
 
 
 @pytest.mark.parametrize("size", ["12", True, None, 1.5])
 def test_a_size_that_is_not_an_integer_is_unknown(size: object) -> None:
-    event = parse(minio_event("b", "k", size=size))
+    event = parse(notification("b", "k", size=size))
 
     assert event.objects[0].size is None
 
 
 def test_a_missing_etag_is_none() -> None:
-    document = json.loads(minio_event("b", "k"))
+    document = json.loads(notification("b", "k"))
     del document["Records"][0]["s3"]["object"]["eTag"]
 
     assert parse(json.dumps(document).encode()).objects[0].etag is None
@@ -190,8 +191,14 @@ def _set(value: object, *path: str | int) -> Callable[[dict[str, Any]], None]:
             _set(42, "Records", 0, "s3", "object", "key"),
             "Records[0].s3.object.key: expected a string, found int",
         ),
-        (_set("", "Records", 0, "s3", "object", "key"), "Records[0]: bucket name and object key"),
-        (_set("", "Records", 0, "s3", "bucket", "name"), "Records[0]: bucket name and object key"),
+        (
+            _set("", "Records", 0, "s3", "object", "key"),
+            "Records[0].s3.object.key: expected an object key, found an empty one",
+        ),
+        (
+            _set("", "Records", 0, "s3", "bucket", "name"),
+            "Records[0].s3.bucket.name: expected a bucket name, found an empty one",
+        ),
     ],
 )
 def test_a_malformed_event_is_a_bad_request_naming_the_field(

@@ -20,7 +20,8 @@ from supervisor.errors import (
 )
 from supervisor.event import parse
 from supervisor.job import MAX_EVENT_ENV, Runner
-from tests.unit.event_bodies import minio_event, recorded
+from tests.support.events import minio_record
+from tests.unit.event_bodies import recorded
 from tests.unit.fake_storage import FakeStorage
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ def test_a_big_event_gives_each_script_only_its_own_record(
     records = []
     for key in ("a.txt", "b.txt"):
         storage.objects[("in", key)] = b"x"
-        record = json.loads(minio_event("in", key))["Records"][0]
+        record = minio_record("in", key)
         record["s3"]["object"]["userMetadata"] = {"padding": "p" * (MAX_EVENT_ENV // 2)}
         records.append(record)
     body = json.dumps({"Records": records}).encode()

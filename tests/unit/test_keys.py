@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supervisor.config import StoragePath
+from contract.paths import StoragePath
 from supervisor.keys import MAX_NAME_BYTES, local_name, output_key, relative_dir, safe_component
 
 

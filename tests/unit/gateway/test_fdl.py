@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 import yaml
 
+from contract.paths import StoragePath
 from gateway.clients.faascli import Step
 from gateway.errors import BadRequest, InvalidService, UnsupportedMediaType
 from gateway.services import fdl
 from gateway.services.deploy_plan import Planner
-from gateway.services.model import Service, StoragePath
+from gateway.services.model import Service
 
 GATEWAY = "http://127.0.0.1:8080"
 S3 = "http://127.0.0.1:9000"

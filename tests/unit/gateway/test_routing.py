@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
+from contract.paths import StoragePath
 from gateway.clients.storage import merge_prefixes
 from gateway.errors import BadRequest, InvalidService
 from gateway.jobs.events import parse_notification
-from gateway.services.model import Service, StoragePath, route
+from gateway.services.model import Service, route
+from tests.support.events import minio_event, minio_record
 
 
 def status(
@@ -85,11 +85,9 @@ def test_prefixes_merge_to_the_smallest_covering_set() -> None:
 
 
 def test_notifications_decode_keys_and_ignore_deletes() -> None:
-    body = (
-        b'{"Records": [{"eventName": "s3:ObjectCreated:Put", "s3": {"bucket": {"name": "b"},'
-        b' "object": {"key": "in/my+photo%281%29.jpg", "eTag": "e1"}}},'
-        b' {"eventName": "s3:ObjectRemoved:Delete", "s3": {"bucket": {"name": "b"},'
-        b' "object": {"key": "in/gone.jpg"}}}]}'
+    body = minio_event(
+        minio_record("b", "in/my photo(1).jpg", etag="e1"),
+        minio_record("b", "in/gone.jpg", event_name="s3:ObjectRemoved:Delete"),
     )
 
     announced, ignored = parse_notification(body)
@@ -100,13 +98,11 @@ def test_notifications_decode_keys_and_ignore_deletes() -> None:
 
 def test_a_version_id_is_the_identity_unless_it_is_the_null_version() -> None:
     def record(key: str, version: str) -> dict[str, object]:
-        obj = {"key": key, "eTag": f"etag-of-{key}", "versionId": version}
-        return {"eventName": "s3:ObjectCreated:Put", "s3": {"bucket": {"name": "b"}, "object": obj}}
+        return minio_record("b", key, etag=f"etag-of-{key}", versionId=version)
 
-    records = [record("kept", "3b1d2f6e"), record("suspended", "null"), record("plain", "")]
-    body = json.dumps({"Records": records})
+    body = minio_event(record("kept", "3b1d2f6e"), record("suspended", "null"), record("plain", ""))
 
-    announced, _ = parse_notification(body.encode())
+    announced, _ = parse_notification(body)
 
     assert [a.identity for a in announced] == ["3b1d2f6e", "etag-of-suspended", "etag-of-plain"]
 

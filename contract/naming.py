@@ -1,0 +1,27 @@
+"""Names the gateway writes and the function runtime reads: secrets, their mount, the script.
+
+A service deployed from an FDL file ships its script as the OpenFaaS secret `<name>-script.sh`
+and points SCRIPT_PATH at it under the secrets mount; the supervisor reads its MinIO keys from
+the secrets `s3-access-key` and `s3-secret-key` there.
+"""
+
+from __future__ import annotations
+
+# Where OpenFaaS (faas-netes, faasd, the local engine's sandboxes) mounts a function's secrets.
+SECRETS_MOUNT = "/var/openfaas/secrets"
+S3_ACCESS_KEY_SECRET = "s3-access-key"  # noqa: S105 - a secret's name, not its value
+S3_SECRET_KEY_SECRET = "s3-secret-key"  # noqa: S105 - a secret's name, not its value
+S3_SECRETS = (S3_ACCESS_KEY_SECRET, S3_SECRET_KEY_SECRET)
+SCRIPT_SUFFIX = "-script.sh"
+# The script a function runs when SCRIPT_PATH names none, relative to FUNCTION_DIR.
+DEFAULT_SCRIPT = "script.sh"
+
+
+def script_secret(service: str) -> str:
+    """The secret that holds a service's script: its `.sh` makes the supervisor run it with sh."""
+    return f"{service}{SCRIPT_SUFFIX}"
+
+
+def secret_path(secret: str, mount: str = SECRETS_MOUNT) -> str:
+    """Where a replica finds `secret` (the path SCRIPT_PATH names for a shipped script)."""
+    return f"{mount}/{secret}"
