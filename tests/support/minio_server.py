@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from engine.minio_server import MinioCredentials, MinioServer
-from engine.minio_server import start_minio as start_server
+from localstack.minio_server import MinioCredentials, MinioServer
+from localstack.minio_server import start_minio as start_server
 from tests.support.tools import tool
 
 ACCESS_KEY = "oscar-test-admin"

@@ -1,4 +1,4 @@
-"""The provider's settings from its environment (engine/provider/config.py)."""
+"""The provider's settings from its environment (provider/config.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.provider.config import ConfigError, ProviderConfig
+from provider.config import ProviderConfig
+from provider.errors import ConfigError
 
 
 @pytest.fixture
