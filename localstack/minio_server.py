@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,15 +64,17 @@ def start_minio(
     state_dir: Path,
     credentials: MinioCredentials,
     *,
+    path: str,
     port: int | None = None,
     extra_env: Mapping[str, str] | None = None,
     ready_timeout: float = 30.0,
 ) -> MinioServer:
+    """A MinIO on loopback serving `state_dir/data`, ready; `path` is the PATH it runs with."""
     port = port or free_port()
     data_dir = state_dir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PATH": path,
         "HOME": str(state_dir),
         "MINIO_ROOT_USER": credentials.access_key,
         "MINIO_ROOT_PASSWORD": credentials.secret_key,

@@ -62,92 +62,119 @@ def plan(
     """
     urls = endpoints(config)
     base = {"PATH": config.path, "HOME": str(config.state_dir), "LANG": "C.UTF-8"}
-    nats_env = {
+    return [
+        _minio(config, secrets_, base, urls["minio"]),
+        _nats(config, base, urls),
+        _provider(config, base, urls),
+        _openfaas_gateway(config, base, urls),
+        *_queue_workers(config, base, uts=uts),
+        _gateway(config, secrets_, base, urls),
+    ]
+
+
+def _nats_env(config: StackConfig) -> dict[str, str]:
+    return {
         "faas_nats_address": HOST,
         "faas_nats_port": str(config.nats_port),
         "faas_nats_cluster_name": NATS_CLUSTER,
     }
-    specs = [
-        _minio(config, secrets_, base, urls["minio"]),
-        ComponentSpec(
-            "nats-streaming-server",
-            (
-                str(config.tool("nats-streaming-server")),
-                *("--cluster_id", NATS_CLUSTER, "--store", "file"),
-                *("--dir", str(config.state_dir / "nats"), "--addr", HOST),
-                *("--port", str(config.nats_port), "--http_port", str(config.nats_monitor_port)),
-                # Find a crashed worker's client in ~15s rather than the default ~5min, so its
-                # pending messages go to the other workers.
-                *("--hb_interval", "5s", "--hb_timeout", "5s", "--hb_fail_count", "2"),
-            ),
-            base,
-            ready_url=f"{urls['nats_monitor']}/streaming/serverz",
-            url=urls["nats"],
+
+
+def _nats(config: StackConfig, base: Mapping[str, str], urls: Mapping[str, str]) -> ComponentSpec:
+    return ComponentSpec(
+        "nats-streaming-server",
+        (
+            str(config.tool("nats-streaming-server")),
+            *("--cluster_id", NATS_CLUSTER, "--store", "file"),
+            *("--dir", str(config.state_dir / "nats"), "--addr", HOST),
+            *("--port", str(config.nats_port), "--http_port", str(config.nats_monitor_port)),
+            # Find a crashed worker's client in ~15s rather than the default ~5min, so its
+            # pending messages go to the other workers.
+            *("--hb_interval", "5s", "--hb_timeout", "5s", "--hb_fail_count", "2"),
         ),
-        ComponentSpec(
-            "provider",
-            (config.python, "-m", "provider"),
-            {
-                **base,
-                "PYTHONPATH": str(PROJECT_ROOT),
-                "PYTHONUNBUFFERED": "1",
-                "OSCAR_PROVIDER_LISTEN": f"{HOST}:{config.provider_port}",
-                "OSCAR_STATE_DIR": str(config.state_dir),
-                "OSCAR_TOOLS_BIN": str(config.tools_bin),
-                "OSCAR_ISOLATION": config.isolation,
-                "OSCAR_INVOKE_TIMEOUT": f"{config.function_timeout:g}",
-                # Functions call MinIO at 127.0.0.1:<its port>: the provider forwards that
-                # port into each replica's network namespace (its default is only 9000).
-                "OSCAR_FORWARD_PORTS": str(config.minio_port),
-            },
-            ready_url=f"{urls['provider']}/healthz",
-            url=urls["provider"],
-            stop_grace=30.0,  # it stops its replicas first
-        ),
-        ComponentSpec(
-            "openfaas-gateway",
-            (str(config.tool("openfaas-gateway")),),
-            {
-                **base,
-                **nats_env,
-                "functions_provider_url": f"{urls['provider']}/",
-                "direct_functions": "false",
-                # Our provider wakes a function at zero replicas on its first call. The CE
-                # gateway's own scaler would ask the provider for the replica count on every
-                # call, over a new connection (it caches only counts of zero): +1 ms a call.
-                "scale_from_zero": "false",
-                "basic_auth": "true",
-                "secret_mount_path": str(config.openfaas_dir / "secrets"),
-                "upstream_timeout": go_duration(config.function_timeout),
-                "read_timeout": go_duration(config.function_timeout + 5),
-                "write_timeout": go_duration(config.function_timeout + 5),
-                # The gateway asks Prometheus for invocation counts when it lists functions,
-                # and panics if the query fails (CE 2025-04, metrics/add_metrics.go mixIn):
-                # the provider answers that query (`/api/v1/query`) from its own counts.
-                "faas_prometheus_host": HOST,
-                "faas_prometheus_port": str(config.provider_port),
-            },
-            # /healthz is forwarded to the provider, so this also proves the gateway reaches it.
-            ready_url=f"{urls['openfaas']}/healthz",
-            url=urls["openfaas"],
-            cwd=config.openfaas_dir,
-        ),
-    ]
+        base,
+        ready_url=f"{urls['nats_monitor']}/streaming/serverz",
+        url=urls["nats"],
+    )
+
+
+def _provider(
+    config: StackConfig, base: Mapping[str, str], urls: Mapping[str, str]
+) -> ComponentSpec:
+    return ComponentSpec(
+        "provider",
+        (config.python, "-m", "provider"),
+        {
+            **base,
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "PYTHONUNBUFFERED": "1",
+            "OSCAR_PROVIDER_LISTEN": f"{HOST}:{config.provider_port}",
+            "OSCAR_STATE_DIR": str(config.state_dir),
+            "OSCAR_TOOLS_BIN": str(config.tools_bin),
+            "OSCAR_ISOLATION": config.isolation,
+            "OSCAR_INVOKE_TIMEOUT": f"{config.function_timeout:g}",
+            # Functions call MinIO at 127.0.0.1:<its port>: the provider forwards that
+            # port into each replica's network namespace (its default is only 9000).
+            "OSCAR_FORWARD_PORTS": str(config.minio_port),
+        },
+        ready_url=f"{urls['provider']}/healthz",
+        url=urls["provider"],
+        stop_grace=30.0,  # it stops its replicas first
+    )
+
+
+def _openfaas_gateway(
+    config: StackConfig, base: Mapping[str, str], urls: Mapping[str, str]
+) -> ComponentSpec:
+    return ComponentSpec(
+        "openfaas-gateway",
+        (str(config.tool("openfaas-gateway")),),
+        {
+            **base,
+            **_nats_env(config),
+            "functions_provider_url": f"{urls['provider']}/",
+            "direct_functions": "false",
+            # Our provider wakes a function at zero replicas on its first call. The CE
+            # gateway's own scaler would ask the provider for the replica count on every
+            # call, over a new connection (it caches only counts of zero): +1 ms a call.
+            "scale_from_zero": "false",
+            "basic_auth": "true",
+            "secret_mount_path": str(config.openfaas_dir / "secrets"),
+            "upstream_timeout": go_duration(config.function_timeout),
+            "read_timeout": go_duration(config.function_timeout + 5),
+            "write_timeout": go_duration(config.function_timeout + 5),
+            # The gateway asks Prometheus for invocation counts when it lists functions,
+            # and panics if the query fails (CE 2025-04, metrics/add_metrics.go mixIn):
+            # the provider answers that query (`/api/v1/query`) from its own counts.
+            "faas_prometheus_host": HOST,
+            "faas_prometheus_port": str(config.provider_port),
+        },
+        # /healthz is forwarded to the provider, so this also proves the gateway reaches it.
+        ready_url=f"{urls['openfaas']}/healthz",
+        url=urls["openfaas"],
+        cwd=config.openfaas_dir,
+    )
+
+
+def _queue_workers(
+    config: StackConfig, base: Mapping[str, str], *, uts: tuple[str, ...] | None
+) -> list[ComponentSpec]:
     worker_env = {
         **base,
-        **nats_env,
+        **_nats_env(config),
         "faas_gateway_address": HOST,
         "faas_gateway_port": str(OPENFAAS_PORT),
         "ack_wait": go_duration(config.ack_wait),
     }
     run = str(config.tool("nats-queue-worker"))
     tag = secrets.token_hex(3)  # a fresh NATS client id per start: a dead one's may linger
+    workers = []
     for number in range(1, (config.workers if uts else 1) + 1):
         command: tuple[str, ...] = (run,)
         if uts:
             hostname = f"oscar-qw-{number}-{tag}"
             command = (*uts, "--", "/bin/sh", "-c", 'hostname "$0" && exec "$@"', hostname, run)
-        specs.append(
+        workers.append(
             ComponentSpec(
                 f"queue-worker-{number}",
                 command,
@@ -158,8 +185,7 @@ def plan(
                 stop_signal=signal.SIGINT,
             )
         )
-    specs.append(_gateway(config, secrets_, base, urls))
-    return specs
+    return workers
 
 
 def _gateway(

@@ -6,6 +6,7 @@ import logging
 import platform
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
@@ -34,14 +35,10 @@ def create_app(
     app = Flask(__name__)
     stop = stopping or threading.Event()
 
-    def namespace() -> str:
-        value = request.args.get("namespace") or config.namespace
-        if value != config.namespace:
-            raise NamespaceNotFound(f"namespace {value!r} does not exist; use {config.namespace!r}")
-        return value
+    namespace = _namespace_check(config)
 
     @app.errorhandler(ProviderError)
-    def _engine_error(error: ProviderError) -> tuple[Response, int]:
+    def _provider_error(error: ProviderError) -> tuple[Response, int]:
         return jsonify(error=str(error)), error.status
 
     @app.errorhandler(HTTPException)
@@ -71,6 +68,41 @@ def create_app(
     @app.get("/system/namespaces")
     def _namespaces() -> Response:
         return jsonify([config.namespace])
+
+    _function_routes(app, functions=functions, config=config, namespace=namespace)
+    _secret_routes(app, secrets=secrets, namespace=namespace)
+    _log_and_metric_routes(
+        app, functions=functions, config=config, namespace=namespace, stop=stop.is_set
+    )
+
+    # Function calls (`/function/<name>[/<path>]`, the queue-worker's with a trailing slash)
+    # never reach Flask: the proxy answers them before routing, errors as JSON like ours.
+    app.wsgi_app = FunctionProxy(  # type: ignore[method-assign]
+        app.wsgi_app, functions=functions, timeout=config.invoke_timeout
+    )
+    return app
+
+
+def _namespace_check(config: ProviderConfig) -> Callable[[], str]:
+    """The request's namespace (ours when it names none); NamespaceNotFound for another."""
+
+    def namespace() -> str:
+        value = request.args.get("namespace") or config.namespace
+        if value != config.namespace:
+            raise NamespaceNotFound(f"namespace {value!r} does not exist; use {config.namespace!r}")
+        return value
+
+    return namespace
+
+
+def _function_routes(
+    app: Flask,
+    *,
+    functions: FunctionManager,
+    config: ProviderConfig,
+    namespace: Callable[[], str],
+) -> None:
+    """Deploy, update, list, describe, delete and scale functions."""
 
     @app.get("/system/functions")
     def _list() -> Response:
@@ -117,6 +149,10 @@ def create_app(
         functions.scale(name, replicas)
         return jsonify(status="accepted", name=name, replicas=replicas), 202
 
+
+def _secret_routes(app: Flask, *, secrets: SecretStore, namespace: Callable[[], str]) -> None:
+    """OpenFaaS secrets: list, create, update, delete."""
+
     @app.get("/system/secrets")
     def _secrets() -> Response:
         ns = namespace()
@@ -145,6 +181,17 @@ def create_app(
         secrets.delete(body.get("namespace") or namespace(), body["name"])
         return jsonify(status="deleted"), 200
 
+
+def _log_and_metric_routes(
+    app: Flask,
+    *,
+    functions: FunctionManager,
+    config: ProviderConfig,
+    namespace: Callable[[], str],
+    stop: Callable[[], bool],
+) -> None:
+    """`/system/logs` (NDJSON, followed on request) and the Prometheus query the gateway makes."""
+
     @app.get("/system/logs")
     def _logs() -> Response:
         name = request.args.get("name", "")
@@ -159,7 +206,7 @@ def create_app(
             tail=tail,
             follow=follow,
             since=parse_since(request.args.get("since")),
-            should_stop=stop.is_set,
+            should_stop=stop,
         )
         del files
         return Response(stream, content_type="application/x-ndjson")
@@ -176,10 +223,3 @@ def create_app(
             for s in functions.statuses(config.namespace)
         ]
         return jsonify(status="success", data={"resultType": "vector", "result": result})
-
-    # Function calls (`/function/<name>[/<path>]`, the queue-worker's with a trailing slash)
-    # never reach Flask: the proxy answers them before routing, errors as JSON like ours.
-    app.wsgi_app = FunctionProxy(  # type: ignore[method-assign]
-        app.wsgi_app, functions=functions, timeout=config.invoke_timeout
-    )
-    return app
