@@ -117,10 +117,6 @@ class ServerProcess:
         self.log = log
         self.process = start(command, env=env, log=log, cwd=cwd)
 
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
     def alive(self) -> bool:
         return self.process.poll() is None
 
@@ -137,10 +133,6 @@ class ServerProcess:
 
     def stop(self, *, grace: float = 10.0) -> None:
         stop_group(self.process, grace=grace)
-
-    def kill(self) -> None:
-        signal_group(self.process.pid, signal.SIGKILL)
-        self.process.wait()
 
 
 # -- detached processes, known by (pid, start time) ------------------------------------------
