@@ -45,7 +45,8 @@ from bench.platform_stack import (
     wait_for_free_ports,
 )
 from bench.report_file import BenchError, write_section
-from engine.errors import EngineError
+from localstack.errors import LocalStackError
+from provider.errors import ProviderError
 from tests.support.stack import running_stack
 from tests.support.tools import ROOT, watchdog_is_standin
 
@@ -148,7 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # tool or a busy port as pytest's fail/skip outcomes.
     except (
         BenchError,
-        EngineError,
+        LocalStackError,
+        ProviderError,
         AssertionError,
         pytest.fail.Exception,
         pytest.skip.Exception,

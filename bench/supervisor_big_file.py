@@ -18,7 +18,7 @@ from minio import Minio
 from bench.raw_storage import download
 from bench.report_file import BenchError
 from bench.supervisor_results import BIG_FILE_ORDER, JSON, MIB, SAMPLE_SECONDS, BigFile
-from engine.replica import Replica
+from provider.sandbox.replica import Replica
 from tests.support.events import minio_event, minio_record
 
 log = logging.getLogger(__name__)

@@ -34,8 +34,8 @@ from bench.supervisor_big_file import measure_big_file
 from bench.supervisor_per_file import measure_per_file
 from bench.supervisor_report import describe_machine, render_markdown, render_table
 from bench.supervisor_results import FUNCTIONS, MIB, REPORT, Options, Report
-from engine.errors import EngineError
-from engine.replica import Replica
+from provider.errors import ProviderError
+from provider.sandbox.replica import Replica
 from tests.support.function import shrinkwrap, start_function
 from tests.support.minio_server import ACCESS_KEY, SECRET_KEY, MinioInstance, start_minio
 
@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(render_table(report))
         write_section(options.report, render_markdown(report), name="supervisor")
     # The test helpers report a server that would not start as an AssertionError.
-    except (BenchError, EngineError, AssertionError) as e:
+    except (BenchError, ProviderError, AssertionError) as e:
         log.error("benchmark failed: %s", e)
         return 1
     log.info("updated %s", options.report)

@@ -24,7 +24,7 @@ from bench.supervisor_results import (
     PerFile,
     PlatformTiming,
 )
-from engine.replica import Replica
+from provider.sandbox.replica import Replica
 from supervisor.config import SupervisorConfig
 from tests.support.events import minio_event, minio_record
 

@@ -22,7 +22,7 @@ from bench.supervisor_results import (
     Report,
     Stats,
 )
-from engine.replica import Replica
+from provider.sandbox.replica import Replica
 from tests.support.tools import watchdog_is_standin
 
 # --- the machine, the table and the markdown section -------------------------------------------

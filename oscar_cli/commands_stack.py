@@ -1,6 +1,6 @@
-"""`oscar up`, `down`, `status` and `build`: thin over `engine.stack` and `engine.build`.
+"""`oscar up`, `down`, `status` and `build`: thin over `localstack.stack` and `localstack.build`.
 
-Flags override the environment variables of the same settings (see `engine.stack_config`), so
+Flags override the environment variables of the same settings (see `localstack.config`), so
 both are parsed and checked in one place.
 """
 
@@ -14,11 +14,12 @@ from typing import Any, TypeVar
 import click
 from rich.markup import escape
 
-from engine import stack
-from engine.build import execute_build, plan_build
-from engine.faascli import FaasCli
-from engine.stack_config import SETTINGS, StackSecrets
-from oscar_cli.errors import COMPONENT_FAILED
+from localstack import stack
+from localstack.build import execute_build, plan_build
+from localstack.config import SETTINGS, StackSecrets
+from localstack.errors import StackNotRunning
+from localstack.faascli import FaasCli
+from oscar_cli.errors import FAILED
 from oscar_cli.render import plan_lines, status_document, status_table, summary
 from oscar_cli.session import Session
 
@@ -79,7 +80,7 @@ def status(session: Session, as_json: bool) -> None:
     config = session.config()
     state = stack.load_state(config)
     if state is None:
-        raise stack.StackNotRunning(
+        raise StackNotRunning(
             f"the stack is not running in {config.state_dir}; start it with `oscar up`"
         )
     if as_json:
@@ -92,7 +93,7 @@ def status(session: Session, as_json: bool) -> None:
         session.err.print(
             f"dead: {', '.join(dead)}; see their logs, then `oscar down` and `oscar up`"
         )
-        raise click.exceptions.Exit(COMPONENT_FAILED)
+        raise click.exceptions.Exit(FAILED)
 
 
 @click.command(short_help="Build stack.yml's functions into local images.")

@@ -23,15 +23,12 @@ from typing import Any, NoReturn
 
 import click
 
-from engine.errors import EngineError
-from engine.stack import StackNotRunning
-from engine.stack_config import StackConfigError
+from localstack.errors import LocalStackError, StackConfigError, StackNotRunning
+from provider.errors import ProviderError
 
 log = logging.getLogger(__name__)
 
 OK, FAILED, BAD_USAGE, NOT_RUNNING, NOT_FOUND, AUTH_REFUSED = 0, 1, 2, 3, 4, 5
-# Kept for the stack commands, which say "a component failed".
-COMPONENT_FAILED = FAILED
 
 
 class CliError(Exception):
@@ -92,17 +89,19 @@ def from_s3(code: str, reason: str, *, what: str, not_found: str, refused: str) 
     return CliError(f"{what}: {code}: {reason}")
 
 
-_ENGINE_CODES: tuple[tuple[type[EngineError], int], ...] = (
+# What the local stack and the provider's image store raise under `oscar up`/`down`/`build`.
+StackError = LocalStackError | ProviderError
+_STACK_CODES: tuple[tuple[type[LocalStackError], int], ...] = (
     (StackConfigError, BAD_USAGE),
     (StackNotRunning, NOT_RUNNING),
 )
 
 
-def exit_code(error: EngineError) -> int:
-    return next((code for kind, code in _ENGINE_CODES if isinstance(error, kind)), FAILED)
+def exit_code(error: StackError) -> int:
+    return next((code for kind, code in _STACK_CODES if isinstance(error, kind)), FAILED)
 
 
-def _engine_message(error: EngineError) -> str:
+def _stack_message(error: StackError) -> str:
     """The first line says what is wrong; a tool's output tail may follow on its own lines."""
     if isinstance(error, StackConfigError):
         return "the stack is misconfigured: " + "; ".join(error.problems)
@@ -140,8 +139,8 @@ class OscarGroup(click.Group):
             for line in e.details:
                 click.echo(line, err=True)
             raise click.exceptions.Exit(e.exit_code) from None
-        except EngineError as e:
-            click.echo(f"error: {_engine_message(e)}", err=True)
+        except (LocalStackError, ProviderError) as e:
+            click.echo(f"error: {_stack_message(e)}", err=True)
             raise click.exceptions.Exit(exit_code(e)) from None
         except BrokenPipeError:  # `oscar logs grayify | head`: the reader has what it wanted
             _drop_stdout()

@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from engine.stack_config import NATS_CLUSTER, StackConfig, StackSecrets
-from engine.stack_plan import ComponentSpec
-from engine.stack_processes import StackState
+from localstack.config import NATS_CLUSTER, StackConfig, StackSecrets
+from localstack.plan import ComponentSpec
+from localstack.state import StackState
 
 
 class ConsoleProgress:

@@ -7,8 +7,8 @@ from typing import Any
 
 from rich.console import Console
 
-from engine import stack
-from engine.stack_config import SETTINGS, StackConfig, StackSecrets
+from localstack import stack
+from localstack.config import SETTINGS, StackConfig, StackSecrets
 from oscar_cli.client import Gateway
 from oscar_cli.endpoints import Endpoints
 from oscar_cli.errors import StackDown

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from minio import Minio
 
-from engine.replica import Replica
+from provider.sandbox.replica import Replica
 from tests.support.function import shrinkwrap, start_function
 from tests.support.minio_server import ACCESS_KEY, SECRET_KEY, MinioInstance, start_minio
 from tests.support.stack import RunningStack, running_stack

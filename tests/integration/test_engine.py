@@ -20,9 +20,9 @@ import psutil
 import pytest
 import requests
 
-from engine.faascli import FaasCliFailed
-from engine.limits import parse_memory
-from engine.sandbox import SECRETS_MOUNT, leftovers, sandbox_name
+from localstack.errors import FaasCliFailed
+from provider.sandbox import SECRETS_MOUNT, leftovers, sandbox_name
+from provider.sandbox.limits import parse_memory
 from tests.support.callbacks import callback_receiver
 from tests.support.services import watchdogs
 from tests.support.stack import FUNCTION_USER, RunningStack, processes_of

@@ -15,7 +15,7 @@ import pytest
 import requests
 from minio import Minio
 
-from engine.replica import Replica
+from provider.sandbox.replica import Replica
 from tests.support.events import minio_event, minio_record
 from tests.support.tools import ROOT
 from tests.support.waiting import free_port

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from minio.notificationconfig import NotificationConfig, PrefixFilterRule, QueueConfig
 
-from engine.minio_server import webhook_env
+from localstack.minio_server import webhook_env
 from tests.support.function import start_function
 from tests.support.minio_server import ACCESS_KEY, SECRET_KEY, start_minio
 from tests.support.waiting import free_port, wait_for

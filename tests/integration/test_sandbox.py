@@ -21,9 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from engine.limits import parse_cpu, parse_memory
-from engine.netns_forward import PortForwarder
-from engine.sandbox import (
+from provider.sandbox import (
     SECRETS_MOUNT,
     Limits,
     Sandbox,
@@ -34,6 +32,8 @@ from engine.sandbox import (
     remove_leftover,
     sandbox_name,
 )
+from provider.sandbox.limits import parse_cpu, parse_memory
+from provider.sandbox.netns_forward import PortForwarder
 from tests.support.waiting import wait_for
 
 MakeSandbox = Callable[..., Sandbox]

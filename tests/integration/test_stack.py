@@ -21,9 +21,10 @@ import requests
 from click.testing import CliRunner
 from minio import Minio
 
-from engine.faascli import FaasCli, FaasCliFailed
-from engine.images import ImageStore
+from localstack.errors import FaasCliFailed
+from localstack.faascli import FaasCli
 from oscar_cli import cli
+from provider.images import ImageStore
 from tests.support.callbacks import callback_receiver
 from tests.support.stack import (
     COMPONENTS,

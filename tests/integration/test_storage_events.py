@@ -11,7 +11,7 @@ import psutil
 import requests
 from minio import Minio
 
-from engine.replica import Replica
+from provider.sandbox.replica import Replica
 from tests.support.events import minio_event, minio_record
 
 Start = Callable[..., Replica]

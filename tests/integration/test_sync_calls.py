@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 import requests
 
-from engine.replica import Replica
+from provider.sandbox.replica import Replica
 
 Start = Callable[..., Replica]
 

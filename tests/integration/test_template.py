@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from engine.dockerfile import parse_dockerfile
+from provider.dockerfile import parse_dockerfile
 from tests.support.tools import ROOT, tool
 
 TEMPLATE = ROOT / "template" / "python-watchdog"

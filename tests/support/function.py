@@ -13,8 +13,8 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from engine.images import ImageStore
-from engine.replica import Replica, start_replica
+from provider.images import ImageStore
+from provider.sandbox.replica import Replica, start_replica
 from tests.support.tools import ROOT, TOOLS_BIN, tool
 
 TEMPLATE = "python-watchdog"

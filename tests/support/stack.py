@@ -28,11 +28,13 @@ import requests
 import yaml
 from minio import Minio
 
-from engine.faascli import FaasCli, FaasCliFailed
-from engine.sandbox import leftovers
-from engine.stack_config import StackConfig, StackSecrets
-from engine.stack_plan import plan
-from engine.stack_processes import read_state, spawn, wait_ready, write_state
+from localstack.components import spawn, wait_ready
+from localstack.config import StackConfig, StackSecrets
+from localstack.errors import FaasCliFailed
+from localstack.faascli import FaasCli
+from localstack.plan import plan
+from localstack.state import read_state, write_state
+from provider.sandbox import leftovers
 from tests.support.tools import ROOT, TOOLS_BIN, tool
 from tests.support.waiting import free_port, wait_for
 

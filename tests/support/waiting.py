@@ -8,7 +8,7 @@ from typing import TypeVar
 
 import requests
 
-from engine.replica import free_port
+from provider.ports import free_port
 
 __all__ = ["Timeout", "free_port", "wait_for"]
 

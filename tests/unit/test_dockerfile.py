@@ -1,10 +1,10 @@
-"""`engine.dockerfile`: what the local engine reads from a template's Dockerfile."""
+"""`provider.dockerfile`: what the local engine reads from a template's Dockerfile."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from engine.dockerfile import parse_dockerfile
+from provider.dockerfile import parse_dockerfile
 
 TEMPLATE = Path(__file__).parents[2] / "template" / "python-watchdog" / "Dockerfile"
 

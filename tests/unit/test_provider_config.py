@@ -1,4 +1,4 @@
-"""The provider's settings from its environment (engine/provider/config.py)."""
+"""The provider's settings from its environment (provider/config.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.provider.config import ConfigError, ProviderConfig
+from provider.config import ProviderConfig
+from provider.errors import ConfigError
 
 
 @pytest.fixture
@@ -26,3 +27,13 @@ def test_a_process_limit_that_is_not_a_number_is_a_problem_naming_the_setting(
 ) -> None:
     with pytest.raises(ConfigError, match=r"OSCAR_REPLICA_PIDS.*'lots'"):
         ProviderConfig.from_env({**env, "OSCAR_REPLICA_PIDS": "lots"})
+
+
+def test_the_log_level_is_read_with_the_other_settings(env: dict[str, str]) -> None:
+    assert ProviderConfig.from_env(env).log_level == "INFO"
+    assert ProviderConfig.from_env({**env, "LOG_LEVEL": "debug"}).log_level == "DEBUG"
+
+
+def test_an_unknown_log_level_is_a_problem_naming_the_setting(env: dict[str, str]) -> None:
+    with pytest.raises(ConfigError, match=r"LOG_LEVEL.*'CHATTY'"):
+        ProviderConfig.from_env({**env, "LOG_LEVEL": "chatty"})

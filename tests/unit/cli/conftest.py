@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import pytest
 from click.testing import CliRunner, Result
 
-from engine.stack_config import StackSecrets
+from localstack.config import StackSecrets
 from oscar_cli import cli
 from tests.unit.cli.fake_gateway import ADMIN_TOKEN, OPENFAAS, FakeGateway
 
@@ -51,7 +51,7 @@ def state_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def write_stack(state_dir: Path, fake: FakeGateway) -> WriteStack:
-    """Write stack.json and credentials.json as `oscar up` does (see engine.stack)."""
+    """Write stack.json and credentials.json as `oscar up` does (see localstack.stack)."""
 
     def write(**overrides: Any) -> Path:
         nowhere = f"http://127.0.0.1:{closed_port()}"

@@ -1,1 +1,0 @@
-"""The local OpenFaaS engine: images from shrinkwrapped build contexts, replicas as processes."""

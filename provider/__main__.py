@@ -1,0 +1,100 @@
+"""`python -m provider`: the faas-provider process of the local stack."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+
+from waitress.server import create_server
+
+from provider.config import ProviderConfig
+from provider.errors import ProviderError
+from provider.functions import FunctionManager
+from provider.http.app import create_app
+from provider.images import ImageStore
+from provider.launcher import Launcher
+from provider.sandbox.process_launcher import ProcessLauncher
+from provider.secrets import SecretStore
+
+log = logging.getLogger("provider")
+
+
+def build_launcher(config: ProviderConfig) -> Launcher:
+    if config.isolation in {"auto", "namespaces"}:
+        try:
+            from provider.sandbox.hosttools import isolation_support
+            from provider.sandbox.sandbox_launcher import SandboxLauncher
+        except ImportError:  # sandboxes not available in this build
+            problem: str | None = "the sandbox module is not available"
+        else:
+            problem = isolation_support()
+            if problem is None:
+                return SandboxLauncher(config=config)
+        if config.isolation == "namespaces":
+            raise ProviderError(
+                f"OSCAR_ISOLATION=namespaces, but sandboxes cannot be made: {problem}"
+            )
+        log.warning(
+            "replicas run as plain processes (degraded mode: no memory/CPU limits, no network "
+            "isolation): %s",
+            problem,
+        )
+    return ProcessLauncher(watchdog=config.watchdog, ready_timeout=config.ready_timeout)
+
+
+def main() -> int:
+    try:
+        config = ProviderConfig.from_env(os.environ)
+        logging.basicConfig(
+            level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        launcher = build_launcher(config)
+    except ProviderError as e:
+        print(e, file=sys.stderr)  # noqa: T201 - the one place a person reads it
+        return 2
+    secrets = SecretStore(config.state_dir / "secrets")
+    functions = FunctionManager(
+        state_dir=config.state_dir,
+        images=ImageStore(config.state_dir / "images"),
+        secrets=secrets,
+        launcher=launcher,
+        ready_timeout=config.ready_timeout,
+    )
+    stopping = threading.Event()
+    app = create_app(
+        config, functions=functions, secrets=secrets, isolation=launcher.mode, stopping=stopping
+    )
+    server = create_server(
+        app,
+        host=config.host,
+        port=config.port,
+        threads=64,
+        channel_timeout=int(config.invoke_timeout) + 30,
+        max_request_body_size=1 << 40,
+        ident="oscar-provider",
+    )
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+        server.close()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    functions.start()
+    log.info("provider on %s:%d, replicas as %s", config.host, config.port, launcher.mode)
+    try:
+        server.run()
+    except OSError:
+        if not stopping.is_set():
+            raise
+    finally:
+        functions.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

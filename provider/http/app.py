@@ -1,0 +1,225 @@
+"""The faas-provider HTTP API, as the OpenFaaS gateway (CE) and faas-cli expect it."""
+
+from __future__ import annotations
+
+import logging
+import platform
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from provider.config import ProviderConfig
+from provider.deployments import Deployment
+from provider.errors import NamespaceNotFound, ProviderError
+from provider.functions.manager import FunctionManager
+from provider.http.logs import log_messages, parse_since
+from provider.http.proxy import FunctionProxy
+from provider.secrets import SecretStore
+
+log = logging.getLogger(__name__)
+VERSION = "0.1.0"
+
+
+def create_app(
+    config: ProviderConfig,
+    *,
+    functions: FunctionManager,
+    secrets: SecretStore,
+    isolation: str,
+    stopping: threading.Event | None = None,
+) -> Flask:
+    app = Flask(__name__)
+    stop = stopping or threading.Event()
+
+    namespace = _namespace_check(config)
+
+    @app.errorhandler(ProviderError)
+    def _provider_error(error: ProviderError) -> tuple[Response, int]:
+        return jsonify(error=str(error)), error.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> tuple[Response, int]:
+        return jsonify(error=error.description), error.code or 500
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[Response, int]:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return jsonify(error=f"internal provider error: {type(error).__name__}"), 500
+
+    @app.get("/healthz")
+    def _health() -> Response:
+        return jsonify(status="ok")
+
+    @app.get("/system/info")
+    def _info() -> Response:
+        # faas-provider's ProviderInfo: flat, `provider` is the name (the OpenFaaS gateway
+        # unmarshals it into a string and drops the name and orchestration otherwise).
+        return jsonify(
+            provider="oscar-local",
+            orchestration=f"local-{isolation}",
+            version={"sha": "", "release": VERSION},
+            arch=platform.machine(),
+        )
+
+    @app.get("/system/namespaces")
+    def _namespaces() -> Response:
+        return jsonify([config.namespace])
+
+    _function_routes(app, functions=functions, config=config, namespace=namespace)
+    _secret_routes(app, secrets=secrets, namespace=namespace)
+    _log_and_metric_routes(
+        app, functions=functions, config=config, namespace=namespace, stop=stop.is_set
+    )
+
+    # Function calls (`/function/<name>[/<path>]`, the queue-worker's with a trailing slash)
+    # never reach Flask: the proxy answers them before routing, errors as JSON like ours.
+    app.wsgi_app = FunctionProxy(  # type: ignore[method-assign]
+        app.wsgi_app, functions=functions, timeout=config.invoke_timeout
+    )
+    return app
+
+
+def _namespace_check(config: ProviderConfig) -> Callable[[], str]:
+    """The request's namespace (ours when it names none); NamespaceNotFound for another."""
+
+    def namespace() -> str:
+        value = request.args.get("namespace") or config.namespace
+        if value != config.namespace:
+            raise NamespaceNotFound(f"namespace {value!r} does not exist; use {config.namespace!r}")
+        return value
+
+    return namespace
+
+
+def _function_routes(
+    app: Flask,
+    *,
+    functions: FunctionManager,
+    config: ProviderConfig,
+    namespace: Callable[[], str],
+) -> None:
+    """Deploy, update, list, describe, delete and scale functions."""
+
+    @app.get("/system/functions")
+    def _list() -> Response:
+        return jsonify(functions.statuses(namespace()))
+
+    @app.post("/system/functions")
+    def _deploy() -> tuple[Response, int]:
+        return _apply(update=False)
+
+    @app.put("/system/functions")
+    def _update() -> tuple[Response, int]:
+        return _apply(update=True)
+
+    def _apply(*, update: bool) -> tuple[Response, int]:
+        body = request.get_json(force=True, silent=True)
+        deployment = Deployment.from_json(body, default_namespace=config.namespace)
+        if deployment.namespace != config.namespace:
+            raise NamespaceNotFound(f"namespace {deployment.namespace!r} does not exist")
+        functions.deploy(deployment, update=update)
+        return jsonify(status="accepted", name=deployment.service), 202
+
+    @app.delete("/system/functions")
+    def _delete() -> tuple[Response, int]:
+        body = request.get_json(force=True, silent=True) or {}
+        name = body.get("functionName") if isinstance(body, dict) else None
+        if not isinstance(name, str) or not name:
+            return jsonify(error='expected {"functionName": "<name>"}'), 400
+        functions.delete(name)
+        return jsonify(status="deleted", name=name), 202
+
+    @app.get("/system/function/<name>")
+    def _describe(name: str) -> Response:
+        namespace()
+        return jsonify(functions.status(name))
+
+    # Bodies are JSON whatever their Content-Type says: the OpenFaaS gateway's own scaler
+    # (scale from zero) and plain `curl -d` send none, as faas-provider accepts.
+    @app.post("/system/scale-function/<name>")
+    def _scale(name: str) -> tuple[Response, int]:
+        body: Any = request.get_json(force=True, silent=True) or {}
+        replicas = body.get("replicas") if isinstance(body, dict) else None
+        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+            return jsonify(error='expected {"replicas": <0 or more>}'), 400
+        functions.scale(name, replicas)
+        return jsonify(status="accepted", name=name, replicas=replicas), 202
+
+
+def _secret_routes(app: Flask, *, secrets: SecretStore, namespace: Callable[[], str]) -> None:
+    """OpenFaaS secrets: list, create, update, delete."""
+
+    @app.get("/system/secrets")
+    def _secrets() -> Response:
+        ns = namespace()
+        return jsonify([{"name": n, "namespace": ns} for n in secrets.names(ns)])
+
+    @app.route("/system/secrets", methods=["POST", "PUT"])
+    def _put_secret() -> tuple[Response, int]:
+        body = request.get_json(force=True, silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+            return jsonify(error='expected {"name": ..., "value": ... or "rawValue": base64}'), 400
+        ns = body.get("namespace") or namespace()
+        secrets.put(
+            ns,
+            body["name"],
+            value=body.get("value"),
+            raw_value=body.get("rawValue"),
+            create=request.method == "POST",
+        )
+        return jsonify(status="ok", name=body["name"]), 201 if request.method == "POST" else 200
+
+    @app.delete("/system/secrets")
+    def _delete_secret() -> tuple[Response, int]:
+        body = request.get_json(force=True, silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+            return jsonify(error='expected {"name": ...}'), 400
+        secrets.delete(body.get("namespace") or namespace(), body["name"])
+        return jsonify(status="deleted"), 200
+
+
+def _log_and_metric_routes(
+    app: Flask,
+    *,
+    functions: FunctionManager,
+    config: ProviderConfig,
+    namespace: Callable[[], str],
+    stop: Callable[[], bool],
+) -> None:
+    """`/system/logs` (NDJSON, followed on request) and the Prometheus query the gateway makes."""
+
+    @app.get("/system/logs")
+    def _logs() -> Response:
+        name = request.args.get("name", "")
+        ns = namespace()
+        files = functions.log_files(name)  # 404 for an unknown function
+        tail = int(request.args.get("tail") or -1)
+        follow = request.args.get("follow", "").lower() in {"1", "true"}
+        stream = log_messages(
+            name,
+            ns,
+            lambda: functions.log_files(name),
+            tail=tail,
+            follow=follow,
+            since=parse_since(request.args.get("since")),
+            should_stop=stop,
+        )
+        del files
+        return Response(stream, content_type="application/x-ndjson")
+
+    @app.get("/api/v1/query")
+    def _prometheus_query() -> Response:
+        # The OpenFaaS gateway asks Prometheus for invocation counts when it lists functions and
+        # fails the listing when that query fails; we answer it from our own counts.
+        result = [
+            {
+                "metric": {"function_name": f"{s['name']}.{s['namespace']}", "code": "200"},
+                "value": [time.time(), str(s["invocationCount"])],
+            }
+            for s in functions.statuses(config.namespace)
+        ]
+        return jsonify(status="success", data={"resultType": "vector", "result": result})
