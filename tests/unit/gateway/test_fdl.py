@@ -240,7 +240,10 @@ def test_a_body_of_another_media_type_is_a_415_naming_the_accepted_ones() -> Non
         ({"output": [{"path": "grayify/in/results"}]}, "overlaps input grayify/in"),
         ({"output": [{"path": "grayify"}]}, "overlaps input grayify/in"),
         ({"environment": ["A=1"]}, "environment: expected a mapping, found a list"),
-        ({"environment": {"Variables": {"1A": "x"}}}, "environment.Variables: '1A' is not"),
+        (
+            {"environment": {"Variables": {"1A": "x"}}},
+            "environment.Variables.1A: '1A' is not a variable name",
+        ),
         ({"environment": {"INPUT_PATH": "x/y"}}, "environment.INPUT_PATH: set by the gateway"),
         ({"environment": {"Variables": {"A": [1]}}}, "environment.Variables.A: expected a string"),
         (
@@ -253,7 +256,7 @@ def test_a_body_of_another_media_type_is_a_415_naming_the_accepted_ones() -> Non
         ({"secrets": "api-key,x"}, "secrets: 'api-key,x' is not a secret name"),
         ({"secrets": ["grayify-script.sh"]}, "the secret the gateway makes from `script`"),
         ({"annotations": {"oscar.input": "x/y"}}, "annotations.oscar.input: oscar.*"),
-        ({"labels": {"team": 1}}, "labels: expected a mapping of strings to strings"),
+        ({"labels": {"team": 1}}, "labels.team: expected a string, found int"),
         ({"max_attempts": 0}, "max_attempts: expected a positive integer, found 0"),
         ({"concurrency": True}, "concurrency: expected a positive integer, found True"),
         ({"timeout": 1.5}, "timeout: expected a positive integer, found 1.5"),
