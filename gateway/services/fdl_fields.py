@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, PlainValidator
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, PlainValidator
 from pydantic.json_schema import WithJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -193,8 +193,15 @@ def _refused_secrets(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return value
 
 
+def _any_case(words: tuple[str, ...]) -> str:
+    """A JSON-schema pattern (which has no flags) for `words` in any case."""
+    spelled = ("".join(f"[{c}{c.lower()}]" if c.isalpha() else c for c in w) for w in words)
+    return f"^\\s*({'|'.join(spelled)})\\s*$"
+
+
 _STRINGS = BeforeValidator(_strings)
 _QUANTITY_SCHEMA = {"type": "number", "exclusiveMinimum": 0}
+_STRING_OR_LIST = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
 
 BucketPath = Annotated[
     StoragePath,
@@ -203,15 +210,25 @@ BucketPath = Annotated[
     WithJsonSchema({"type": "string", "description": "bucket/prefix", "examples": ["bucket/in"]}),
 ]
 Provider = Annotated[Literal["minio", "minio.default"] | None, BeforeValidator(_provider)]
-Strings = Annotated[tuple[str, ...], _STRINGS]
+Strings = Annotated[tuple[str, ...], _STRINGS, WithJsonSchema(_STRING_OR_LIST)]
 Folder = Annotated[
-    tuple[str, ...], _STRINGS, AfterValidator(_one_folder), Field(json_schema_extra={"maxItems": 1})
+    tuple[str, ...],
+    _STRINGS,
+    AfterValidator(_one_folder),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "array", "items": {"type": "string"}, "maxItems": 1},
+            ]
+        }
+    ),
 ]
 NoFilter = Annotated[
     tuple[str, ...],
     _STRINGS,
     AfterValidator(_no_output_filter),
-    Field(json_schema_extra={"maxItems": 0}),
+    WithJsonSchema({"type": "array", "maxItems": 0}),
 ]
 Memory = Annotated[
     str,
@@ -223,14 +240,35 @@ Cpu = Annotated[
     BeforeValidator(_quantity(_CPU, "cores like '0.5' or millicores like '500m'", memory=False)),
     WithJsonSchema({"anyOf": [{"type": "string", "pattern": _CPU.pattern}, _QUANTITY_SCHEMA]}),
 ]
-PositiveInt = Annotated[int, BeforeValidator(_positive), Field(json_schema_extra={"minimum": 1})]
+PositiveInt = Annotated[
+    int,
+    BeforeValidator(_positive),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1},
+                {"type": "string", "pattern": r"^\s*0*[1-9][0-9]*\s*$"},
+            ]
+        }
+    ),
+]
 Image = Annotated[str, AfterValidator(_image)]
-Script = Annotated[str, BeforeValidator(_script), Field(json_schema_extra={"minLength": 1})]
+Script = Annotated[
+    str, BeforeValidator(_script), WithJsonSchema({"type": "string", "minLength": 1})
+]
 LogLevel = Annotated[
-    str, BeforeValidator(_log_level), WithJsonSchema({"enum": list(LOG_LEVELS), "type": "string"})
+    str,
+    BeforeValidator(_log_level),
+    WithJsonSchema(
+        {"type": "string", "pattern": _any_case(LOG_LEVELS), "examples": list(LOG_LEVELS)}
+    ),
 ]
 EnvName = Annotated[str, AfterValidator(_env_name)]
-EnvValue = Annotated[str, BeforeValidator(_env_value)]
-SecretNames = Annotated[tuple[str, ...], _STRINGS, AfterValidator(_secret_names)]
+EnvValue = Annotated[
+    str, BeforeValidator(_env_value), WithJsonSchema({"type": ["string", "number", "boolean"]})
+]
+SecretNames = Annotated[
+    tuple[str, ...], _STRINGS, AfterValidator(_secret_names), WithJsonSchema(_STRING_OR_LIST)
+]
 AnnotationName = Annotated[str, AfterValidator(_annotation_name)]
 RefusedSecrets = Annotated[dict[str, Any] | None, AfterValidator(_refused_secrets)]

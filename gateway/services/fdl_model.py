@@ -113,7 +113,8 @@ class OutputPath(_Storage):
 class OscarEnvironment(BaseModel):
     """OSCAR's shape of `environment`: `{Variables: {K: V}}` (or `variables`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Not empty: `{}` is the plain shape (and a schema's oneOf needs exactly one to match).
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"minProperties": 1})
 
     Variables: dict[EnvName, EnvValue] | None = None
     variables: dict[EnvName, EnvValue] | None = None
@@ -139,13 +140,19 @@ Environment = Annotated[
 
 
 def _describe_body(schema: dict[str, Any]) -> None:
-    # OSCAR's own fields (`vo`, `cluster_id`, ...) are accepted and ignored: not extra fields.
-    schema.pop("additionalProperties", None)
-    schema["description"] = (
-        "One OSCAR FDL service. OSCAR fields with no meaning on OpenFaaS are ignored: "
-        f"{', '.join(sorted(IGNORED))}. These are refused unless empty or false: "
-        f"{', '.join(sorted(UNSUPPORTED))}."
-    )
+    """OSCAR's own fields as the gateway takes them: ignored, or refused unless empty."""
+    properties = schema["properties"]
+    for name in sorted(IGNORED):
+        properties[name] = {"description": "OSCAR's; ignored, it means nothing on OpenFaaS"}
+    for name in sorted(UNSUPPORTED):
+        properties[name] = {
+            "description": "OSCAR's; not supported by this gateway, so refused unless empty",
+            "anyOf": [
+                {"enum": [False, None, "", 0]},
+                {"type": "array", "maxItems": 0},
+                {"type": "object", "maxProperties": 0},
+            ],
+        }
 
 
 class FdlService(BaseModel):
