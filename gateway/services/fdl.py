@@ -25,7 +25,9 @@ storage. An input `prefix` names one folder below `path` to watch; outputs still
 input's folders relative to `path`.
 
 Problems with the document itself (not JSON/YAML, not a mapping) are 400s; problems with its
-fields are one 422 that names every field at fault.
+fields are one 422 that names every field at fault. The fields' rules are the pydantic model
+`gateway.services.fdl_model.FdlService` (whose `model_json_schema()` describes the body);
+`gateway.services.fdl_problems` words its errors.
 """
 
 from __future__ import annotations

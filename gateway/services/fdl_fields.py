@@ -9,24 +9,19 @@ model's declared types stay the canonical form that the JSON schema describes.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, PlainSerializer, PlainValidator
+from pydantic import AfterValidator, BeforeValidator
 from pydantic.json_schema import WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from gateway.errors import InvalidService
-from gateway.services.model import StoragePath
 from gateway.services.spec import MAX_SCRIPT_BYTES
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MEMORY = re.compile(r"^(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[KMGTPE]i|[kKMGTPE])?$")
 _CPU = re.compile(r"^(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)m?$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-_RESERVED_ENV = {"INPUT_PATH": "input", "OUTPUT_PATH": "output", "SCRIPT_PATH": "script"}
 GATEWAY_ANNOTATIONS = "oscar."
 
 
@@ -41,6 +36,13 @@ def kind(value: object) -> str:
     return names.get(type(value), "nothing" if value is None else type(value).__name__)
 
 
+def present(data: Any, blank: set[str]) -> Any:
+    """A mapping without the keys whose value says "not given" (null, or '' for `blank`)."""
+    if not isinstance(data, dict):
+        return data
+    return {k: v for k, v in data.items() if v is not None and not (k in blank and v == "")}
+
+
 def _strings(value: Any) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list | tuple):
@@ -49,47 +51,6 @@ def _strings(value: Any) -> tuple[str, ...]:
     if odd:
         raise problem(f"expected a list of strings, found a list holding {kind(odd[0])}")
     return tuple(i.strip() for i in items if i.strip())
-
-
-def _one_folder(folders: tuple[str, ...]) -> tuple[str, ...]:
-    if len(folders) > 1:
-        raise problem(
-            f"one folder below path is supported, found {len(folders)}; deploy one service "
-            "per folder"
-        )
-    return folders
-
-
-def _no_output_filter(filters: tuple[str, ...]) -> tuple[str, ...]:
-    if filters:
-        raise problem("not supported; every file the script writes to $TMP_OUTPUT_DIR is uploaded")
-    return filters
-
-
-def _storage_path(value: Any) -> StoragePath:
-    if isinstance(value, StoragePath):
-        return value
-    if not isinstance(value, str) or not value.strip("/ "):
-        raise problem(f"expected 'bucket/prefix', found {value!r}")
-    try:
-        path = StoragePath.parse(value, field="path")
-    except InvalidService as e:  # unreachable after the check above, kept as the parser's word
-        raise problem(e.message) from e
-    if not _BUCKET.match(path.bucket):
-        raise problem(
-            f"{path.bucket!r} is not a bucket name (3-63 lower-case letters, digits, '.' and "
-            "'-'); rename the bucket in path"
-        )
-    return path
-
-
-def _provider(value: Any) -> Any:
-    if value in (None, "", "minio", "minio.default"):
-        return value or None
-    raise problem(
-        f"only the gateway's MinIO is available ('minio' or 'minio.default'), found {value!r}; "
-        "write one of those or leave it out"
-    )
 
 
 def _quantity(pattern: re.Pattern[str], example: str, *, memory: bool) -> Any:
@@ -146,24 +107,6 @@ def _log_level(value: Any) -> str:
     return value.strip().upper()
 
 
-def _env_name(name: str) -> str:
-    if not _ENV_NAME.match(name):
-        raise problem(
-            f"{name!r} is not a variable name (letters, digits and '_', not starting with a digit)"
-        )
-    if name in _RESERVED_ENV:
-        raise problem(f"set by the gateway from `{_RESERVED_ENV[name]}`; remove it")
-    return name
-
-
-def _env_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str | int | float):
-        return str(value)
-    raise problem(f"expected a string, found {kind(value)}")
-
-
 def _secret_names(names: tuple[str, ...]) -> tuple[str, ...]:
     bad = [s for s in names if len(s) > 253 or not _DNS_SUBDOMAIN.match(s)]
     if bad:
@@ -184,52 +127,17 @@ def _annotation_name(name: str) -> str:
     return name
 
 
-def _refused_secrets(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    if value:
-        raise problem(
-            "not supported; create the secret with `faas-cli secret create` and list its name in "
-            "`secrets` (secrets are files under /var/openfaas/secrets, never environment values)"
-        )
-    return value
-
-
 def _any_case(words: tuple[str, ...]) -> str:
     """A JSON-schema pattern (which has no flags) for `words` in any case."""
     spelled = ("".join(f"[{c}{c.lower()}]" if c.isalpha() else c for c in w) for w in words)
     return f"^\\s*({'|'.join(spelled)})\\s*$"
 
 
-_STRINGS = BeforeValidator(_strings)
+STRINGS = BeforeValidator(_strings)
 _QUANTITY_SCHEMA = {"type": "number", "exclusiveMinimum": 0}
 _STRING_OR_LIST = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
 
-BucketPath = Annotated[
-    StoragePath,
-    PlainValidator(_storage_path),
-    PlainSerializer(str),
-    WithJsonSchema({"type": "string", "description": "bucket/prefix", "examples": ["bucket/in"]}),
-]
-Provider = Annotated[Literal["minio", "minio.default"] | None, BeforeValidator(_provider)]
-Strings = Annotated[tuple[str, ...], _STRINGS, WithJsonSchema(_STRING_OR_LIST)]
-Folder = Annotated[
-    tuple[str, ...],
-    _STRINGS,
-    AfterValidator(_one_folder),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string"},
-                {"type": "array", "items": {"type": "string"}, "maxItems": 1},
-            ]
-        }
-    ),
-]
-NoFilter = Annotated[
-    tuple[str, ...],
-    _STRINGS,
-    AfterValidator(_no_output_filter),
-    WithJsonSchema({"type": "array", "maxItems": 0}),
-]
+Strings = Annotated[tuple[str, ...], STRINGS, WithJsonSchema(_STRING_OR_LIST)]
 Memory = Annotated[
     str,
     BeforeValidator(_quantity(_MEMORY, "like '256Mi' or '1Gi'", memory=True)),
@@ -263,12 +171,7 @@ LogLevel = Annotated[
         {"type": "string", "pattern": _any_case(LOG_LEVELS), "examples": list(LOG_LEVELS)}
     ),
 ]
-EnvName = Annotated[str, AfterValidator(_env_name)]
-EnvValue = Annotated[
-    str, BeforeValidator(_env_value), WithJsonSchema({"type": ["string", "number", "boolean"]})
-]
 SecretNames = Annotated[
-    tuple[str, ...], _STRINGS, AfterValidator(_secret_names), WithJsonSchema(_STRING_OR_LIST)
+    tuple[str, ...], STRINGS, AfterValidator(_secret_names), WithJsonSchema(_STRING_OR_LIST)
 ]
 AnnotationName = Annotated[str, AfterValidator(_annotation_name)]
-RefusedSecrets = Annotated[dict[str, Any] | None, AfterValidator(_refused_secrets)]

@@ -12,41 +12,26 @@ they are reported together with every other field's problem rather than after th
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from gateway.services.fdl_environment import Environment, variables
 from gateway.services.fdl_fields import (
     DNS_LABEL,
     AnnotationName,
-    BucketPath,
     Cpu,
-    EnvName,
-    EnvValue,
-    Folder,
     Image,
     LogLevel,
     Memory,
-    NoFilter,
     PositiveInt,
-    Provider,
-    RefusedSecrets,
     Script,
     SecretNames,
-    Strings,
     kind,
+    present,
     problem,
 )
-from gateway.services.model import StoragePath
+from gateway.services.fdl_storage import InputPath, OutputPath
 from gateway.services.spec import ServiceSpec, script_secret
 
 # OSCAR fields that mean nothing on OpenFaaS (cluster placement, ownership, OSCAR's own token).
@@ -63,80 +48,6 @@ UNSUPPORTED = frozenset({
 })  # fmt: skip
 # Strings where an empty one means "not given", as in OSCAR's own FDL files.
 _BLANK_IS_ABSENT = {"name", "image", "log_level", "memory", "cpu"}
-# The tags of the environment's two shapes: in a ValidationError's location, not the user's.
-OSCAR_SHAPE, PLAIN_SHAPE = "<Variables>", "<mapping>"
-_OSCAR_ENV_KEYS = {"Variables", "variables", "Secrets", "secrets"}
-
-
-def _present(data: Any, blank: set[str]) -> Any:
-    """A mapping without the keys whose value says "not given" (null, or '' for `blank`)."""
-    if not isinstance(data, dict):
-        return data
-    return {k: v for k, v in data.items() if v is not None and not (k in blank and v == "")}
-
-
-class _Storage(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    storage_provider: Provider = Field(None, description="absent, 'minio' or 'minio.default'")
-    path: BucketPath
-
-    @model_validator(mode="before")
-    @classmethod
-    def _a_mapping(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            raise problem(f"expected a mapping with path, found {kind(data)}")
-        return _present(data, set())
-
-
-class InputPath(_Storage):
-    """Where new files become jobs: `path`, narrowed to one `prefix` folder and `suffix`es."""
-
-    prefix: Folder = Field((), description="one folder below path to watch")
-    suffix: Strings = Field((), description="only keys ending so become jobs, e.g. ['.jpg']")
-
-    @property
-    def watched(self) -> StoragePath:
-        if not self.prefix:
-            return self.path
-        folder = "/".join(p for p in (self.path.prefix, self.prefix[0].strip("/")) if p)
-        return StoragePath(self.path.bucket, folder)
-
-
-class OutputPath(_Storage):
-    """Where outputs go: every file the script writes, under `path`."""
-
-    prefix: NoFilter = ()
-    suffix: NoFilter = ()
-
-
-class OscarEnvironment(BaseModel):
-    """OSCAR's shape of `environment`: `{Variables: {K: V}}` (or `variables`)."""
-
-    # Not empty: `{}` is the plain shape (and a schema's oneOf needs exactly one to match).
-    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"minProperties": 1})
-
-    Variables: dict[EnvName, EnvValue] | None = None
-    variables: dict[EnvName, EnvValue] | None = None
-    Secrets: RefusedSecrets = None
-    secrets: RefusedSecrets = None
-
-
-def _environment_shape(value: Any) -> str:
-    oscar = (
-        isinstance(value, dict)
-        and value
-        and set(value) <= _OSCAR_ENV_KEYS
-        and all(v is None or isinstance(v, dict) for v in value.values())
-    )
-    return OSCAR_SHAPE if oscar else PLAIN_SHAPE
-
-
-Environment = Annotated[
-    Annotated[OscarEnvironment, Tag(OSCAR_SHAPE)]
-    | Annotated[dict[EnvName, EnvValue], Tag(PLAIN_SHAPE)],
-    Discriminator(_environment_shape),
-]
 
 
 def _describe_body(schema: dict[str, Any]) -> None:
@@ -183,23 +94,21 @@ class FdlService(BaseModel):
     @classmethod
     def _oscar_document(cls, data: Any, info: ValidationInfo) -> Any:
         """Drops what OSCAR means as "not given" and its ignored fields; names it by its URL."""
-        present = _present(data, _BLANK_IS_ABSENT)
-        if not isinstance(present, dict):
-            return present
-        present = {
-            k: v
-            for k, v in present.items()
-            if k not in IGNORED and not (k in UNSUPPORTED and not v)
+        given = present(data, _BLANK_IS_ABSENT)
+        if not isinstance(given, dict):
+            return given
+        given = {
+            k: v for k, v in given.items() if k not in IGNORED and not (k in UNSUPPORTED and not v)
         }
         url_name = (info.context or {}).get("url_name")
-        if url_name and "name" not in present:
-            present["name"] = url_name
+        if url_name and "name" not in given:
+            given["name"] = url_name
         for key in ("input", "output"):
-            if present.get(key) == []:
-                del present[key]
-            elif isinstance(present.get(key), dict):
-                present[key] = [present[key]]  # one entry without the list around it: a slip
-        return present
+            if given.get(key) == []:
+                del given[key]
+            elif isinstance(given.get(key), dict):
+                given[key] = [given[key]]  # one entry without the list around it: a slip
+        return given
 
     @field_validator("input", "output", mode="before")
     @classmethod
@@ -253,7 +162,7 @@ class FdlService(BaseModel):
     @field_validator("log_level")
     @classmethod
     def _set_once(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None and "LOG_LEVEL" in _variables(info.data.get("environment")):
+        if value is not None and "LOG_LEVEL" in variables(info.data.get("environment")):
             raise problem("the environment sets LOG_LEVEL too; set only one of them")
         return value
 
@@ -270,7 +179,7 @@ class FdlService(BaseModel):
             script=self.script,
             memory=self.memory,
             cpu=self.cpu,
-            environment=_variables(self.environment),
+            environment=variables(self.environment),
             secrets=self.secrets,
             annotations=dict(self.annotations),
             labels=dict(self.labels),
@@ -279,10 +188,3 @@ class FdlService(BaseModel):
             concurrency=self.concurrency,
             timeout=self.timeout,
         )
-
-
-def _variables(environment: OscarEnvironment | dict[str, str] | None) -> dict[str, str]:
-    if isinstance(environment, OscarEnvironment):
-        found = environment.Variables
-        return dict(environment.variables or {} if found is None else found)
-    return dict(environment or {})

@@ -15,15 +15,10 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from gateway.errors import InvalidService
+from gateway.services.fdl_environment import OSCAR_SHAPE, PLAIN_SHAPE
 from gateway.services.fdl_fields import DNS_LABEL, kind
-from gateway.services.fdl_model import (
-    OSCAR_SHAPE,
-    PLAIN_SHAPE,
-    UNSUPPORTED,
-    FdlService,
-    InputPath,
-    OutputPath,
-)
+from gateway.services.fdl_model import UNSUPPORTED, FdlService
+from gateway.services.fdl_storage import InputPath, OutputPath
 
 # The fields a mapping may hold, by where the mapping is: for "did you mean ...?".
 _FIELDS_AT = {
