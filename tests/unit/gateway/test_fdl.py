@@ -287,6 +287,19 @@ def test_every_problem_is_reported_at_once() -> None:
         assert field in message
 
 
+def test_a_rule_over_two_fields_is_reported_with_every_other_problem() -> None:
+    message = problem(minimal(cpu="x", output=[{"path": "grayify/in/results"}]))
+
+    assert message.startswith("the service definition has 2 problems: ")
+    assert "cpu:" in message and "output: grayify/in/results overlaps input" in message
+
+
+def test_a_problem_is_named_by_the_path_the_user_wrote_not_the_list_it_became() -> None:
+    message = problem(minimal(input={"path": "Gray_Ify/in"}))
+
+    assert "input.path: 'Gray_Ify' is not a bucket name" in message
+
+
 def test_numbers_written_as_digit_strings_are_accepted() -> None:
     spec = parse_json(minimal(max_attempts="3", memory=268435456, cpu=1))
 
