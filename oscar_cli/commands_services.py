@@ -27,21 +27,21 @@ def apply(session: Session, fdl_file: Path, dry_run: bool) -> None:
     service mapping, or a list of them. A `script:` file is read relative to FDL_FILE and sent
     as its content. Each service is created, or updated when it exists.
     """
-    specs = fdl.load(fdl_file)
+    entries = fdl.load(fdl_file)
     if dry_run:
-        for spec in specs:
-            inputs = spec.body.get("input") or "no input"
+        for entry in entries:
+            inputs = entry.body.get("input") or "no input"
             session.out.print(
-                escape(f"would apply {spec.name} ({spec.where}): input {json.dumps(inputs)}")
+                escape(f"would apply {entry.name} ({entry.where}): input {json.dumps(inputs)}")
             )
         return
     gateway = session.gateway()
-    for spec in specs:
+    for entry in entries:
         try:
-            done = gateway.apply(spec.body)
+            done = gateway.apply(entry.body)
         except BadInput as e:  # the gateway refused the definition: name the file
-            raise BadInput(f"{fdl_file}: {spec.where}: {e.message}") from e
-        session.out.print(f"{done} {escape(spec.name)}")
+            raise BadInput(f"{fdl_file}: {entry.where}: {e.message}") from e
+        session.out.print(f"{done} {escape(entry.name)}")
 
 
 @click.command()

@@ -29,13 +29,15 @@ SHAPES = "`functions: {oscar: [{CLUSTER: SERVICE}]}`, one service mapping, or a 
 
 
 @dataclass(frozen=True)
-class ServiceSpec:
+class ServiceEntry:
+    """One service as an FDL file holds it: checked only enough to send; the gateway validates."""
+
     name: str
     where: str  # where in the file it was, for messages: `functions.oscar[0].local`
     body: dict[str, Any]
 
 
-def load(path: Path) -> list[ServiceSpec]:
+def load(path: Path) -> list[ServiceEntry]:
     """Every service of the FDL file, checked enough to send; BadInput naming file and place."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -44,16 +46,16 @@ def load(path: Path) -> list[ServiceSpec]:
     documents = [d for d in _parse(path, text) if d is not None]
     if not documents:
         raise BadInput(f"{path}: no services in it; expected {SHAPES}")
-    specs = [spec for document in documents for spec in _services(path, document)]
+    entries = [entry for document in documents for entry in _services(path, document)]
     seen: dict[str, str] = {}
-    for spec in specs:
-        if spec.name in seen:
+    for entry in entries:
+        if entry.name in seen:
             raise BadInput(
-                f"{path}: service {spec.name} is defined twice ({seen[spec.name]} and "
-                f"{spec.where}); rename one"
+                f"{path}: service {entry.name} is defined twice ({seen[entry.name]} and "
+                f"{entry.where}); rename one"
             )
-        seen[spec.name] = spec.where
-    return specs
+        seen[entry.name] = entry.where
+    return entries
 
 
 def _parse(path: Path, text: str) -> list[Any]:
@@ -75,7 +77,7 @@ def _parse(path: Path, text: str) -> list[Any]:
         raise BadInput(f"{path}: not valid YAML: {e}") from e
 
 
-def _services(path: Path, document: Any) -> Iterator[ServiceSpec]:
+def _services(path: Path, document: Any) -> Iterator[ServiceEntry]:
     if isinstance(document, list):
         for index, item in enumerate(document):
             yield _service(path, item, where=f"[{index}]")
@@ -92,7 +94,7 @@ def _services(path: Path, document: Any) -> Iterator[ServiceSpec]:
         raise BadInput(f"{path}: expected {SHAPES}; found {found}")
 
 
-def _oscar_functions(path: Path, functions: Any) -> Iterator[ServiceSpec]:
+def _oscar_functions(path: Path, functions: Any) -> Iterator[ServiceEntry]:
     clusters = functions.get("oscar") if isinstance(functions, dict) else None
     if not isinstance(clusters, list):
         raise BadInput(
@@ -106,7 +108,7 @@ def _oscar_functions(path: Path, functions: Any) -> Iterator[ServiceSpec]:
             yield _service(path, service, where=f"{where}.{cluster}")
 
 
-def _service(path: Path, service: Any, *, where: str) -> ServiceSpec:
+def _service(path: Path, service: Any, *, where: str) -> ServiceEntry:
     if not isinstance(service, dict):
         raise BadInput(f"{path}: {where}: expected a service mapping, found {service!r}")
     name = service.get("name")
@@ -121,7 +123,7 @@ def _service(path: Path, service: Any, *, where: str) -> ServiceSpec:
     script = body.get("script")
     if isinstance(script, str) and script and "\n" not in script:
         body["script"] = _script(path, script, where=f"{where}.script")
-    return ServiceSpec(name, where, body)
+    return ServiceEntry(name, where, body)
 
 
 def _script(path: Path, script: str, *, where: str) -> str:

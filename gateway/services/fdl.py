@@ -25,7 +25,9 @@ storage. An input `prefix` names one folder below `path` to watch; outputs still
 input's folders relative to `path`.
 
 Problems with the document itself (not JSON/YAML, not a mapping) are 400s; problems with its
-fields are one 422 that names every field at fault.
+fields are one 422 that names every field at fault. The fields' rules are the pydantic model
+`gateway.services.fdl_model.FdlService` (whose `model_json_schema()` describes the body);
+`gateway.services.fdl_problems` words its errors.
 """
 
 from __future__ import annotations
@@ -35,12 +37,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from gateway.errors import BadRequest, UnsupportedMediaType
-from gateway.services.fdl_rules import IGNORED, Validator
+from gateway.services.fdl_model import IGNORED, FdlService
+from gateway.services.fdl_problems import invalid_service
 from gateway.services.spec import ServiceSpec
 
-__all__ = ["ServiceSpec", "ignored_fields", "parse", "read_document", "validate"]
+__all__ = ["FdlService", "ServiceSpec", "ignored_fields", "parse", "read_document", "validate"]
 
 _JSON_TYPES = {"application/json"}
 _YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"}
@@ -86,7 +90,12 @@ def parse(body: bytes, content_type: str, *, name: str | None = None) -> Service
 
 
 def validate(document: Mapping[str, Any], *, name: str | None = None) -> ServiceSpec:
-    return Validator(document).spec(name)
+    """The service `document` defines, or one InvalidService naming every field at fault."""
+    try:
+        service = FdlService.model_validate(document, context={"url_name": name})
+    except ValidationError as e:
+        raise invalid_service(e, document) from e
+    return service.spec()
 
 
 def ignored_fields(document: Mapping[str, Any]) -> list[str]:

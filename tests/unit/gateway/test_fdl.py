@@ -241,7 +241,10 @@ def test_a_body_of_another_media_type_is_a_415_naming_the_accepted_ones() -> Non
         ({"output": [{"path": "grayify/in/results"}]}, "overlaps input grayify/in"),
         ({"output": [{"path": "grayify"}]}, "overlaps input grayify/in"),
         ({"environment": ["A=1"]}, "environment: expected a mapping, found a list"),
-        ({"environment": {"Variables": {"1A": "x"}}}, "environment.Variables: '1A' is not"),
+        (
+            {"environment": {"Variables": {"1A": "x"}}},
+            "environment.Variables.1A: '1A' is not a variable name",
+        ),
         ({"environment": {"INPUT_PATH": "x/y"}}, "environment.INPUT_PATH: set by the gateway"),
         ({"environment": {"Variables": {"A": [1]}}}, "environment.Variables.A: expected a string"),
         (
@@ -254,7 +257,7 @@ def test_a_body_of_another_media_type_is_a_415_naming_the_accepted_ones() -> Non
         ({"secrets": "api-key,x"}, "secrets: 'api-key,x' is not a secret name"),
         ({"secrets": ["grayify-script.sh"]}, "the secret the gateway makes from `script`"),
         ({"annotations": {"oscar.input": "x/y"}}, "annotations.oscar.input: oscar.*"),
-        ({"labels": {"team": 1}}, "labels: expected a mapping of strings to strings"),
+        ({"labels": {"team": 1}}, "labels.team: expected a string, found int"),
         ({"max_attempts": 0}, "max_attempts: expected a positive integer, found 0"),
         ({"concurrency": True}, "concurrency: expected a positive integer, found True"),
         ({"timeout": 1.5}, "timeout: expected a positive integer, found 1.5"),
@@ -283,6 +286,19 @@ def test_every_problem_is_reported_at_once() -> None:
     assert message.startswith("the service definition has 4 problems: ")
     for field in ("name:", "cpu:", "log_level:", "max_attempts:"):
         assert field in message
+
+
+def test_a_rule_over_two_fields_is_reported_with_every_other_problem() -> None:
+    message = problem(minimal(cpu="x", output=[{"path": "grayify/in/results"}]))
+
+    assert message.startswith("the service definition has 2 problems: ")
+    assert "cpu:" in message and "output: grayify/in/results overlaps input" in message
+
+
+def test_a_problem_is_named_by_the_path_the_user_wrote_not_the_list_it_became() -> None:
+    message = problem(minimal(input={"path": "Gray_Ify/in"}))
+
+    assert "input.path: 'Gray_Ify' is not a bucket name" in message
 
 
 def test_numbers_written_as_digit_strings_are_accepted() -> None:
