@@ -17,6 +17,7 @@ from gateway.http.schemas import (
     Replayed,
     Service,
 )
+from gateway.jobs.model import JobStatus
 
 ADMIN = ("basicAuth", "adminToken")
 SERVICE = Param("service", "path", {"type": "string"})
@@ -207,7 +208,7 @@ OPERATIONS: tuple[Operation, ...] = (
             Param(
                 "status",
                 "query",
-                {"type": "string", "enum": ["queued", "running", "succeeded", "dead"]},
+                {"type": "string", "enum": [s.value for s in JobStatus]},
             ),
             Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 1000}),
             Param("offset", "query", {"type": "integer", "minimum": 0, "maximum": 10**9}),

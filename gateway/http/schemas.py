@@ -22,8 +22,6 @@ from gateway.jobs.model import Job as JobRow
 from gateway.jobs.model import JobStatus
 from gateway.services.model import Service as ServiceRow
 
-JobState = Literal["queued", "running", "succeeded", "dead"]
-
 
 class Answer(BaseModel):
     """An answer body: built by the gateway, never read from a caller."""
@@ -94,7 +92,7 @@ class Job(Answer):
     bucket: str
     key: str
     etag: str
-    status: JobState
+    status: JobStatus
     attempts: int
     max_attempts: int
     received_at: float
@@ -126,7 +124,6 @@ class JobDetail(Job):
 def _job_fields(job: JobRow) -> dict[str, object]:
     return {
         **{name: getattr(job, name) for name in Job.model_fields if hasattr(job, name)},
-        "status": str(job.status),
         "next_attempt_at": job.next_attempt_at if job.status == JobStatus.QUEUED else None,
     }
 
