@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode
 
 from gateway.http import schemas
 from gateway.http.openapi_parts import REF, Schema
@@ -82,9 +83,14 @@ REQUEST_MODELS: tuple[type[BaseModel], ...] = (schemas.Notification,)
 
 def components() -> dict[str, Schema]:
     found: dict[str, Schema] = {}
-    for models, mode in ((RESPONSE_MODELS, "serialization"), (REQUEST_MODELS, "validation")):
+    # An answer as the gateway writes it; a request as the gateway reads it.
+    modes: tuple[tuple[tuple[type[BaseModel], ...], JsonSchemaMode], ...] = (
+        (RESPONSE_MODELS, "serialization"),
+        (REQUEST_MODELS, "validation"),
+    )
+    for models, mode in modes:
         for model in models:
-            schema = model.model_json_schema(ref_template=REF, mode=mode)  # type: ignore[arg-type]
+            schema = model.model_json_schema(ref_template=REF, mode=mode)
             found.update(schema.pop("$defs", {}))
             found[model.__name__] = schema
     found["FdlService"] = FDL_BODY_SCHEMA

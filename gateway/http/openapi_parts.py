@@ -6,7 +6,7 @@ turns that list into the OpenAPI document.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -29,6 +29,7 @@ class Reply:
 
     description: str
     schema: Schema | None = None
+    _: KW_ONLY
     content: dict[str, Any] | None = None
 
     def described(self) -> Schema:
@@ -44,6 +45,7 @@ class Param:
     name: str
     where: str  # path or query
     schema: Schema
+    _: KW_ONLY
     description: str = ""
 
     def described(self) -> Schema:
@@ -60,6 +62,7 @@ class Operation:
     method: str
     path: str
     summary: str
+    _: KW_ONLY
     auth: tuple[str, ...]
     responses: dict[str, Reply]
     parameters: tuple[Param, ...] = ()

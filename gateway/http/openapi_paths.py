@@ -23,7 +23,10 @@ ADMIN = ("basicAuth", "adminToken")
 SERVICE = Param("service", "path", {"type": "string"})
 JOB = Param("job", "path", {"type": "string"})
 DRY_RUN = Param(
-    "dry_run", "query", {"type": "boolean"}, "true: answer with the faas-cli plan, run nothing"
+    "dry_run",
+    "query",
+    {"type": "boolean"},
+    description="true: answer with the faas-cli plan, run nothing",
 )
 BINARY: Schema = {"type": "string", "format": "binary"}
 BYTES_BODY: Schema = {"content": {"application/octet-stream": {"schema": BINARY}}}

@@ -123,7 +123,7 @@ class JobDetail(Job):
 
 def _job_fields(job: JobRow) -> dict[str, object]:
     return {
-        **{name: getattr(job, name) for name in Job.model_fields if hasattr(job, name)},
+        **{name: getattr(job, name) for name in Job.model_fields},
         "next_attempt_at": job.next_attempt_at if job.status == JobStatus.QUEUED else None,
     }
 
