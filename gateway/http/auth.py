@@ -14,7 +14,6 @@ A missing credential is a 401, a wrong one a 403; both JSON.
 from __future__ import annotations
 
 import base64
-import enum
 from collections.abc import Callable
 
 from flask import Request
@@ -26,43 +25,47 @@ from gateway.tokens import CallbackSigner, same
 OPEN = {"/health", "/metrics", "/openapi.json"}
 
 
-class Access(enum.Enum):
-    OPEN = "open"
-    MINIO = "minio"
-    CALLBACK = "callback"
-    SERVICE = "service"
-    ADMIN = "admin"
+class Authorizer:
+    """The one decision, for the Flask app (before any route) and for the sync relay (before
+    any byte goes to OpenFaaS): `check` passes, or raises Unauthorized or Forbidden."""
 
+    def __init__(
+        self,
+        *,
+        config: GatewayConfig,
+        signer: CallbackSigner,
+        service_token: Callable[[str], str | None],
+    ) -> None:
+        self._config = config
+        self._signer = signer
+        self._service_token = service_token  # None: no such service
 
-def authorize(
-    request: Request,
-    *,
-    config: GatewayConfig,
-    signer: CallbackSigner,
-    service_token: Callable[[str], str | None],
-) -> Access:
-    path = request.path
-    if path in OPEN:
-        return Access.OPEN
-    parts = path.strip("/").split("/")
-    if path == "/events":
-        _bearer(request, config.webhook_token, "the MinIO webhook token")
-        return Access.MINIO
-    if parts[0] == "callbacks" and len(parts) == 2:
-        call = request.args.get("call", "")
-        if not signer.valid(parts[1], call, request.args.get("sig")):
-            raise Forbidden("this callback URL was not issued by the gateway for this attempt")
-        return Access.CALLBACK
-    if parts[0] in {"run", "job"} and len(parts) >= 2:
+    def check(self, request: Request) -> None:
+        path = request.path
+        if path in OPEN:
+            return
+        parts = path.strip("/").split("/")
+        if path == "/events":
+            _bearer(request, self._config.webhook_token, "the MinIO webhook token")
+        elif parts[0] == "callbacks" and len(parts) == 2:
+            call = request.args.get("call", "")
+            if not self._signer.valid(parts[1], call, request.args.get("sig")):
+                raise Forbidden("this callback URL was not issued by the gateway for this attempt")
+        elif parts[0] in {"run", "job"} and len(parts) >= 2:
+            self._service(request, parts[1])
+        else:
+            _admin(request, self._config)
+
+    def _service(self, request: Request, name: str) -> None:
         token = _bearer_token(request)
         if token is None:
-            raise Unauthorized(f"{path}: send `Authorization: Bearer <token of {parts[1]}>`")
-        expected = service_token(parts[1])
-        if same(token, config.admin_token) or (expected is not None and same(token, expected)):
-            return Access.SERVICE
-        raise Forbidden(f"the token is not valid for service {parts[1]!r}")
-    _admin(request, config)
-    return Access.ADMIN
+            raise Unauthorized(f"{request.path}: send `Authorization: Bearer <token of {name}>`")
+        expected = self._service_token(name)
+        if same(token, self._config.admin_token) or (
+            expected is not None and same(token, expected)
+        ):
+            return
+        raise Forbidden(f"the token is not valid for service {name!r}")
 
 
 def _admin(request: Request, config: GatewayConfig) -> None:

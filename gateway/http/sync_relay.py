@@ -9,17 +9,16 @@ and a `/run` that is not one POST to one service, goes on to Flask.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flask import Request
 
 from gateway.clients.openfaas import OpenFaaS
-from gateway.config import GatewayConfig
 from gateway.errors import GatewayError
-from gateway.http.auth import authorize
+from gateway.http.auth import Authorizer
+from gateway.http.errors_body import error_body, internal_error_body
 from gateway.services.registry import ServiceRegistry
-from gateway.tokens import CallbackSigner
 from wsgi_relay.answer import RelayedAnswer, relayed_headers
 from wsgi_relay.messages import forwarded_request, json_answer, status_line
 
@@ -49,18 +48,16 @@ class SyncRelay:
         self,
         app: WSGIApplication,
         *,
-        config: GatewayConfig,
+        authorizer: Authorizer,
         registry: ServiceRegistry,
         openfaas: OpenFaaS,
-        signer: CallbackSigner,
-        service_token: Callable[[str], str | None],
+        timeout: float,
     ) -> None:
         self._app = app
-        self._config = config
+        self._authorizer = authorizer
         self._registry = registry
         self._openfaas = openfaas
-        self._signer = signer
-        self._service_token = service_token
+        self._timeout = timeout
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path: str = environ.get("PATH_INFO", "")
@@ -72,21 +69,15 @@ class SyncRelay:
         try:
             return self.relay(name, environ, start_response)
         except GatewayError as e:
-            return error_answer(start_response, e)
+            return json_answer(start_response, e.status, error_body(e))
         except Exception as e:  # as the app's own handler: JSON, and the cause in the log
             log.exception("unexpected error on POST %s", path)
-            problem = {"error": f"internal gateway error: {type(e).__name__}"}
-            return json_answer(start_response, 500, problem)
+            return json_answer(start_response, 500, internal_error_body(e))
 
     def relay(
         self, name: str, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
-        authorize(
-            Request(environ),
-            config=self._config,
-            signer=self._signer,
-            service_token=self._service_token,
-        )
+        self._authorizer.check(Request(environ))
         self._registry.get(name)
         length, body, headers = forwarded_request(environ, dropped=HOP_BY_HOP)
         upstream = self._openfaas.invoke(
@@ -94,17 +85,8 @@ class SyncRelay:
             body,
             headers=headers,
             query=environ.get("QUERY_STRING", ""),
-            timeout=self._config.sync_timeout,
+            timeout=self._timeout,
             length=length,
         )
         start_response(status_line(upstream.status), relayed_headers(upstream, dropped=HOP_BY_HOP))
         return RelayedAnswer(upstream)
-
-
-def error_answer(start_response: StartResponse, error: GatewayError) -> list[bytes]:
-    """A GatewayError as the routes answer it: `{"error": ..., "detail": ...}`."""
-    body: dict[str, Any] = {"error": error.message}
-    detail = getattr(error, "detail", "")
-    if detail:
-        body["detail"] = detail
-    return json_answer(start_response, error.status, body)

@@ -1,4 +1,5 @@
-"""What a queue-worker callback says about an attempt, turned into the job's next state."""
+"""What a queue-worker callback says about an attempt (`read_callback`), turned into the job's
+next state (`settle`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.jobs.model import AttemptResult
+from gateway.errors import NotFound
+from gateway.jobs.dispatcher import Dispatcher
+from gateway.jobs.ledger import Ledger
+from gateway.jobs.metrics import Metrics
+from gateway.jobs.model import AttemptResult, Job
 
 # The supervisor answers 4xx when retrying cannot help (bad event, input gone); these two are
 # the exceptions that can pass with time.
@@ -70,3 +75,36 @@ def _float(text: str | None) -> float | None:
     except ValueError:
         return None
     return value if value is not None and math.isfinite(value) and value >= 0 else None
+
+
+def settle(
+    job_id: str,
+    call_id: str,
+    outcome: AttemptResult,
+    *,
+    ledger: Ledger,
+    dispatcher: Dispatcher,
+    metrics: Metrics,
+    now: float,
+) -> Job | None:
+    """The attempt `call_id` of the job ended as `outcome`: the job's new state, or None when the
+    call is not the job's current attempt (a stale callback changes nothing)."""
+    job = ledger.get(job_id)
+    if job is None:
+        raise NotFound(f"job {job_id} does not exist")
+    if outcome.duration is not None:
+        # The function's own timing, bounded by ours: it cannot have started before the
+        # attempt was dispatched (a clock apart, or a duration that says too much).
+        started = max(now - outcome.duration, job.dispatched_at or 0.0)
+        ledger.mark_started(job.id, call_id, started)
+    finished = ledger.finish(
+        job.id,
+        call_id,
+        outcome,
+        retry_at=dispatcher.retry_at(job, now) if outcome.retryable else None,
+        now=now,
+    )
+    if finished is not None:
+        metrics.finished(finished)
+        dispatcher.wake()
+    return finished

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
 
 from contract.job import Job as SentJob
 
@@ -64,18 +63,6 @@ class Attempt:
     duration_seconds: float | None
     error: str
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "call_id": self.call_id,
-            "dispatched_at": self.dispatched_at,
-            "finished_at": self.finished_at,
-            "outcome": self.outcome,
-            "http_status": self.http_status,
-            "duration_seconds": self.duration_seconds,
-            "error": self.error,
-        }
-
 
 @dataclass(frozen=True)
 class Job:
@@ -113,30 +100,6 @@ class Job:
             identity=self.etag,
             event=self.event,
         )
-
-    def as_json(self, *, attempts: list[Attempt] | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "id": self.id,
-            "service": self.service,
-            "bucket": self.bucket,
-            "key": self.key,
-            "etag": self.etag,
-            "status": str(self.status),
-            "attempts": self.attempts,
-            "max_attempts": self.max_attempts,
-            "received_at": self.received_at,
-            "dispatched_at": self.dispatched_at,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "next_attempt_at": self.next_attempt_at if self.status == JobStatus.QUEUED else None,
-            "duration_seconds": self.duration_seconds,
-            "outputs": self.outputs,
-            "log_tail": self.log_tail,
-            "error": self.error,
-        }
-        if attempts is not None:
-            body["history"] = [a.as_json() for a in attempts]
-        return body
 
 
 def backoff_seconds(attempt: int, *, base: float, cap: float) -> float:

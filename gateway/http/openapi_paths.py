@@ -1,0 +1,232 @@
+"""Every operation of the gateway's API, as data: method, path, summary, credentials,
+parameters, request body and `{status: reply}`. Bodies name their models in
+`gateway.http.schemas`; `gateway.http.openapi` makes the document from this list.
+"""
+
+from __future__ import annotations
+
+from gateway.http.openapi_parts import Operation, Param, Reply, Schema, errors, ref
+from gateway.http.schemas import (
+    CallbackAnswer,
+    Health,
+    JobDetail,
+    JobPage,
+    Notification,
+    Plan,
+    Queued,
+    Replayed,
+    Service,
+)
+from gateway.jobs.model import JobStatus
+
+ADMIN = ("basicAuth", "adminToken")
+SERVICE = Param("service", "path", {"type": "string"})
+JOB = Param("job", "path", {"type": "string"})
+DRY_RUN = Param(
+    "dry_run",
+    "query",
+    {"type": "boolean"},
+    description="true: answer with the faas-cli plan, run nothing",
+)
+BINARY: Schema = {"type": "string", "format": "binary"}
+BYTES_BODY: Schema = {"content": {"application/octet-stream": {"schema": BINARY}}}
+NOTIFICATION_BODY: Schema = {
+    "required": True,
+    "content": {"application/json": {"schema": ref(Notification)}},
+}
+FDL_BODY: Schema = {
+    "description": "One OSCAR FDL service (`script` holds the script's text)",
+    "required": True,
+    "content": {
+        kind: {"schema": ref("FdlService")}
+        for kind in ("application/json", "application/yaml", "text/yaml")
+    },
+}
+SERVICE_SHOWN = "The service, as GET shows it"
+PLAN_SHOWN = "?dry_run=true: the faas-cli plan"
+
+
+def _fdl_change(path: str, method: str, summary: str, *, params: tuple[Param, ...]) -> Operation:
+    """POST (create) or PUT (update) of a service from its FDL document."""
+    creating = method == "post"
+    answers = (
+        {"201": Reply(SERVICE_SHOWN, ref(Service)), "200": Reply(PLAN_SHOWN, ref(Plan))}
+        if creating
+        else {
+            "200": Reply(
+                f"{SERVICE_SHOWN}; with ?dry_run=true, the faas-cli plan",
+                {"oneOf": [ref(Service), ref(Plan)]},
+            )
+        }
+    )
+    return Operation(
+        method,
+        path,
+        summary,
+        auth=ADMIN,
+        parameters=(*params, DRY_RUN),
+        body=FDL_BODY,
+        responses={
+            **answers,
+            **errors(400, 401, 403, 415, 422, 502),
+            **errors(409 if creating else 404),
+        },
+    )
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "get", "/health", "Liveness", auth=(), responses={"200": Reply("Alive", ref(Health))}
+    ),
+    Operation(
+        "get",
+        "/metrics",
+        "Prometheus metrics",
+        auth=(),
+        responses={
+            "200": Reply(
+                "Prometheus text format", content={"text/plain": {"schema": {"type": "string"}}}
+            )
+        },
+    ),
+    Operation(
+        "get",
+        "/openapi.json",
+        "This description",
+        auth=(),
+        responses={"200": Reply("OpenAPI 3.1", {"type": "object"})},
+    ),
+    Operation(
+        "post",
+        "/events",
+        "MinIO webhook: each created object becomes a job per matching service",
+        auth=("webhookToken",),
+        body=NOTIFICATION_BODY,
+        responses={"200": Reply("Written to the ledger", ref(Queued)), **errors(400, 401, 403)},
+    ),
+    Operation(
+        "post",
+        "/callbacks/{job}",
+        "Queue-worker callback for one attempt (signed URL)",
+        auth=(),
+        parameters=(
+            JOB,
+            Param("call", "query", {"type": "string"}),
+            Param("sig", "query", {"type": "string"}),
+        ),
+        body=BYTES_BODY,
+        responses={
+            "200": Reply("The attempt's outcome", ref(CallbackAnswer)),
+            **errors(403, 404),
+        },
+    ),
+    Operation(
+        "post",
+        "/run/{service}",
+        "Synchronous call, streamed both ways",
+        auth=("serviceToken",),
+        parameters=(SERVICE,),
+        body=BYTES_BODY,
+        responses={
+            "200": Reply(
+                "The function's answer, with its own headers", content={"*/*": {"schema": BINARY}}
+            ),
+            **errors(401, 403, 404, 502),
+            "default": Reply("The function's own failure, as it answered", content={"*/*": {}}),
+        },
+    ),
+    Operation(
+        "post",
+        "/job/{service}",
+        "Submit a storage event to one service",
+        auth=("serviceToken",),
+        parameters=(SERVICE,),
+        body=NOTIFICATION_BODY,
+        responses={
+            "202": Reply("Written to the ledger", ref(Queued)),
+            **errors(400, 401, 403, 404, 502),
+        },
+    ),
+    Operation(
+        "get",
+        "/system/services",
+        "List services (with their tokens)",
+        auth=ADMIN,
+        responses={
+            "200": Reply("Every service", {"type": "array", "items": ref(Service)}),
+            **errors(401, 403, 502),
+        },
+    ),
+    _fdl_change(
+        "/system/services",
+        "post",
+        "Create a service from an FDL document (deployed through faas-cli)",
+        params=(),
+    ),
+    _fdl_change("/system/services", "put", "Update the service the FDL document names", params=()),
+    Operation(
+        "get",
+        "/system/services/{service}",
+        "One service",
+        auth=ADMIN,
+        parameters=(SERVICE,),
+        responses={"200": Reply("The service", ref(Service)), **errors(401, 403, 404, 502)},
+    ),
+    _fdl_change(
+        "/system/services/{service}",
+        "put",
+        "Update a service from an FDL document",
+        params=(SERVICE,),
+    ),
+    Operation(
+        "delete",
+        "/system/services/{service}",
+        "Remove a service's function and script secret (buckets and objects stay)",
+        auth=ADMIN,
+        parameters=(SERVICE, DRY_RUN),
+        responses={
+            "204": Reply("Removed"),
+            "200": Reply(PLAN_SHOWN, ref(Plan)),
+            **errors(401, 403, 404, 502),
+        },
+    ),
+    Operation(
+        "post",
+        "/system/services/{service}/replay",
+        "Enqueue input objects that have no job; ?dead=true also requeues dead letters",
+        auth=ADMIN,
+        parameters=(SERVICE, Param("dead", "query", {"type": "boolean"})),
+        responses={
+            "202": Reply("How many jobs were queued", ref(Replayed)),
+            **errors(401, 403, 404, 502),
+        },
+    ),
+    Operation(
+        "get",
+        "/system/jobs/{service}",
+        "A service's jobs, newest first",
+        auth=ADMIN,
+        parameters=(
+            SERVICE,
+            Param(
+                "status",
+                "query",
+                {"type": "string", "enum": [s.value for s in JobStatus]},
+            ),
+            Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 1000}),
+            Param("offset", "query", {"type": "integer", "minimum": 0, "maximum": 10**9}),
+        ),
+        responses={"200": Reply("One page of jobs", ref(JobPage)), **errors(400, 401, 403, 404)},
+    ),
+    Operation(
+        "get",
+        "/system/jobs/{service}/{job}",
+        "One job with its attempts, timings, outputs and log tail",
+        auth=ADMIN,
+        parameters=(SERVICE, JOB),
+        responses={
+            "200": Reply("The job, with its attempts as `history`", ref(JobDetail)),
+            **errors(401, 403, 404),
+        },
+    ),
+)

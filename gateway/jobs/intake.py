@@ -1,0 +1,99 @@
+"""Announced objects become jobs: routed to services, written to the ledger, the dispatcher woken.
+
+The webhook (`POST /events`), a direct submission (`POST /job/<svc>`) and a replay
+(`POST /system/services/<svc>/replay`) all arrive here. The ledger holds the jobs before the
+caller hears an answer, so MinIO's 2xx means the event is durable.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gateway.jobs.dispatcher import Dispatcher
+from gateway.jobs.events import Announced
+from gateway.jobs.ledger import Ledger
+from gateway.jobs.metrics import Metrics
+from gateway.jobs.model import Job, NewJob
+from gateway.jobs.reconciler import Reconciler
+from gateway.services.model import Service, route
+from gateway.services.registry import ServiceRegistry
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    """What one notification made: new jobs, objects that had one, objects no service takes."""
+
+    created: list[Job]
+    duplicates: int
+    unrouted: int
+    ignored: int
+
+
+@dataclass(frozen=True)
+class Replay:
+    queued: int
+    requeued_dead: int
+
+
+class Intake:
+    def __init__(
+        self,
+        *,
+        ledger: Ledger,
+        registry: ServiceRegistry,
+        dispatcher: Dispatcher,
+        reconciler: Reconciler,
+        metrics: Metrics,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._ledger = ledger
+        self._registry = registry
+        self._dispatcher = dispatcher
+        self._reconciler = reconciler
+        self._metrics = metrics
+        self._clock = clock
+
+    def notified(self, announced: list[Announced], *, ignored: int) -> Enqueued:
+        """A MinIO notification: each object becomes a job of every service that takes it."""
+        services = self._registry.all()
+        enqueued = self._enqueue(announced, lambda a: route(services, a.bucket, a.key), ignored)
+        self._metrics.event("ignored", ignored)
+        return enqueued
+
+    def submitted(self, service: Service, announced: list[Announced], *, ignored: int) -> Enqueued:
+        """A notification for one service: the objects it takes become its jobs."""
+        return self._enqueue(
+            announced, lambda a: [service] if service.matches(a.bucket, a.key) else [], ignored
+        )
+
+    def replay(self, service: Service, *, dead: bool) -> Replay:
+        """Input objects with no job get one; with `dead`, dead letters are queued again."""
+        queued = self._reconciler.replay(service)
+        requeued = self._ledger.requeue_dead(service.name, self._clock()) if dead else 0
+        if requeued:
+            self._dispatcher.wake()
+        return Replay(queued, requeued)
+
+    def _enqueue(
+        self,
+        announced: list[Announced],
+        services: Callable[[Announced], list[Service]],
+        ignored: int,
+    ) -> Enqueued:
+        now = self._clock()
+        new_jobs = [
+            NewJob(s.name, a.bucket, a.key, a.identity, a.event_json(), s.max_attempts, now)
+            for a in announced
+            for s in services(a)
+        ]
+        unrouted = sum(1 for a in announced if not services(a))
+        results = self._ledger.add(new_jobs)  # durable before MinIO hears 2xx
+        created = [job for job, new in results if new]
+        if created:
+            self._dispatcher.wake()
+        self._metrics.event("queued", len(created))
+        self._metrics.event("duplicate", len(results) - len(created))
+        self._metrics.event("unrouted", unrouted)
+        return Enqueued(created, len(results) - len(created), unrouted, ignored)
