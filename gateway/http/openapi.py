@@ -17,53 +17,7 @@ from pydantic.json_schema import JsonSchemaMode
 from gateway.http import schemas
 from gateway.http.openapi_parts import REF, Schema
 from gateway.http.openapi_paths import OPERATIONS
-
-# The body of POST/PUT /system/services: one OSCAR FDL service. Written here by hand until the
-# FDL validator (gateway/services/fdl_rules.py) has a model whose JSON schema can replace it.
-_STRINGS: Schema = {"type": "array", "items": {"type": "string"}}
-_STRING_MAP: Schema = {"type": "object", "additionalProperties": {"type": "string"}}
-_IO: Schema = {
-    "type": "object",
-    "required": ["path"],
-    "properties": {
-        "storage_provider": {"type": "string", "enum": ["minio", "minio.default"]},
-        "path": {"type": "string", "description": "bucket/prefix"},
-        "prefix": {"type": "array", "items": {"type": "string"}, "maxItems": 1},
-        "suffix": _STRINGS,
-    },
-}
-FDL_BODY_SCHEMA: Schema = {
-    "type": "object",
-    "required": ["name", "image", "input"],
-    "properties": {
-        "name": {
-            "type": "string",
-            "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
-            "maxLength": 63,
-        },
-        "image": {"type": "string"},
-        "script": {"type": "string", "description": "the script's text"},
-        "memory": {"type": "string", "example": "256Mi"},
-        "cpu": {"type": "string", "example": "0.5"},
-        "input": {"type": "array", "items": _IO, "minItems": 1, "maxItems": 1},
-        "output": {"type": "array", "items": _IO, "maxItems": 1},
-        "environment": {
-            "type": "object",
-            "description": "{Variables: {K: V}} (OSCAR) or a plain mapping",
-        },
-        "secrets": _STRINGS,
-        "log_level": {
-            "type": "string",
-            "enum": ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
-        },
-        "annotations": _STRING_MAP,
-        "labels": _STRING_MAP,
-        "max_attempts": {"type": "integer", "minimum": 1},
-        "concurrency": {"type": "integer", "minimum": 1},
-        "timeout": {"type": "integer", "minimum": 1},
-    },
-}
-
+from gateway.services.fdl_model import FdlService
 
 # Every model a route answers with or reads, with the models they hold (gathered from `$defs`).
 RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
@@ -93,7 +47,12 @@ def components() -> dict[str, Schema]:
             schema = model.model_json_schema(ref_template=REF, mode=mode)
             found.update(schema.pop("$defs", {}))
             found[model.__name__] = schema
-    found["FdlService"] = FDL_BODY_SCHEMA
+    fdl = FdlService.model_json_schema(ref_template=REF, mode="validation")
+    found.update(fdl.pop("$defs", {}))
+    found["FdlService"] = fdl
+    # PUT /system/services/{service} takes the name from the URL.
+    required = [name for name in fdl.get("required", []) if name != "name"]
+    found["FdlServiceUpdate"] = {**fdl, "required": required, "title": "FdlServiceUpdate"}
     return found
 
 

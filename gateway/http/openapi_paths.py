@@ -34,14 +34,19 @@ NOTIFICATION_BODY: Schema = {
     "required": True,
     "content": {"application/json": {"schema": ref(Notification)}},
 }
-FDL_BODY: Schema = {
-    "description": "One OSCAR FDL service (`script` holds the script's text)",
-    "required": True,
-    "content": {
-        kind: {"schema": ref("FdlService")}
-        for kind in ("application/json", "application/yaml", "text/yaml")
-    },
-}
+
+
+def fdl_body(component: str) -> Schema:
+    return {
+        "description": "One OSCAR FDL service (`script` holds the script's text)",
+        "required": True,
+        "content": {
+            kind: {"schema": ref(component)}
+            for kind in ("application/json", "application/yaml", "text/yaml")
+        },
+    }
+
+
 SERVICE_SHOWN = "The service, as GET shows it"
 PLAN_SHOWN = "?dry_run=true: the faas-cli plan"
 
@@ -65,7 +70,8 @@ def _fdl_change(path: str, method: str, summary: str, *, params: tuple[Param, ..
         summary,
         auth=ADMIN,
         parameters=(*params, DRY_RUN),
-        body=FDL_BODY,
+        # The URL names the service on PUT /system/services/{service}: the body need not.
+        body=fdl_body("FdlServiceUpdate" if params else "FdlService"),
         responses={
             **answers,
             **errors(400, 401, 403, 415, 422, 502),
