@@ -52,6 +52,32 @@ class Settings:
             return default
         return value
 
+    def count(self, name: str, default: int) -> int:
+        """A whole number of at least zero; unset or empty gives the default."""
+        text = self.environ.get(name, "").strip()
+        if not text:
+            return default
+        if not text.isdigit():
+            self.problems.append(f"{name}: expected a whole number (0 or more), found {text!r}")
+            return default
+        return int(text)
+
+    def ports(self, name: str, default: str) -> list[int]:
+        """A comma-separated list of ports, each between 1 and 65535."""
+        text = self.environ.get(name, default)
+        ports = [part.strip() for part in text.split(",") if part.strip()]
+        if not all(p.isdigit() and 0 < int(p) < 65536 for p in ports):
+            self.problems.append(f"{name}: expected ports like 9000,8090, found {text!r}")
+            return []
+        return [int(p) for p in ports]
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        text = self.environ.get(name, default)
+        if text not in choices:
+            self.problems.append(f"{name}: expected one of {', '.join(choices)}, found {text!r}")
+            return default
+        return text
+
     def flag(self, name: str, *, default: bool) -> bool:
         text = self.environ.get(name)
         if text is None:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from contract import environment as names
 from localstack.config import (
     HOST,
     NATS_CLUSTER,
@@ -108,14 +109,14 @@ def _provider(
             **base,
             "PYTHONPATH": str(PROJECT_ROOT),
             "PYTHONUNBUFFERED": "1",
-            "OSCAR_PROVIDER_LISTEN": f"{HOST}:{config.provider_port}",
-            "OSCAR_STATE_DIR": str(config.state_dir),
-            "OSCAR_TOOLS_BIN": str(config.tools_bin),
-            "OSCAR_ISOLATION": config.isolation,
-            "OSCAR_INVOKE_TIMEOUT": f"{config.function_timeout:g}",
+            names.OSCAR_PROVIDER_LISTEN: f"{HOST}:{config.provider_port}",
+            names.OSCAR_STATE_DIR: str(config.state_dir),
+            names.OSCAR_TOOLS_BIN: str(config.tools_bin),
+            names.OSCAR_ISOLATION: config.isolation,
+            names.OSCAR_INVOKE_TIMEOUT: f"{config.function_timeout:g}",
             # Functions call MinIO at 127.0.0.1:<its port>: the provider forwards that
             # port into each replica's network namespace (its default is only 9000).
-            "OSCAR_FORWARD_PORTS": str(config.minio_port),
+            names.OSCAR_FORWARD_PORTS: str(config.minio_port),
         },
         ready_url=f"{urls['provider']}/healthz",
         url=urls["provider"],
@@ -198,21 +199,21 @@ def _gateway(
         **base,
         "PYTHONPATH": str(PROJECT_ROOT),
         "PYTHONUNBUFFERED": "1",
-        "GATEWAY_LISTEN": f"{HOST}:{config.gateway_port}",
-        "GATEWAY_PUBLIC_URL": urls["gateway"],
-        "GATEWAY_STATE_DIR": str(folder),
-        "OPENFAAS_URL": urls["openfaas"],
-        "OPENFAAS_USER": secrets_.openfaas_user,
-        "OPENFAAS_PASSWORD_FILE": str(config.openfaas_dir / "secrets" / "basic-auth-password"),
-        "MINIO_ENDPOINT": urls["minio"],
-        "MINIO_ACCESS_KEY_FILE": str(secret / "minio-access-key"),
-        "MINIO_SECRET_KEY_FILE": str(secret / "minio-secret-key"),
-        "MINIO_TARGET_ARN": f"arn:minio:sqs::{WEBHOOK_TARGET}:webhook",
-        "WEBHOOK_TOKEN_FILE": str(secret / "webhook-token"),
-        "ADMIN_TOKEN_FILE": str(secret / "admin-token"),
-        "CALLBACK_KEY_FILE": str(secret / "callback-key"),
-        "SYNC_TIMEOUT_SECONDS": f"{config.function_timeout:g}",
-        "FAAS_CLI": str(config.tool("faas-cli")),  # deploys FDL services
+        names.GATEWAY_LISTEN: f"{HOST}:{config.gateway_port}",
+        names.GATEWAY_PUBLIC_URL: urls["gateway"],
+        names.GATEWAY_STATE_DIR: str(folder),
+        names.OPENFAAS_URL: urls["openfaas"],
+        names.OPENFAAS_USER: secrets_.openfaas_user,
+        names.OPENFAAS_PASSWORD_FILE: str(config.openfaas_dir / "secrets" / "basic-auth-password"),
+        names.MINIO_ENDPOINT: urls["minio"],
+        names.MINIO_ACCESS_KEY_FILE: str(secret / "minio-access-key"),
+        names.MINIO_SECRET_KEY_FILE: str(secret / "minio-secret-key"),
+        names.MINIO_TARGET_ARN: f"arn:minio:sqs::{WEBHOOK_TARGET}:webhook",
+        names.WEBHOOK_TOKEN_FILE: str(secret / "webhook-token"),
+        names.ADMIN_TOKEN_FILE: str(secret / "admin-token"),
+        names.CALLBACK_KEY_FILE: str(secret / "callback-key"),
+        names.SYNC_TIMEOUT_SECONDS: f"{config.function_timeout:g}",
+        names.FAAS_CLI: str(config.tool("faas-cli")),  # deploys FDL services
     }
     command = (config.python, "-m", "gateway")
     return ComponentSpec(

@@ -9,11 +9,10 @@ from provider.sandbox.hosttools import isolation_support
 from provider.sandbox.leftovers import leftovers, remove_leftover
 from provider.sandbox.limits import Limits
 from provider.sandbox.names import PREFIX, sandbox_name
-from provider.sandbox.sandbox import SECRETS_MOUNT, Sandbox
+from provider.sandbox.sandbox import Sandbox
 
 __all__ = [
     "PREFIX",
-    "SECRETS_MOUNT",
     "Limits",
     "Sandbox",
     "ensure_function_user",

@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from contract.naming import SECRETS_MOUNT
 from provider.errors import IsolationUnavailable, SandboxLeaked
 from provider.sandbox.cgroups import Cgroups
 from provider.sandbox.function_user import user_entry
@@ -45,8 +46,6 @@ from provider.sandbox.names import sandbox_name, veth_name
 from provider.sandbox.network import address_lock, free_subnet, ip
 
 log = logging.getLogger(__name__)
-
-SECRETS_MOUNT = "/var/openfaas/secrets"
 
 
 @dataclass(frozen=True, kw_only=True)

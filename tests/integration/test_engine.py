@@ -20,8 +20,9 @@ import psutil
 import pytest
 import requests
 
+from contract.naming import SECRETS_MOUNT
 from localstack.errors import FaasCliFailed
-from provider.sandbox import SECRETS_MOUNT, leftovers, sandbox_name
+from provider.sandbox import leftovers, sandbox_name
 from provider.sandbox.limits import parse_memory
 from tests.support.callbacks import callback_receiver
 from tests.support.services import watchdogs

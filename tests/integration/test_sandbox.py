@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from contract.naming import SECRETS_MOUNT
 from provider.sandbox import (
-    SECRETS_MOUNT,
     Limits,
     Sandbox,
     ensure_function_user,
