@@ -35,5 +35,5 @@ def test_the_log_level_is_read_with_the_other_settings(env: dict[str, str]) -> N
 
 
 def test_an_unknown_log_level_is_a_problem_naming_the_setting(env: dict[str, str]) -> None:
-    with pytest.raises(ConfigError, match=r"LOG_LEVEL.*'CHATTY'"):
+    with pytest.raises(ConfigError, match=r"LOG_LEVEL: expected one of .*found 'chatty'"):
         ProviderConfig.from_env({**env, "LOG_LEVEL": "chatty"})
