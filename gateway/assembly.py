@@ -13,9 +13,9 @@ from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
 from gateway.http.app import create_app
 from gateway.jobs.dispatcher import Dispatcher
-from gateway.jobs.ledger import SqliteLedger
 from gateway.jobs.metrics import Metrics
 from gateway.jobs.reconciler import Reconciler
+from gateway.jobs.sqlite_ledger import SqliteLedger
 from gateway.services.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner
 

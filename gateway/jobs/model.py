@@ -102,6 +102,18 @@ class Job:
         )
 
 
+def after_attempt(
+    result: AttemptResult, *, attempts: int, max_attempts: int, retry_at: float | None
+) -> JobStatus:
+    """Where a running job goes when an attempt ends: succeeded; queued again while attempts are
+    left and the failure is worth a retry (`retry_at` given); else a dead letter."""
+    if result.succeeded:
+        return JobStatus.SUCCEEDED
+    if retry_at is not None and attempts < max_attempts:
+        return JobStatus.QUEUED
+    return JobStatus.DEAD
+
+
 def backoff_seconds(attempt: int, *, base: float, cap: float) -> float:
     """Exponential backoff before attempt `attempt + 1`: base, 2*base, 4*base... up to cap."""
     return float(min(cap, base * 2 ** max(0, attempt - 1)))

@@ -8,9 +8,9 @@ from typing import Any, cast
 import pytest
 
 from gateway.jobs.dispatcher import MAX_SLEEP, Dispatcher
-from gateway.jobs.ledger import SqliteLedger
 from gateway.jobs.metrics import Metrics
 from gateway.jobs.model import NewJob
+from gateway.jobs.sqlite_ledger import SqliteLedger
 from gateway.tokens import CallbackSigner
 
 NOW = 1000.0

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.jobs.ledger import SqliteLedger
 from gateway.jobs.model import AttemptResult, JobStatus, NewJob, backoff_seconds
+from gateway.jobs.sqlite_ledger import SqliteLedger
 
 
 @pytest.fixture
