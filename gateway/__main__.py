@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
@@ -10,6 +9,7 @@ import sys
 import threading
 from types import FrameType
 
+from pythonjsonlogger.json import JsonFormatter
 from waitress.server import create_server
 
 from gateway.assembly import assemble
@@ -21,19 +21,6 @@ from gateway.errors import GatewayError
 log = logging.getLogger("gateway")
 
 
-class _JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": self.formatTime(record),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
-
-
 def main() -> int:
     try:
         config = GatewayConfig.from_env(os.environ)
@@ -41,7 +28,13 @@ def main() -> int:
         print(e.message, file=sys.stderr)  # noqa: T201 - the one place a person reads it
         return 2
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_JsonFormatter())
+    handler.setFormatter(
+        JsonFormatter(
+            "{asctime}{levelname}{name}{message}",
+            style="{",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    )
     logging.basicConfig(level=config.log_level, handlers=[handler])
     openfaas = OpenFaaS(
         config.openfaas_url, username=config.openfaas_user, password=config.openfaas_password

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
-from datetime import UTC, datetime
 
 import waitress
+from pythonjsonlogger.json import JsonFormatter
 
 from supervisor.app import create_app
 from supervisor.config import SupervisorConfig
@@ -20,19 +19,6 @@ from supervisor.storage import MinioStorage
 MAX_BODY_BYTES = 1 << 40
 
 
-class _JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
-
-
 def main() -> int:
     try:
         config = SupervisorConfig.from_env(os.environ)
@@ -40,7 +26,13 @@ def main() -> int:
         print(e.message, file=sys.stderr)
         return 2
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_JsonFormatter())
+    handler.setFormatter(
+        JsonFormatter(
+            "{asctime}{levelname}{name}{message}",
+            style="{",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    )
     logging.basicConfig(level=config.log_level, handlers=[handler])
     storage = MinioStorage(config.storage, pool_size=config.threads) if config.storage else None
     app = create_app(config, runner=Runner(config=config, storage=storage))
