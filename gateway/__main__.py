@@ -12,11 +12,12 @@ from types import FrameType
 from pythonjsonlogger.json import JsonFormatter
 from waitress.server import create_server
 
-from gateway.assembly import assemble
+from gateway.assembly import Parts, assemble
 from gateway.clients.openfaas import OpenFaaS
 from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
 from gateway.errors import GatewayError
+from gateway.services.registry import ServiceRegistry
 
 log = logging.getLogger("gateway")
 
@@ -46,18 +47,13 @@ def main() -> int:
         secure=config.minio_secure,
         target_arn=config.minio_target_arn,
     )
-    parts = assemble(config, openfaas=openfaas, storage=storage)
-    registry, dispatcher, reconciler = parts.registry, parts.dispatcher, parts.reconciler
+    serve(config, assemble(config, openfaas=openfaas, storage=storage))
+    return 0
+
+
+def serve(config: GatewayConfig, parts: Parts) -> None:
+    """Run the gateway's loops and its HTTP server until SIGTERM or SIGINT."""
     stopping = threading.Event()
-
-    def refresh_forever() -> None:
-        while not stopping.is_set():
-            try:
-                registry.refresh()
-            except GatewayError as e:
-                log.warning("could not refresh services: %s", e.message)
-            stopping.wait(config.refresh_interval)
-
     server = create_server(
         parts.app,
         host=config.host,
@@ -74,13 +70,16 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    try:
-        registry.refresh()  # before the reconciler's first pass, which needs the services
-    except GatewayError as e:
-        log.warning("could not read the services yet: %s", e.message)
-    threading.Thread(target=refresh_forever, name="refresh", daemon=True).start()
-    dispatcher.start()  # resumes queued jobs and times out in-flight ones from the ledger
-    reconciler.start()
+    _refresh(parts.registry)  # before the reconciler's first pass, which needs the services
+    refresher = threading.Thread(
+        target=_refresh_forever,
+        args=(parts.registry, stopping, config.refresh_interval),
+        name="refresh",
+        daemon=True,
+    )
+    refresher.start()
+    parts.dispatcher.start()  # resumes queued jobs and times out in-flight ones from the ledger
+    parts.reconciler.start()
     log.info(
         "gateway on %s:%d, OpenFaaS %s, MinIO %s",
         config.host,
@@ -95,10 +94,21 @@ def main() -> int:
             raise
     finally:
         stopping.set()
-        reconciler.stop()
-        dispatcher.stop()
+        parts.reconciler.stop()
+        parts.dispatcher.stop()
         parts.ledger.close()
-    return 0
+
+
+def _refresh(registry: ServiceRegistry) -> None:
+    try:
+        registry.refresh()
+    except GatewayError as e:
+        log.warning("could not refresh services: %s", e.message)
+
+
+def _refresh_forever(registry: ServiceRegistry, stopping: threading.Event, every: float) -> None:
+    while not stopping.wait(every):
+        _refresh(registry)
 
 
 if __name__ == "__main__":
