@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
 import threading
-from types import FrameType
 
 from pythonjsonlogger.json import JsonFormatter
 from waitress.server import create_server
@@ -18,8 +16,12 @@ from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
 from gateway.errors import GatewayError
 from gateway.services.registry import ServiceRegistry
+from wsgi_relay.serving import serve_until_signalled
 
 log = logging.getLogger("gateway")
+# Each log line is a JSON object with these fields, named as the other deployables name them.
+LOG_FIELDS = "{asctime}{levelname}{name}{message}"
+LOG_NAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
 
 
 def main() -> int:
@@ -29,13 +31,7 @@ def main() -> int:
         print(e.message, file=sys.stderr)  # noqa: T201 - the one place a person reads it
         return 2
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        JsonFormatter(
-            "{asctime}{levelname}{name}{message}",
-            style="{",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-        )
-    )
+    handler.setFormatter(JsonFormatter(LOG_FIELDS, style="{", rename_fields=LOG_NAMES))
     logging.basicConfig(level=config.log_level, handlers=[handler])
     openfaas = OpenFaaS(
         config.openfaas_url, username=config.openfaas_user, password=config.openfaas_password
@@ -63,13 +59,6 @@ def serve(config: GatewayConfig, parts: Parts) -> None:
         ident="oscar-gateway",
         channel_timeout=int(config.sync_timeout) + 30,
     )
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        stopping.set()
-        server.close()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
     _refresh(parts.registry)  # before the reconciler's first pass, which needs the services
     refresher = threading.Thread(
         target=_refresh_forever,
@@ -88,12 +77,8 @@ def serve(config: GatewayConfig, parts: Parts) -> None:
         config.minio_endpoint,
     )
     try:
-        server.run()
-    except OSError:
-        if not stopping.is_set():
-            raise
+        serve_until_signalled(server, stopping=stopping)
     finally:
-        stopping.set()
         parts.reconciler.stop()
         parts.dispatcher.stop()
         parts.ledger.close()

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
 import threading
-from types import FrameType
 
 from waitress.server import create_server
 
@@ -19,6 +17,7 @@ from provider.images import ImageStore
 from provider.launcher import Launcher
 from provider.sandbox.process_launcher import ProcessLauncher
 from provider.secrets import SecretStore
+from wsgi_relay.serving import serve_until_signalled
 
 log = logging.getLogger("provider")
 
@@ -77,20 +76,10 @@ def main() -> int:
         max_request_body_size=1 << 40,
         ident="oscar-provider",
     )
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        stopping.set()
-        server.close()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
     functions.start()
     log.info("provider on %s:%d, replicas as %s", config.host, config.port, launcher.mode)
     try:
-        server.run()
-    except OSError:
-        if not stopping.is_set():
-            raise
+        serve_until_signalled(server, stopping=stopping)
     finally:
         functions.shutdown()
     return 0

@@ -17,6 +17,9 @@ from supervisor.storage import MinioStorage
 
 # waitress refuses bodies over 1 GiB by default; inputs are files and may be far larger.
 MAX_BODY_BYTES = 1 << 40
+# Each log line is a JSON object with these fields (the gateway's are the same).
+LOG_FIELDS = "{asctime}{levelname}{name}{message}"
+LOG_NAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
 
 
 def main() -> int:
@@ -26,13 +29,7 @@ def main() -> int:
         print(e.message, file=sys.stderr)
         return 2
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        JsonFormatter(
-            "{asctime}{levelname}{name}{message}",
-            style="{",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-        )
-    )
+    handler.setFormatter(JsonFormatter(LOG_FIELDS, style="{", rename_fields=LOG_NAMES))
     logging.basicConfig(level=config.log_level, handlers=[handler])
     storage = MinioStorage(config.storage, pool_size=config.threads) if config.storage else None
     app = create_app(config, runner=Runner(config=config, storage=storage))

@@ -1,5 +1,6 @@
 """What the provider's function proxy and the gateway's `/run` relay share: reading a WSGI
-request to send it on, and writing a status line or a JSON error back.
+request to send it on, writing a status line or a JSON error back, and a server's life until
+it is signalled to stop.
 
-Its own package because the local engine and the gateway never import each other; it imports
+Its own package because the provider and the gateway never import each other; it imports
 neither of them (the standard library and urllib3, which both use to call the next hop)."""

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import threading
 from typing import Any
 
+import pytest
+
 from wsgi_relay.messages import forwarded_request, json_answer, status_line
+from wsgi_relay.serving import serve_until_signalled
 
 DROPPED = frozenset({"host", "authorization", "content-length", "transfer-encoding"})
 
@@ -58,3 +64,50 @@ def test_status_lines_and_json_answers() -> None:
     assert started == [("503 Service Unavailable", [
         ("Content-Type", "application/json"), ("Content-Length", str(len(body[0])))])]  # fmt: skip
     assert json.loads(body[0]) == {"e": 1}
+
+
+class _BlockingServer:
+    """Like waitress: run() blocks until close(), then fails with OSError (its socket is gone)."""
+
+    def __init__(self) -> None:
+        self.running = threading.Event()
+        self.closed = threading.Event()
+
+    def run(self) -> None:
+        self.running.set()
+        self.closed.wait(timeout=10)
+        raise OSError("socket closed")
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_the_server_as_a_stop_not_a_crash(signum: signal.Signals) -> None:
+    server, stopping = _BlockingServer(), threading.Event()
+    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+
+    def send() -> None:
+        server.running.wait(timeout=10)
+        os.kill(os.getpid(), signum)
+
+    threading.Thread(target=send, daemon=True).start()
+    try:
+        serve_until_signalled(server, stopping=stopping)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    assert server.closed.is_set() and stopping.is_set()
+
+
+def test_a_server_that_fails_by_itself_raises() -> None:
+    server, stopping = _BlockingServer(), threading.Event()
+    server.closed.set()  # run() fails at once, and no signal asked for it
+    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with pytest.raises(OSError, match="socket closed"):
+            serve_until_signalled(server, stopping=stopping)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    assert stopping.is_set()
