@@ -3,7 +3,7 @@ gateway`) and the tests share. OpenFaaS and MinIO come in from outside, so a tes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from flask import Flask
 
@@ -14,19 +14,18 @@ from gateway.config import GatewayConfig
 from gateway.http.app import create_app
 from gateway.jobs.dispatcher import Dispatcher
 from gateway.jobs.metrics import Metrics
+from gateway.jobs.parts import JobParts
 from gateway.jobs.reconciler import Reconciler
 from gateway.jobs.sqlite_ledger import SqliteLedger
 from gateway.services.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner
 
 
-@dataclass(frozen=True)
-class Parts:
+@dataclass(frozen=True, kw_only=True)
+class Parts(JobParts):
+    """The parts, and the app that serves them."""
+
     ledger: SqliteLedger
-    registry: ServiceRegistry
-    signer: CallbackSigner
-    dispatcher: Dispatcher
-    reconciler: Reconciler
     app: Flask
 
 
@@ -60,15 +59,15 @@ def assemble(
         on_new=dispatcher.wake,
         interval=config.reconcile_interval,
     )
-    app = create_app(
-        config,
+    jobs = JobParts(
         ledger=ledger,
         registry=registry,
+        signer=signer,
         dispatcher=dispatcher,
         reconciler=reconciler,
-        openfaas=openfaas,
-        signer=signer,
         metrics=metrics,
-        faas_cli=faas_cli,
+        openfaas=openfaas,
     )
-    return Parts(ledger, registry, signer, dispatcher, reconciler, app)
+    app = create_app(config, jobs, faas_cli=faas_cli)
+    shared = {f.name: getattr(jobs, f.name) for f in fields(jobs) if f.name != "ledger"}
+    return Parts(**shared, ledger=ledger, app=app)  # the ledger as SQLite: the caller closes it

@@ -21,46 +21,36 @@ from typing import Any
 from flask import Flask, request
 
 from gateway.clients.faascli import FaasCli, Runner
-from gateway.clients.openfaas import OpenFaaS
 from gateway.config import GatewayConfig
 from gateway.http import callbacks_api, events_api, jobs_api, service_api, system_api
 from gateway.http.auth import Authorizer
 from gateway.http.errors_body import register_error_handlers
 from gateway.http.sync_relay import SyncRelay
-from gateway.jobs.dispatcher import Dispatcher
 from gateway.jobs.intake import Intake
-from gateway.jobs.ledger import Ledger
-from gateway.jobs.metrics import Metrics
-from gateway.jobs.reconciler import Reconciler
+from gateway.jobs.parts import JobParts
 from gateway.jobs.service_tokens import ServiceTokens
 from gateway.services.deploy_plan import Planner
-from gateway.services.registry import ServiceRegistry
-from gateway.tokens import CallbackSigner
 
 
 def create_app(
     config: GatewayConfig,
+    parts: JobParts,
     *,
-    ledger: Ledger,
-    registry: ServiceRegistry,
-    dispatcher: Dispatcher,
-    reconciler: Reconciler,
-    openfaas: OpenFaaS,
-    signer: CallbackSigner,
-    metrics: Metrics,
     clock: Callable[[], float] = time.time,
     faas_cli: Runner | None = None,
 ) -> Flask:
+    ledger, registry, metrics = parts.ledger, parts.registry, parts.metrics
+    dispatcher, openfaas = parts.dispatcher, parts.openfaas
     app = Flask(__name__)
     tokens = ServiceTokens(ledger, registry)
-    authorizer = Authorizer(config=config, signer=signer, service_token=tokens.of_existing)
+    authorizer = Authorizer(config=config, signer=parts.signer, service_token=tokens.of_existing)
     app.before_request(lambda: authorizer.check(request))
     register_error_handlers(app)
     intake = Intake(
         ledger=ledger,
         registry=registry,
         dispatcher=dispatcher,
-        reconciler=reconciler,
+        reconciler=parts.reconciler,
         metrics=metrics,
         clock=clock,
     )
