@@ -25,3 +25,9 @@ def script_secret(service: str) -> str:
 def secret_path(secret: str, mount: str = SECRETS_MOUNT) -> str:
     """Where a replica finds `secret` (the path SCRIPT_PATH names for a shipped script)."""
     return f"{mount}/{secret}"
+
+
+# Each deployable's log line is one JSON object with these fields (python-json-logger's format
+# and the names the fields take), so one query reads the logs of all of them.
+LOG_FORMAT = "{asctime}{levelname}{name}{message}"
+LOG_FIELD_NAMES = {"asctime": "time", "levelname": "level", "name": "logger"}

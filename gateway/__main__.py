@@ -10,6 +10,7 @@ import threading
 from pythonjsonlogger.json import JsonFormatter
 from waitress.server import create_server
 
+from contract.naming import LOG_FIELD_NAMES, LOG_FORMAT
 from gateway.assembly import Parts, assemble
 from gateway.clients.openfaas import OpenFaaS
 from gateway.clients.storage import Storage
@@ -19,9 +20,6 @@ from gateway.services.registry import ServiceRegistry
 from wsgi_relay.serving import serve_until_signalled
 
 log = logging.getLogger("gateway")
-# Each log line is a JSON object with these fields, named as the other deployables name them.
-LOG_FIELDS = "{asctime}{levelname}{name}{message}"
-LOG_NAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
 
 
 def main() -> int:
@@ -31,7 +29,7 @@ def main() -> int:
         print(e.message, file=sys.stderr)  # noqa: T201 - the one place a person reads it
         return 2
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter(LOG_FIELDS, style="{", rename_fields=LOG_NAMES))
+    handler.setFormatter(JsonFormatter(LOG_FORMAT, style="{", rename_fields=LOG_FIELD_NAMES))
     logging.basicConfig(level=config.log_level, handlers=[handler])
     openfaas = OpenFaaS(
         config.openfaas_url, username=config.openfaas_user, password=config.openfaas_password

@@ -9,6 +9,7 @@ import sys
 import waitress
 from pythonjsonlogger.json import JsonFormatter
 
+from contract.naming import LOG_FIELD_NAMES, LOG_FORMAT
 from supervisor.app import create_app
 from supervisor.config import SupervisorConfig
 from supervisor.errors import ConfigError
@@ -17,9 +18,6 @@ from supervisor.storage import MinioStorage
 
 # waitress refuses bodies over 1 GiB by default; inputs are files and may be far larger.
 MAX_BODY_BYTES = 1 << 40
-# Each log line is a JSON object with these fields (the gateway's are the same).
-LOG_FIELDS = "{asctime}{levelname}{name}{message}"
-LOG_NAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
 
 
 def main() -> int:
@@ -29,7 +27,7 @@ def main() -> int:
         print(e.message, file=sys.stderr)
         return 2
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter(LOG_FIELDS, style="{", rename_fields=LOG_NAMES))
+    handler.setFormatter(JsonFormatter(LOG_FORMAT, style="{", rename_fields=LOG_FIELD_NAMES))
     logging.basicConfig(level=config.log_level, handlers=[handler])
     storage = MinioStorage(config.storage, pool_size=config.threads) if config.storage else None
     app = create_app(config, runner=Runner(config=config, storage=storage))
