@@ -15,12 +15,11 @@ from flask.testing import FlaskClient
 from supervisor.app import create_app
 from supervisor.job import Runner
 from supervisor.storage import Storage
+from tests.support.responses import json_object
 from tests.unit.event_bodies import recorded
 from tests.unit.fake_storage import ExplodingStorage, FakeStorage
 
 if TYPE_CHECKING:
-    from werkzeug.test import TestResponse
-
     from tests.unit.conftest import MakeConfig
 
 COPY = 'cp "$INPUT_FILE_PATH" "$TMP_OUTPUT_DIR/$(basename "$INPUT_FILE_PATH")"'
@@ -47,13 +46,6 @@ def make_client(make_config: MakeConfig, storage: FakeStorage) -> MakeClient:
     return make
 
 
-def _json(response: TestResponse) -> dict[str, Any]:
-    assert response.mimetype == "application/json", response.get_data(as_text=True)
-    document = response.get_json()
-    assert isinstance(document, dict)
-    return document
-
-
 def test_an_event_body_is_answered_with_json_results(
     make_client: MakeClient, storage: FakeStorage, workspace_root: Path
 ) -> None:
@@ -63,7 +55,7 @@ def test_an_event_body_is_answered_with_json_results(
     response = client.post("/", data=recorded("minio_put.json"), content_type="application/json")
 
     assert response.status_code == 200
-    document = _json(response)
+    document = json_object(response)
     assert document["status"] == "succeeded"
     assert document["skipped"] == []
     assert isinstance(document["duration_seconds"], float)
@@ -86,7 +78,7 @@ def test_an_event_with_only_a_delete_is_answered_with_what_was_skipped(
     )
 
     assert response.status_code == 200
-    document = _json(response)
+    document = json_object(response)
     assert document["results"] == []
     [skipped] = document["skipped"]
     assert skipped["key"] == "photos/old picture.jpg"
@@ -150,7 +142,7 @@ def test_event_input_header_forces_an_event_whatever_the_content_type(
     )
 
     assert response.status_code == 200
-    assert _json(response)["results"][0]["outputs"] == ["photos/2024/my photo.jpg"]
+    assert json_object(response)["results"][0]["outputs"] == ["photos/2024/my photo.jpg"]
 
 
 def test_event_input_header_with_a_body_that_is_no_event_is_a_400(
@@ -161,7 +153,7 @@ def test_event_input_header_with_a_body_that_is_no_event_is_a_400(
     )
 
     assert response.status_code == 400
-    assert "not JSON" in _json(response)["error"]
+    assert "not JSON" in json_object(response)["error"]
 
 
 def test_a_bad_input_header_value_is_a_json_400(make_client: MakeClient) -> None:
@@ -170,7 +162,7 @@ def test_a_bad_input_header_value_is_a_json_400(make_client: MakeClient) -> None
     )
 
     assert response.status_code == 400
-    error = _json(response)["error"]
+    error = json_object(response)["error"]
     assert "X-Oscar-Input" in error
     assert "'file'" in error
 
@@ -180,21 +172,21 @@ def test_get_is_a_json_405(make_client: MakeClient, path: str) -> None:
     response = make_client().get(path)
 
     assert response.status_code == 405
-    assert "POST a file" in _json(response)["error"]
+    assert "POST a file" in json_object(response)["error"]
 
 
 def test_another_method_is_a_json_405(make_client: MakeClient) -> None:
     response = make_client().delete("/")
 
     assert response.status_code == 405
-    assert "error" in _json(response)
+    assert "error" in json_object(response)
 
 
 def test_ready_answers_ready(make_client: MakeClient) -> None:
     response = make_client().get("/ready")
 
     assert response.status_code == 200
-    assert _json(response) == {"status": "ready"}
+    assert json_object(response) == {"status": "ready"}
 
 
 def test_a_missing_input_is_a_json_404(make_client: MakeClient, workspace_root: Path) -> None:
@@ -203,7 +195,7 @@ def test_a_missing_input_is_a_json_404(make_client: MakeClient, workspace_root: 
     )
 
     assert response.status_code == 404
-    assert "photos/2024/my photo.jpg" in _json(response)["error"]
+    assert "photos/2024/my photo.jpg" in json_object(response)["error"]
     assert not any(workspace_root.iterdir())
 
 
@@ -216,7 +208,7 @@ def test_a_script_failure_is_a_json_500_with_exit_code_and_log(
     response = client.post("/", data=recorded("minio_put.json"), content_type="application/json")
 
     assert response.status_code == 500
-    document = _json(response)
+    document = json_object(response)
     assert document["exit_code"] == 4
     assert document["log_tail"] == "no space for thumbnails\n"
     assert "code 4" in document["error"]
@@ -227,7 +219,7 @@ def test_a_sync_script_failure_is_a_json_500(make_client: MakeClient) -> None:
     response = make_client("echo oops >&2\nexit 2").post("/", data=b"x", content_type="text/plain")
 
     assert response.status_code == 500
-    assert _json(response)["exit_code"] == 2
+    assert json_object(response)["exit_code"] == 2
 
 
 def test_a_timeout_is_a_json_504(make_client: MakeClient) -> None:
@@ -236,7 +228,7 @@ def test_a_timeout_is_a_json_504(make_client: MakeClient) -> None:
     )
 
     assert response.status_code == 504
-    assert _json(response)["timed_out"] is True
+    assert json_object(response)["timed_out"] is True
 
 
 def test_a_storage_event_without_storage_is_a_json_503(make_client: MakeClient) -> None:
@@ -245,7 +237,7 @@ def test_a_storage_event_without_storage_is_a_json_503(make_client: MakeClient) 
     )
 
     assert response.status_code == 503
-    assert "S3_ENDPOINT" in _json(response)["error"]
+    assert "S3_ENDPOINT" in json_object(response)["error"]
 
 
 def test_an_unexpected_exception_in_the_runner_is_a_json_500_not_html(
@@ -256,7 +248,7 @@ def test_an_unexpected_exception_in_the_runner_is_a_json_500_not_html(
     response = client.post("/", data=recorded("minio_put.json"), content_type="application/json")
 
     assert response.status_code == 500
-    assert _json(response) == {"error": "internal error in the supervisor: RuntimeError"}
+    assert json_object(response) == {"error": "internal error in the supervisor: RuntimeError"}
     assert b"<html" not in response.data.lower()
     assert not any(workspace_root.iterdir())
 
@@ -303,7 +295,7 @@ def test_invalid_base64_is_a_json_400(make_client: MakeClient, workspace_root: P
     )
 
     assert response.status_code == 400
-    assert "base64" in _json(response)["error"]
+    assert "base64" in json_object(response)["error"]
     assert not any(workspace_root.iterdir())
 
 

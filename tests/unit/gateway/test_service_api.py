@@ -24,6 +24,7 @@ from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
 from gateway.errors import FaasCliFailed, NotFound, UpstreamError
 from gateway.http.openapi import spec
+from tests.support.responses import json_object
 
 if TYPE_CHECKING:
     from werkzeug.test import TestResponse
@@ -158,13 +159,6 @@ def post(client: FlaskClient, document: dict[str, Any], **kwargs: Any) -> TestRe
     return client.post("/system/services", json=document, headers=ADMIN, **kwargs)
 
 
-def body(response: TestResponse) -> dict[str, Any]:
-    assert response.mimetype == "application/json", response.get_data(as_text=True)
-    document = response.get_json()
-    assert isinstance(document, dict)
-    return document
-
-
 def test_creating_a_service_answers_201_with_the_service_as_get_shows_it(
     client: FlaskClient, faas_cli: FakeFaasCli, storage: FakeStorage
 ) -> None:
@@ -172,8 +166,8 @@ def test_creating_a_service_answers_201_with_the_service_as_get_shows_it(
 
     assert created.status_code == 201, created.get_data(as_text=True)
     assert created.headers["Location"] == "/system/services/grayify"
-    service = body(created)
-    assert service == body(client.get("/system/services/grayify", headers=ADMIN))
+    service = json_object(created)
+    assert service == json_object(client.get("/system/services/grayify", headers=ADMIN))
     assert service["input"] == {"path": "grayify/in", "suffixes": [".png"]}
     assert service["output"] == {"path": "grayify/out"}
     assert service["max_attempts"] == 2
@@ -213,22 +207,22 @@ def test_creating_a_service_that_exists_is_a_409(
     again = post(client, SERVICE)
 
     assert again.status_code == 409
-    assert "PUT /system/services/grayify" in body(again)["error"]
+    assert "PUT /system/services/grayify" in json_object(again)["error"]
     assert len(faas_cli.plans) == 1
 
 
 def test_updating_answers_200_and_keeps_the_token(
     client: FlaskClient, openfaas: FakeOpenFaaS
 ) -> None:
-    token = body(post(client, SERVICE))["token"]
+    token = json_object(post(client, SERVICE))["token"]
 
     updated = client.put(
         "/system/services/grayify", json={**SERVICE, "max_attempts": 7}, headers=ADMIN
     )
 
     assert updated.status_code == 200
-    assert body(updated)["max_attempts"] == 7
-    assert body(updated)["token"] == token
+    assert json_object(updated)["max_attempts"] == 7
+    assert json_object(updated)["token"] == token
     assert openfaas.deployed["grayify"]["annotations"]["oscar.max_attempts"] == "7"
 
 
@@ -256,7 +250,7 @@ def test_updating_a_missing_service_is_a_404(client: FlaskClient, faas_cli: Fake
     missing = client.put("/system/services/grayify", json=SERVICE, headers=ADMIN)
 
     assert missing.status_code == 404
-    assert "POST /system/services" in body(missing)["error"]
+    assert "POST /system/services" in json_object(missing)["error"]
     assert faas_cli.plans == []
 
 
@@ -266,7 +260,7 @@ def test_a_body_naming_another_service_than_the_url_is_a_422(client: FlaskClient
     wrong = client.put("/system/services/other", json=SERVICE, headers=ADMIN)
 
     assert wrong.status_code == 422
-    assert "the URL says 'other'" in body(wrong)["error"]
+    assert "the URL says 'other'" in json_object(wrong)["error"]
 
 
 def test_deleting_answers_204_and_removes_function_secret_and_rules(
@@ -289,7 +283,7 @@ def test_deleting_an_unknown_service_is_a_404(client: FlaskClient) -> None:
     missing = client.delete("/system/services/nope", headers=ADMIN)
 
     assert missing.status_code == 404
-    assert body(missing)["error"] == "service 'nope' does not exist"
+    assert json_object(missing)["error"] == "service 'nope' does not exist"
 
 
 def test_a_function_that_is_not_a_service_is_not_deleted_here(
@@ -300,7 +294,7 @@ def test_a_function_that_is_not_a_service_is_not_deleted_here(
     answer = client.delete("/system/services/figlet", headers=ADMIN)
 
     assert answer.status_code == 404
-    assert "faas-cli remove figlet" in body(answer)["error"]
+    assert "faas-cli remove figlet" in json_object(answer)["error"]
     assert faas_cli.plans == []
 
 
@@ -310,7 +304,7 @@ def test_a_malformed_body_is_a_400(client: FlaskClient) -> None:
     )
 
     assert answer.status_code == 400
-    assert "not valid JSON" in body(answer)["error"]
+    assert "not valid JSON" in json_object(answer)["error"]
 
 
 def test_a_form_body_is_a_415(client: FlaskClient) -> None:
@@ -325,7 +319,7 @@ def test_an_output_inside_its_input_is_a_422_and_deploys_nothing(
     answer = post(client, {**SERVICE, "output": [{"path": "grayify/in/out"}]})
 
     assert answer.status_code == 422
-    assert "overlaps input grayify/in" in body(answer)["error"]
+    assert "overlaps input grayify/in" in json_object(answer)["error"]
     assert faas_cli.plans == []
 
 
@@ -333,7 +327,7 @@ def test_two_inputs_are_a_422_saying_one_is_supported(client: FlaskClient) -> No
     answer = post(client, {**SERVICE, "input": [{"path": "a/in"}, {"path": "b/in"}]})
 
     assert answer.status_code == 422
-    assert "one input is supported, found 2" in body(answer)["error"]
+    assert "one input is supported, found 2" in json_object(answer)["error"]
 
 
 def test_a_faas_cli_failure_is_a_502_with_its_message_truncated(
@@ -344,7 +338,7 @@ def test_a_faas_cli_failure_is_a_502_with_its_message_truncated(
     answer = post(client, SERVICE)
 
     assert answer.status_code == 502
-    error = body(answer)
+    error = json_object(answer)
     assert error["error"].startswith("faas-cli deploy -f failed (exit 1): Unexpected status: 500")
     assert len(error["error"]) < 300
     assert len(error["detail"]) <= 500
@@ -368,7 +362,7 @@ def test_a_refresh_that_fails_after_the_deploy_still_answers_201(
     created = post(client, SERVICE)
 
     assert created.status_code == 201
-    assert body(created)["input"] == {"path": "grayify/in", "suffixes": [".png"]}
+    assert json_object(created)["input"] == {"path": "grayify/in", "suffixes": [".png"]}
 
 
 def test_a_dry_run_answers_with_the_plan_and_runs_nothing(
@@ -377,7 +371,7 @@ def test_a_dry_run_answers_with_the_plan_and_runs_nothing(
     answer = post(client, SERVICE, query_string={"dry_run": "true"})
 
     assert answer.status_code == 200
-    plan = body(answer)["plan"]
+    plan = json_object(answer)["plan"]
     assert [step["command"].split(" ")[1] for step in plan] == ["login", "secret", "deploy"]
     assert "stack.yml" in plan[-1]["files"]
     assert "pw" not in json.dumps(plan).replace("password-stdin", "")
