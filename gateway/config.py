@@ -10,13 +10,7 @@ from urllib.parse import urlsplit
 
 from contract import environment as names
 from contract.settings import Settings
-from gateway.errors import GatewayError
-
-
-class ConfigError(GatewayError):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("gateway is misconfigured:\n  - " + "\n  - ".join(problems))
-        self.problems = problems
+from gateway.errors import ConfigError
 
 
 @dataclass(frozen=True)

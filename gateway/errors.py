@@ -13,6 +13,14 @@ class GatewayError(Exception):
         self.message = message
 
 
+class ConfigError(GatewayError):
+    """The gateway's settings are wrong: every problem, each naming its setting."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("gateway is misconfigured:\n  - " + "\n  - ".join(problems))
+        self.problems = problems
+
+
 class BadRequest(GatewayError):
     status = 400
 

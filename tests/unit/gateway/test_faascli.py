@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from gateway.clients.faascli import FaasCli, Step
-from gateway.config import ConfigError, GatewayConfig
-from gateway.errors import FaasCliFailed, UpstreamError
+from gateway.config import GatewayConfig
+from gateway.errors import ConfigError, FaasCliFailed, UpstreamError
 from gateway.services.deploy_plan import Planner
 
 # Records each call (args, stdin, env, files in its folder), then answers as told by $ANSWERS.
