@@ -25,7 +25,7 @@ class ServiceRegistry:
         self._openfaas = openfaas
         self._storage = storage
         self._services: dict[str, Service] = {}
-        self._problems: dict[str, str] = {}
+        self._problems: dict[str, str] = {}  # what was logged, so each is said once
         self._lock = threading.Lock()
         self._applied: dict[str, tuple[str, ...]] = {}
 
@@ -50,10 +50,6 @@ class ServiceRegistry:
     def find(self, name: str) -> Service | None:
         with self._lock:
             return self._services.get(name)
-
-    def problems(self) -> dict[str, str]:
-        with self._lock:
-            return dict(self._problems)
 
     def refresh(self) -> list[Service]:
         """Read the functions from OpenFaaS; apply buckets and rules for what changed."""
