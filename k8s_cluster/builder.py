@@ -84,32 +84,73 @@ def build(
     conf.parent.mkdir(parents=True, exist_ok=True)
     conf.write_text(registries_conf(config))
     policy.write_text(json.dumps({"default": [{"type": "insecureAcceptAnything"}]}))
-    env = {**config.child_env(), "CONTAINERS_REGISTRIES_CONF": str(conf)}
+    # buildah makes its network configuration folder (/etc/cni/net.d) even when it needs none.
+    containers_conf = conf.with_name("containers.conf")
+    containers_conf.write_text(f'[network]\nnetwork_config_dir = "{conf.parent / "net.d"}"\n')
+    env = {
+        **config.child_env(),
+        "CONTAINERS_REGISTRIES_CONF": str(conf),
+        "CONTAINERS_CONF": str(containers_conf),
+    }
     flags = [f"--signature-policy={policy}", "--tls-verify=false"]
     mounts = [f"--volume={HOST_CA_BUNDLE}:{HOST_CA_BUNDLE}:ro"] if HOST_CA_BUNDLE.exists() else []
     with tempfile.TemporaryDirectory(prefix="oscar-build-") as tmp:
-        ctx = context(handler, Path(tmp) / "context")
-        arguments = [f"--build-arg={k}={v}" for k, v in build_args(config, args or {}).items()]
-        _run(
-            [
-                *buildah(config),
-                "build",
-                "--isolation=chroot",
-                "--layers",
-                *flags,
-                *mounts,
-                *arguments,
-                "-t",
-                image,
-                "-f",
-                str(ctx / "Dockerfile"),
-                str(ctx),
-            ],
-            env,
-        )
+        try:
+            _build(
+                config,
+                env=env,
+                flags=[*flags, *mounts],
+                handler=handler,
+                image=image,
+                args=args or {},
+                tmp=Path(tmp),
+            )
+        finally:
+            release(config, env)
     if push:
         _run([*buildah(config), "push", *flags, image, f"docker://{image}"], env)
+        release(config, env)
     return image
+
+
+def release(config: ClusterConfig, env: dict[str, str]) -> None:
+    """Leave no working container and no mount behind (a multi-stage build keeps its stages'
+    containers, and the overlay driver mounts its own folder)."""
+    _run([*buildah(config), "rm", "--all"], env)
+    home = config.cache_dir / "buildah" / "root" / "overlay"
+    if any(line.split()[1] == str(home) for line in Path("/proc/mounts").read_text().splitlines()):
+        _run(["umount", str(home)], env)
+
+
+def _build(
+    config: ClusterConfig,
+    *,
+    env: dict[str, str],
+    flags: list[str],
+    handler: Path,
+    image: str,
+    args: Mapping[str, str],
+    tmp: Path,
+) -> None:
+    ctx = context(handler, tmp / "context")
+    arguments = [f"--build-arg={k}={v}" for k, v in build_args(config, args).items()]
+    _run(
+        [
+            *buildah(config),
+            "build",
+            "--isolation=chroot",
+            "--layers",
+            "--force-rm",
+            *flags,
+            *arguments,
+            "-t",
+            image,
+            "-f",
+            str(ctx / "Dockerfile"),
+            str(ctx),
+        ],
+        env,
+    )
 
 
 def _run(command: list[str], env: dict[str, str]) -> None:

@@ -3,7 +3,7 @@
 Pure functions of the configuration, so `up --dry-run` and the tests can read exactly what `up`
 does. The control plane, the registry, containerd and the kubelet all run in the cluster's own
 network namespace; containerd and the kubelet also share a private mount namespace, where
-a tmpfs is /run, /var/log is the state folder's, and the three
+tmpfs are /run and /var/lib, /var/log is the state folder's, and the three
 sysctls the kubelet checks read the values it wants.
 """
 
@@ -71,7 +71,17 @@ def containerd_script(config: ClusterConfig) -> str:
         "mkdir -p /run/netns /run/containerd",
         # The kubelet writes /var/log/containers (a fixed path): keep it in the state folder.
         f"mount --bind {state}/varlog /var/log",
+        # ... and /var/lib/kubelet/device-plugins (also fixed): a /var/lib of its own, with the
+        # state folder bound back into it when it lives there.
+        "mkdir /run/host-var-lib && mount --bind /var/lib /run/host-var-lib",
+        "mount -t tmpfs -o mode=755 oscar-k8s-var-lib /var/lib",
+        "mkdir -p /var/lib/kubelet",
     ]
+    if state.is_relative_to("/var/lib"):
+        inside = state.relative_to("/var/lib")
+        lines.append(
+            f"mkdir -p /var/lib/{inside} && mount --bind /run/host-var-lib/{inside} {state}"
+        )
     for name in documents.sysctl_values():
         source = state / "sysctl" / name.replace("/", ".")
         lines.append(f"mount --bind -o ro {source} /proc/sys/{name}")
