@@ -18,6 +18,7 @@ from pathlib import Path
 from .config import ROOT, ClusterConfig
 from .errors import StepFailed
 from .images import PYTHON_REPO, PYTHON_VERSION, base_images
+from .plan import private_mounts
 
 TEMPLATE = ROOT / "template" / "python-watchdog"
 # The host's CA bundle: where the machine reaches PyPI and Debian through a proxy of its own,
@@ -61,11 +62,24 @@ def context(handler: Path, into: Path) -> Path:
 
 
 def buildah(config: ClusterConfig) -> list[str]:
+    """buildah in a private mount namespace of its own: its mounts and the files it writes to
+    fixed paths (/var/lib/containers/cache, /run/containers) vanish when it exits."""
     storage = config.cache_dir / "buildah"
+    prelude = "\n".join(private_mounts(config.state_dir))
     return [
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        "sh",
+        "-c",
+        f'{prelude}\nexec "$@"',
+        "buildah",
         config.tool("buildah"),
         f"--root={storage}/root",
-        f"--runroot={config.state_dir}/buildah-run",
+        # On the namespace's own /run: every run starts with no stale mount records.
+        "--runroot=/run/oscar-buildah",
         "--storage-driver=overlay",
     ]
 
@@ -114,12 +128,8 @@ def build(
 
 
 def release(config: ClusterConfig, env: dict[str, str]) -> None:
-    """Leave no working container and no mount behind (a multi-stage build keeps its stages'
-    containers, and the overlay driver mounts its own folder)."""
+    """Leave no working container behind (a multi-stage build keeps its stages')."""
     _run([*buildah(config), "rm", "--all"], env)
-    home = config.cache_dir / "buildah" / "root" / "overlay"
-    if any(line.split()[1] == str(home) for line in Path("/proc/mounts").read_text().splitlines()):
-        _run(["umount", str(home)], env)
 
 
 def _build(

@@ -59,29 +59,35 @@ def files(config: ClusterConfig) -> dict[Path, str]:
     return written
 
 
-def containerd_script(config: ClusterConfig) -> str:
-    """The shell that prepares containerd's private mount namespace, then becomes containerd."""
-    state = config.state_dir
+def private_mounts(state: Path) -> list[str]:
+    """Shell lines that give a private mount namespace its own /run and /var/lib.
+
+    containerd, the kubelet and buildah write to fixed paths there (/run/containerd,
+    /var/lib/kubelet/device-plugins, /var/lib/containers/cache): on tmpfs, they vanish with the
+    namespace. The state folder is bound back into the new /var/lib when it lives there.
+    """
     lines = [
         "set -e",
-        # A /run of its own: the pods' network namespaces (/run/netns), the shims' sockets and
-        # runc's state (/run/containerd) vanish with the namespace, and nothing is made on the
-        # host's /run.
         "mount -t tmpfs -o mode=755 oscar-k8s-run /run",
-        "mkdir -p /run/netns /run/containerd",
-        # The kubelet writes /var/log/containers (a fixed path): keep it in the state folder.
-        f"mount --bind {state}/varlog /var/log",
-        # ... and /var/lib/kubelet/device-plugins (also fixed): a /var/lib of its own, with the
-        # state folder bound back into it when it lives there.
-        "mkdir /run/host-var-lib && mount --bind /var/lib /run/host-var-lib",
+        "mkdir -p /run/netns /run/containerd /run/host-var-lib",
+        "mount --bind /var/lib /run/host-var-lib",
         "mount -t tmpfs -o mode=755 oscar-k8s-var-lib /var/lib",
         "mkdir -p /var/lib/kubelet",
     ]
     if state.is_relative_to("/var/lib"):
         inside = state.relative_to("/var/lib")
-        lines.append(
-            f"mkdir -p /var/lib/{inside} && mount --bind /run/host-var-lib/{inside} {state}"
-        )
+        lines.append(f"mkdir -p {state} && mount --bind /run/host-var-lib/{inside} {state}")
+    return lines
+
+
+def containerd_script(config: ClusterConfig) -> str:
+    """The shell that prepares containerd's private mount namespace, then becomes containerd."""
+    state = config.state_dir
+    lines = [
+        *private_mounts(state),
+        # The kubelet writes /var/log/containers (a fixed path): keep it in the state folder.
+        f"mount --bind {state}/varlog /var/log",
+    ]
     for name in documents.sysctl_values():
         source = state / "sysctl" / name.replace("/", ".")
         lines.append(f"mount --bind -o ro {source} /proc/sys/{name}")

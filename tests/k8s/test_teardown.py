@@ -23,6 +23,9 @@ DEFAULT_PATHS = (
     "/var/lib/cni",
     "/etc/containerd",
     "/etc/kubernetes",
+    "/var/lib/containers",
+    "/run/containers",
+    "/etc/containers",
 )
 
 
