@@ -53,7 +53,9 @@ class Kube:
             return apps.create_namespaced_deployment(NAMESPACE, body)
         if kind == "Lease":
             return coordination.create_namespaced_lease(NAMESPACE, body)
-        raise ValueError(f"the k8s tier creates Jobs, Deployments and Leases, not {kind}")
+        if kind == "Secret":
+            return self._core().create_namespaced_secret(NAMESPACE, body)
+        raise ValueError(f"the k8s tier creates Jobs, Deployments, Leases and Secrets, not {kind}")
 
     def job_done(self, name: str) -> bool | str:
         """True once the job succeeded; an AssertionError once it failed; else why not yet."""

@@ -47,10 +47,26 @@ def job(
     }
 
 
-def deployment(name: str, image: str, *, port: int) -> dict[str, Any]:
+def deployment(
+    name: str,
+    image: str,
+    *,
+    port: int,
+    env: dict[str, str] | None = None,
+    secrets: str = "",
+) -> dict[str, Any]:
+    """One replica of a function image; `secrets` names a Secret mounted where OpenFaaS mounts
+    a function's secrets (/var/openfaas/secrets)."""
     main = container(name, image)
     main["ports"] = [{"containerPort": port}]
     main["readinessProbe"] = {"httpGet": {"path": "/_/health", "port": port}, "periodSeconds": 1}
+    main["env"] = [{"name": k, "value": v} for k, v in (env or {}).items()]
+    volumes = []
+    if secrets:
+        main["volumeMounts"] = [
+            {"name": "secrets", "mountPath": "/var/openfaas/secrets", "readOnly": True}
+        ]
+        volumes = [{"name": "secrets", "secret": {"secretName": secrets}}]
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -60,9 +76,22 @@ def deployment(name: str, image: str, *, port: int) -> dict[str, Any]:
             "selector": {"matchLabels": labels(name)},
             "template": {
                 "metadata": {"labels": labels(name)},
-                "spec": {"containers": [main], "automountServiceAccountToken": False},
+                "spec": {
+                    "containers": [main],
+                    "volumes": volumes,
+                    "automountServiceAccountToken": False,
+                },
             },
         },
+    }
+
+
+def secret(name: str, values: dict[str, str]) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "labels": labels(name)},
+        "stringData": values,
     }
 
 
