@@ -9,9 +9,11 @@ import os
 import shlex
 import sys
 import time
+from dataclasses import asdict
+from pathlib import Path
 
-from . import cluster, netns, pki, plan
-from .config import current
+from . import api, builder, cluster, images, netns, pki, plan, stack
+from .config import ClusterConfig, current
 from .errors import ClusterError
 
 
@@ -30,6 +32,30 @@ def _plan() -> str:
     return "\n".join(lines)
 
 
+def _require_registry(config: ClusterConfig) -> None:
+    try:
+        ready = api.registry_ready(config)
+    except OSError as e:
+        ready = f"{type(e).__name__}: {e}"
+    if ready is not True:
+        raise ClusterError(
+            f"the cluster's registry at {config.registry_on_host} does not answer ({ready}): "
+            "start the cluster first with `scripts/k8s up`"
+        )
+
+
+def _build(config: ClusterConfig, stack_file: Path, only: list[str] | None, push: str) -> None:
+    """Each function's image, pushed as <registry>/<image path>; pods pull it from the
+    cluster's registry under the same path."""
+    registry = push or config.registry_on_host
+    for function in stack.functions(stack_file, only=only):
+        start = time.monotonic()
+        image = stack.pushed_name(function.image, registry)
+        builder.build(config, handler=function.handler, image=image, args=function.build_args)
+        pods = stack.pushed_name(function.image, config.registry_inside)
+        print(f"{function.name}: pushed {image} in {time.monotonic() - start:.0f} s (pods: {pods})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/k8s", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -39,6 +65,17 @@ def main(argv: list[str] | None = None) -> int:
     down.add_argument("--purge", action="store_true", help="also remove the state folder")
     commands.add_parser("status", help="what runs, as JSON")
     commands.add_parser("env", help="print `export KUBECONFIG=...` for a shell")
+    commands.add_parser("images", help="push the base images (python, watchdog) to its registry")
+    build = commands.add_parser(
+        "build", help="build a stack's functions on the template with buildah, and push them"
+    )
+    build.add_argument("-f", "--file", default="stack.yml", help="the stack file (stack.yml)")
+    build.add_argument("--filter", action="append", help="only this function (repeatable)")
+    build.add_argument(
+        "--push",
+        metavar="REGISTRY",
+        help="registry to push to, as the host reaches it (default: the cluster's)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
@@ -53,7 +90,13 @@ def main(argv: list[str] | None = None) -> int:
             if os.geteuid() != 0:
                 raise ClusterError("the cluster needs root (namespaces, mounts): run with sudo")
             start = time.monotonic()
-            if args.command == "up":
+            if args.command in {"images", "build"} and not args.__dict__.get("push"):
+                _require_registry(config)
+            if args.command == "images":
+                print(json.dumps(asdict(images.push_base_images(config)), indent=2))
+            elif args.command == "build":
+                _build(config, Path(args.file), args.filter, args.push)
+            elif args.command == "up":
                 timings = cluster.up(config)
                 print(json.dumps({"seconds": timings.steps, **cluster.status(config)}, indent=2))
             else:
