@@ -6,6 +6,7 @@ A missing tool or a non-root run is a failure, never a skip: CI must run this ti
 
 from __future__ import annotations
 
+import fcntl
 import os
 import socket
 import time
@@ -29,8 +30,20 @@ def _free_port() -> int:
         return port
 
 
+LOCK = Path("/tmp/oscar-k8s-test.lock")
+
+
 @pytest.fixture(scope="session")
-def k8s_config() -> ClusterConfig:
+def _one_tier_per_machine() -> Iterator[None]:
+    """The tier's clusters have fixed names (their namespaces and cgroups): two sessions on one
+    machine take turns instead of tearing down each other's."""
+    with LOCK.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture(scope="session")
+def k8s_config(_one_tier_per_machine: None) -> ClusterConfig:
     if os.geteuid() != 0:
         pytest.fail("the k8s tier needs root (network and mount namespaces): run it as root")
     base = ClusterConfig.from_env(os.environ)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ def minio_server(k8s_cluster: ClusterConfig) -> Iterator[MinioInCluster]:
     host_port = _free_port()
     env = {**config.child_env(), "MINIO_ROOT_USER": access, "MINIO_ROOT_PASSWORD": secret}
     data = config.state_dir / "minio-test"
+    shutil.rmtree(data, ignore_errors=True)  # a fresh store every session
     server = processes.spawn(
         "test-minio",
         ["nsenter", f"--net={config.netns_path}", "--", config.tool("minio"), "server",
@@ -77,6 +79,7 @@ def minio_server(k8s_cluster: ClusterConfig) -> Iterator[MinioInCluster]:
     finally:
         for running in (forward, server):
             processes.stop(running, grace=5)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def _python() -> list[str]:
