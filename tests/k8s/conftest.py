@@ -31,6 +31,16 @@ def _free_port() -> int:
 
 
 LOCK = Path("/tmp/oscar-k8s-test.lock")
+# The first test also waits for the session's fixtures: on a cold machine, debootstrap makes the
+# base root filesystem (about 6 minutes on shared cores) before the first image is built.
+TIMEOUT = 1200
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(here):
+            item.add_marker(pytest.mark.timeout(TIMEOUT))
 
 
 @pytest.fixture(scope="session")
