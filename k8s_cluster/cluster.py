@@ -92,9 +92,18 @@ def up(config: ClusterConfig) -> Timings:
         raise ClusterError(
             f"the cluster in {config.state_dir} is already running (`scripts/k8s down` first)"
         )
+    down(config, quiet=True)  # whatever a crashed run left
+    try:
+        return _start(config)
+    except BaseException:
+        # Half a cluster helps nobody: stop what started; the logs stay in the state folder.
+        down(config, quiet=True)
+        raise
+
+
+def _start(config: ClusterConfig) -> Timings:
     timings = Timings()
     start = time.monotonic()
-    down(config, quiet=True)  # whatever a crashed run left
     prepare(config)
     for command in netns.create_commands(config):
         run(command, config=config)

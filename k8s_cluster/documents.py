@@ -11,9 +11,6 @@ from typing import Any
 
 from .config import APISERVER_PORT, REGISTRY_PORT, ClusterConfig
 
-# Who made an object, on everything this package creates in the cluster.
-LABELS = {"app.kubernetes.io/managed-by": "oscar-k8s"}
-
 
 def kubeconfig(*, server: str, ca: str, cert: str, key: str, user: str) -> str:
     document: dict[str, Any] = {
