@@ -194,10 +194,13 @@ def main(argv: list[str] | None = None) -> int:
     names = [name for name in names if name not in debs]
     unknown = sorted(set(names) - set(tools))
     known_groups = {tool.group for tool in tools.values()} | {deb.group for deb in debs.values()}
-    if unknown or not groups <= known_groups | {""}:
+    unknown_groups = sorted(groups - known_groups - {""})
+    if unknown or unknown_groups:
+        problems = [f"unknown tool {name!r}" for name in unknown]
+        problems += [f"unknown group {name!r}" for name in unknown_groups]
         print(
-            f"unknown tool(s) {unknown} or group(s) {sorted(groups - known_groups - {''})}; "
-            f"known tools: {sorted(tools) + sorted(debs)}, groups: {sorted(known_groups - {''})}",
+            f"{'; '.join(problems)}. Tools: {', '.join(sorted([*tools, *debs]))}; "
+            f"groups: {', '.join(sorted(known_groups - {''}))} (see tools/versions.toml)",
             file=sys.stderr,
         )
         return 2
