@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from k8s_cluster import ClusterConfig
@@ -22,7 +24,7 @@ def test_the_node_is_ready_and_runs_kubernetes_1_34(kube: Kube) -> None:
 
 
 def test_a_job_from_the_template_image_runs_its_function_and_logs_its_output(
-    kube: Kube, template_image: tuple[str, str]
+    kube: Kube, template_image: tuple[str, str], k8s_cluster: ClusterConfig
 ) -> None:
     _, image = template_image
     # The function's script, run as the image's user in its workdir.
@@ -34,6 +36,9 @@ def test_a_job_from_the_template_image_runs_its_function_and_logs_its_output(
     log = kube.log("hello")
     assert log.startswith("hello from 12."), log
     assert "python 3.11" in log
+    kubectl = [k8s_cluster.tool("kubectl"), f"--kubeconfig={k8s_cluster.kubeconfig}"]
+    logs = subprocess.run([*kubectl, "logs", "job/hello"], capture_output=True, text=True)
+    assert (logs.returncode, logs.stdout) == (0, log), logs.stderr
 
 
 def test_a_deployment_of_the_template_serves_its_watchdog_on_the_pod_network(
