@@ -23,7 +23,7 @@ from k8s_cluster.images import push_base_images
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -61,8 +61,8 @@ def k8s_config(_one_tier_per_machine: None) -> ClusterConfig:
         base,
         netns="oscar-k8s-test",
         state_dir=Path(os.environ.get("OSCAR_K8S_TEST_STATE_DIR", "/var/lib/oscar-k8s-test")),
-        api_port=_free_port(),
-        registry_port=_free_port(),
+        api_port=free_port(),
+        registry_port=free_port(),
     )
 
 

@@ -24,7 +24,9 @@ def job(
     command: list[str],
     *,
     env: dict[str, str] | None = None,
+    host_network: bool = False,
 ) -> dict[str, Any]:
+    """Runs `command` once; `host_network` puts the pod in the node's network namespace."""
     main = container(name, image, command)
     if env:
         main["env"] = [{"name": k, "value": v} for k, v in env.items()]
@@ -41,6 +43,7 @@ def job(
                     "restartPolicy": "Never",
                     "containers": [main],
                     "automountServiceAccountToken": False,
+                    "hostNetwork": host_network,
                 },
             },
         },

@@ -25,7 +25,7 @@ from k8s_cluster.builder import build
 from k8s_cluster.waiting import wait_until
 
 from . import objects
-from .conftest import REPO, _free_port
+from .conftest import REPO, free_port
 from .kube import Kube
 
 SAMPLE = REPO / "examples" / "grayify" / "samples" / "sunset.png"
@@ -45,7 +45,7 @@ def minio_server(k8s_cluster: ClusterConfig) -> Iterator[MinioInCluster]:
     config = k8s_cluster
     access, secret = "oscar-k8s-test", secrets.token_hex(16)
     inside = f"{config.node_ip}:{MINIO_PORT}"
-    host_port = _free_port()
+    host_port = free_port()
     env = {**config.child_env(), "MINIO_ROOT_USER": access, "MINIO_ROOT_PASSWORD": secret}
     data = config.state_dir / "minio-test"
     shutil.rmtree(data, ignore_errors=True)  # a fresh store every session

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from k8s_cluster import ClusterConfig, cluster, netns
 
-from .conftest import _free_port
+from .conftest import free_port
 
 # Where kubelet, containerd and the CNI plugins write by default: `up` sends them all into the
 # state folder or a private tmpfs, so none of these may appear.
@@ -74,8 +74,8 @@ def test_down_leaves_no_process_mount_namespace_link_cgroup_or_file_behind(
         k8s_config,
         netns="oscar-k8s-down",
         state_dir=k8s_config.state_dir.with_name(k8s_config.state_dir.name + "-down"),
-        api_port=_free_port(),
-        registry_port=_free_port(),
+        api_port=free_port(),
+        registry_port=free_port(),
     )
     before = traces(config)
     cluster.up(config)

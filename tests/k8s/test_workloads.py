@@ -72,3 +72,32 @@ def test_a_lease_is_taken_renewed_and_a_stale_renewal_is_refused(kube: Kube) -> 
     assert renewed.spec.renew_time is not None
     assert renewed.metadata.resource_version != first_version
     assert conflict.value.status == 409
+
+
+REACH = """
+import ssl, urllib.request as u
+context = ssl._create_unverified_context()
+for url in ("https://10.250.0.1:6443/readyz", "https://10.96.0.1:443/readyz"):
+    try:
+        print(url, u.urlopen(url, context=context, timeout=3).status)
+    except OSError as e:
+        print(url, "unreachable")
+"""
+
+
+@pytest.mark.parametrize("host_network", [False, True], ids=["pod network", "host network"])
+def test_pods_reach_the_api_server_at_the_node_address_but_not_at_its_cluster_ip(
+    kube: Kube, template_image: tuple[str, str], host_network: bool
+) -> None:
+    _, image = template_image
+    name = "reach-host" if host_network else "reach-pod"
+    kube.create(objects.job(name, image, ["python3", "-c", REACH], host_network=host_network))
+
+    finished, last = wait_until(lambda: kube.job_done(name), timeout=120, interval=0.5)
+
+    assert finished, last
+    # No kube-proxy: the `kubernetes` Service's ClusterIP routes nowhere (README, Kubernetes).
+    assert kube.log(name).splitlines() == [
+        "https://10.250.0.1:6443/readyz 200",
+        "https://10.96.0.1:443/readyz unreachable",
+    ]
