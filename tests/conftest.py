@@ -8,6 +8,7 @@ _TIERS = {
     "integration": pytest.mark.integration,
     "e2e": pytest.mark.e2e,
     "reliability": pytest.mark.reliability,
+    "k8s": pytest.mark.k8s,
 }
 
 

@@ -1,11 +1,16 @@
 """Build the pinned tools from the Go module proxy into `.tools/bin` (idempotent).
 
-    python3 tools/install.py [--only NAME ...] [--force]
+    python3 tools/install.py [--group k8s] [--only NAME ...] [--force]
 
 Each tool is built in a throwaway module under `.tools/build/<name>` (`go get` the pin, then
 `go build` the package), because `go install MODULE@VERSION` asks the proxy for the module's
 version list, which the proxy reachable here refuses. A stamp file next to each binary records the
 pin it was built from, so a second run with nothing changed finishes in well under a second.
+
+Tools in a group (`group = "k8s"` in versions.toml: the one-node Kubernetes, its registry and the
+image builder) are built only when the group is asked for, because a cold build of Kubernetes
+takes minutes: `scripts/test` asks for every group. Kubernetes itself is built by
+`tools/kubernetes.py`, and Debian packages are unpacked (never installed) by `tools/debian.py`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,11 @@ import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python tools/install.py`: make `tools` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tools import debian, kubernetes
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSIONS = ROOT / "tools" / "versions.toml"
@@ -41,15 +51,16 @@ class Tool:
     sum: str = ""
     local: str = ""
     fallback: str = ""
+    group: str = ""
+    # Several commands built from one module at once (only k8s.io/kubernetes does this).
+    binaries: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def pin(self) -> str:
-        return (
-            f"local:{self.local}:{_tree_digest(ROOT / self.local)}"
-            if self.local
-            else (f"{self.module}@{self.version}")
-        )
+        if self.local:
+            return f"local:{self.local}:{_tree_digest(ROOT / self.local)}"
+        return f"{self.module}@{self.version}" + "".join(f" {b}" for b in self.binaries)
 
 
 def load_tools(path: Path = VERSIONS) -> dict[str, Tool]:
@@ -66,8 +77,15 @@ def load_tools(path: Path = VERSIONS) -> dict[str, Tool]:
             sum=spec.get("sum", ""),
             local=spec.get("local", ""),
             fallback=spec.get("fallback", ""),
+            group=spec.get("group", ""),
+            binaries=tuple(spec.get("binaries", ())),
         )
     return tools
+
+
+def load_debs(path: Path = VERSIONS) -> dict[str, debian.Deb]:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {name: debian.from_spec(name, spec) for name, spec in data.get("debs", {}).items()}
 
 
 def check_go() -> str:
@@ -93,9 +111,19 @@ def install(tool: Tool, *, go: str, force: bool) -> str:
     bin_dir.mkdir(parents=True, exist_ok=True)
     target = bin_dir / tool.binary
     stamp = bin_dir / f".{tool.binary}.pin"
-    if not force and target.exists() and stamp.exists() and stamp.read_text() == tool.pin:
+    present = all((bin_dir / name).exists() for name in tool.binaries) and target.exists()
+    if not force and present and stamp.exists() and stamp.read_text() == tool.pin:
         return "present"
-    if tool.local:
+    if tool.binaries:
+        kubernetes.build(
+            go=go,
+            version=tool.version,
+            binaries=tool.binaries,
+            work=TOOLS_DIR / "build" / tool.name,
+            bin_dir=bin_dir,
+            run=_runner,
+        )
+    elif tool.local:
         _run([go, "build", "-trimpath", "-o", str(target), "."], cwd=ROOT / tool.local, env={})
     else:
         _build_module(tool, go=go, target=target)
@@ -124,6 +152,10 @@ def _build_module(tool: Tool, *, go: str, target: Path) -> None:
     )
 
 
+def _runner(command: list[str], cwd: Path, env: dict[str, str]) -> None:
+    _run(command, cwd=cwd, env=env)
+
+
 def _run(command: list[str], *, cwd: Path, env: dict[str, str]) -> None:
     full_env = {**os.environ, **{k: v for k, v in env.items() if v}}
     result = subprocess.run(command, cwd=cwd, env=full_env, capture_output=True, text=True)
@@ -145,17 +177,43 @@ def _tree_digest(folder: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="*", help="build only these tools")
+    parser.add_argument("--only", nargs="*", help="build only these tools (or Debian packages)")
+    parser.add_argument(
+        "--group", action="append", default=[], help="also build this group's tools (k8s)"
+    )
     parser.add_argument("--force", action="store_true", help="rebuild even if present")
     args = parser.parse_args(argv)
     tools = load_tools()
-    names = args.only or [name for name in tools if name != "watchdog-standin"]
+    debs = load_debs()
+    groups = {"", *args.group}
+    names = args.only or [
+        name for name, tool in tools.items() if name != "watchdog-standin" and tool.group in groups
+    ]
+    deb_names = args.only or [name for name, deb in debs.items() if deb.group in groups]
+    deb_names = [name for name in deb_names if name in debs]
+    names = [name for name in names if name not in debs]
     unknown = sorted(set(names) - set(tools))
-    if unknown:
-        print(f"unknown tool(s) {unknown}; known: {sorted(tools)}", file=sys.stderr)
+    known_groups = {tool.group for tool in tools.values()} | {deb.group for deb in debs.values()}
+    unknown_groups = sorted(groups - known_groups - {""})
+    if unknown or unknown_groups:
+        problems = [f"unknown tool {name!r}" for name in unknown]
+        problems += [f"unknown group {name!r}" for name in unknown_groups]
+        print(
+            f"{'; '.join(problems)}. Tools: {', '.join(sorted([*tools, *debs]))}; "
+            f"groups: {', '.join(sorted(known_groups - {''}))} (see tools/versions.toml)",
+            file=sys.stderr,
+        )
         return 2
     try:
-        go = check_go()
+        for name in deb_names:
+            try:
+                status = debian.install(
+                    debs[name], tools_dir=TOOLS_DIR, force=args.force, run=_runner
+                )
+            except OSError as e:
+                raise InstallError(f"Debian package {name}: {e}") from e
+            print(f"{name}: {status} (deb {debs[name].version})")
+        go = check_go() if names else ""
         for name in names:
             tool = tools[name]
             try:

@@ -1,0 +1,97 @@
+"""The one module of the k8s tier that uses the `kubernetes` client: only what the tests need.
+
+The client's models are Optional all the way down; the tests ask plain questions (did the job
+succeed, what did the pod log) and get plain answers.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client, config
+from kubernetes.client import exceptions
+
+ApiException = exceptions.ApiException
+NAMESPACE = "default"
+
+
+@dataclass(frozen=True)
+class Kube:
+    api: Any
+
+    @classmethod
+    def connect(cls, kubeconfig: Path) -> Kube:
+        return cls(config.new_client_from_config(config_file=str(kubeconfig)))  # type: ignore[no-untyped-call]
+
+    def _core(self) -> Any:
+        return client.CoreV1Api(self.api)
+
+    def version(self) -> str:
+        info: Any = client.VersionApi(self.api).get_code()
+        return str(info.git_version)
+
+    def nodes(self) -> dict[str, str]:
+        """Each node's name and its Ready condition's status."""
+        items: Any = self._core().list_node().items
+        return {
+            n.metadata.name: next(c.status for c in n.status.conditions if c.type == "Ready")
+            for n in items
+        }
+
+    def create(self, body: dict[str, Any]) -> Any:
+        """Create a Job, Deployment or Lease from its dict (the client takes dicts as bodies)."""
+        kind = body["kind"]
+        batch: Any = client.BatchV1Api(self.api)
+        apps: Any = client.AppsV1Api(self.api)
+        coordination: Any = client.CoordinationV1Api(self.api)
+        if kind == "Job":
+            return batch.create_namespaced_job(NAMESPACE, body)
+        if kind == "Deployment":
+            return apps.create_namespaced_deployment(NAMESPACE, body)
+        if kind == "Lease":
+            return coordination.create_namespaced_lease(NAMESPACE, body)
+        if kind == "Secret":
+            return self._core().create_namespaced_secret(NAMESPACE, body)
+        raise ValueError(f"the k8s tier creates Jobs, Deployments, Leases and Secrets, not {kind}")
+
+    def job_done(self, name: str) -> bool | str:
+        """True once the job succeeded; an AssertionError once it failed; else why not yet."""
+        status: Any = client.BatchV1Api(self.api).read_namespaced_job_status(name, NAMESPACE).status
+        if status.succeeded:
+            return True
+        if status.failed:
+            raise AssertionError(f"job {name} failed: {status.conditions}")
+        return f"job {name}: active={status.active}"
+
+    def available(self, deployment: str) -> bool | str:
+        apps: Any = client.AppsV1Api(self.api)
+        replicas = apps.read_namespaced_deployment_status(deployment, NAMESPACE).status
+        return bool(replicas.available_replicas) or f"available={replicas.available_replicas}"
+
+    def pods(self, app: str) -> list[Any]:
+        selector = f"app.kubernetes.io/name={app}"
+        items: list[Any] = (
+            self._core().list_namespaced_pod(NAMESPACE, label_selector=selector).items
+        )
+        return items
+
+    def log(self, app: str) -> str:
+        """The log of the one pod of `app` (what `kubectl logs` shows)."""
+        pods = self.pods(app)
+        assert len(pods) == 1, [p.metadata.name for p in pods]
+        return str(self._core().read_namespaced_pod_log(pods[0].metadata.name, NAMESPACE))
+
+    def pod_ip(self, app: str) -> str:
+        return str(self.pods(app)[0].status.pod_ip)
+
+    def read_lease(self, name: str) -> Any:
+        return client.CoordinationV1Api(self.api).read_namespaced_lease(name, NAMESPACE)
+
+    def renew_lease(self, lease: Any) -> Any:
+        """Write `lease` back with a new renewTime; 409 if its resourceVersion is stale."""
+        lease.spec.renew_time = datetime.datetime.now(datetime.UTC)
+        coordination: Any = client.CoordinationV1Api(self.api)
+        return coordination.replace_namespaced_lease(lease.metadata.name, NAMESPACE, lease)
