@@ -77,8 +77,9 @@ def prepare(config: ClusterConfig) -> None:
         shutil.rmtree(config.state_dir / stale, ignore_errors=True)
     for folder in ("varlog", "pod-logs", "kubelet", "registry", "logs", "run"):
         (config.state_dir / folder).mkdir(parents=True, exist_ok=True)
+    todo = pki.commands(config)  # what is missing or outdated, before the new records are written
     pki.write_extensions(config)
-    for command in pki.commands(config):
+    for command in todo:
         run(command, config=config)
     for path, text in plan.files(config).items():
         path.parent.mkdir(parents=True, exist_ok=True)

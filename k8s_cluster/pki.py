@@ -2,7 +2,8 @@
 
 Every key is ECDSA P-256 (fast to make, accepted by every component). One CA signs them all;
 the service-account key pair signs and verifies pod tokens. Certificates are kept across
-`down`/`up` in the state folder and only made when missing.
+`down`/`up` in the state folder and made when missing, or again when what they name changed (a
+renamed node would otherwise keep a kubelet certificate for its old name, and never register).
 """
 
 from __future__ import annotations
@@ -50,9 +51,11 @@ def certificates(config: ClusterConfig) -> list[Cert]:
 
 
 def extensions(cert: Cert) -> str:
-    """The openssl extension section for one certificate."""
+    """The openssl extension section for one certificate, its subject in a comment: the file
+    says what the certificate beside it was made for."""
     usage = "serverAuth" if cert.usage == "server" else "clientAuth"
     lines = [
+        f"# subject: {subject(cert)}",
         "basicConstraints=critical,CA:FALSE",
         "keyUsage=critical,digitalSignature,keyEncipherment",
         f"extendedKeyUsage={usage}",
@@ -68,7 +71,9 @@ def subject(cert: Cert) -> str:
 
 
 def commands(config: ClusterConfig) -> list[list[str]]:
-    """openssl commands that make every missing file in the PKI folder (none if all exist)."""
+    """openssl commands that make every missing or outdated file in the PKI folder (none if all
+    are there and made for this config). Run it before `write_extensions`, which records what
+    they are made for."""
     pki = config.pki_dir
     todo: list[list[str]] = []
     if not (pki / "ca.crt").exists():
@@ -97,7 +102,7 @@ def commands(config: ClusterConfig) -> list[list[str]]:
         ]
     for cert in certificates(config):
         crt, key, ext = (pki / f"{cert.name}.{suffix}" for suffix in ("crt", "key", "ext"))
-        if crt.exists():
+        if crt.exists() and ext.exists() and ext.read_text() == extensions(cert):
             continue
         todo += [
             _genkey(key),

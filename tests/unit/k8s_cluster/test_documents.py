@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tomllib
 from pathlib import Path
@@ -84,3 +85,18 @@ def test_bad_ports_are_all_reported_at_once() -> None:
         ClusterConfig.from_env({"OSCAR_K8S_API_PORT": "80", "OSCAR_K8S_REGISTRY_PORT": "x"})
 
     assert len(error.value.problems) == 2
+
+
+def test_a_certificate_is_made_again_when_what_it_names_changed(tmp_path: Path) -> None:
+    config = dataclasses.replace(CONFIG, state_dir=tmp_path)
+    config.pki_dir.mkdir()
+    for command in pki.commands(config):  # stand in for openssl: every file it would make
+        if "-out" in command:
+            Path(command[command.index("-out") + 1]).write_text("made")
+    pki.write_extensions(config)
+    assert pki.commands(config) == []
+
+    renamed = dataclasses.replace(config, node_name="another-node")
+    remade = {c[c.index("-out") + 1] for c in pki.commands(renamed) if "x509" in c and "-req" in c}
+
+    assert remade == {str(tmp_path / "pki" / f"{n}.crt") for n in ("kubelet", "kubelet-server")}
