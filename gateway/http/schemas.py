@@ -33,11 +33,19 @@ class Answer(BaseModel):
         return self.model_dump(mode="json", exclude_none=self.omit_none)
 
 
+class Problem(Answer):
+    path: str = Field(description="the field's place in the document, as `input[0].path`")
+    message: str
+
+
 class Error(Answer):
     omit_none = True
     error: str
     detail: str | SkipJsonSchema[None] = Field(
         default=None, description="the upstream's answer, truncated"
+    )
+    problems: list[Problem] | SkipJsonSchema[None] = Field(
+        default=None, description="a 422's fields at fault, one each"
     )
 
 
