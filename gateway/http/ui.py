@@ -35,6 +35,7 @@ def blueprint(*, config: GatewayConfig, sessions: Sessions) -> Blueprint:
         __name__,
         url_prefix="/ui",
         static_folder="ui_static",
+        static_url_path="/static",
         template_folder="ui_templates",
     )
     secure = config.public_url.startswith("https://")
