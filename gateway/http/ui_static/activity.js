@@ -52,11 +52,12 @@ function jobsChart(minutes) {
 
 function latencyChart(minutes) {
   const top = Math.max(0.1, ...minutes.map((m) => m.latency_max || 0));
-  const chart = frame("upload to script start, seconds (line: median, dots: longest)", top.toFixed(2));
+  const chart = frame("upload to script start, seconds (blue: median, red: longest)", top.toFixed(2));
   const y = (v) => H - PAD - ((H - 2 * PAD) * v) / top;
   const points = minutes.map((m, i) => (m.latency_median === null ? null : `${xOf(i, minutes.length)},${y(m.latency_median)}`)).filter(Boolean);
   if (points.length) chart.append(svg("polyline", { points: points.join(" "), fill: "none", stroke: "#2458c6", "stroke-width": 2 }));
   minutes.forEach((m, i) => {
+    if (m.latency_median !== null) chart.append(svg("rect", { x: xOf(i, minutes.length) - 2.5, y: y(m.latency_median) - 2.5, width: 5, height: 5, fill: "#2458c6" }));
     if (m.latency_max !== null) chart.append(svg("circle", { cx: xOf(i, minutes.length), cy: y(m.latency_max), r: 2.5, fill: "#dc2626" }));
   });
   return chart;
