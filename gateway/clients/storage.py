@@ -20,9 +20,16 @@ from minio.error import MinioException, S3Error
 from minio.notificationconfig import NotificationConfig, PrefixFilterRule, QueueConfig
 
 from contract.identity import kept_version
-from gateway.errors import NotFound, UpstreamError
+from gateway.errors import BadRequest, GatewayError, NotFound, UpstreamError
 
 RULE_PREFIX = "oscar-"
+REFUSED_NAMES = {
+    "InvalidBucketName",
+    "XMinioInvalidObjectName",
+    "InvalidObjectName",
+    "KeyTooLongError",
+    "XMinioInvalidResourceName",
+}
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,7 @@ class Storage:
     def bucket_names(self) -> list[str]:
         try:
             return sorted(b.name for b in self._client.list_buckets())
-        except (MinioException, urllib3.exceptions.HTTPError) as e:
+        except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
             raise self._failed("list buckets", e) from e
 
     def browse(self, bucket: str, prefix: str) -> list[Entry]:
@@ -138,7 +145,7 @@ class Storage:
                 )
                 for item in self._client.list_objects(bucket, prefix=prefix, recursive=False)
             ]
-        except (MinioException, urllib3.exceptions.HTTPError) as e:
+        except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
             raise self._failed(f"list {bucket}/{prefix}", e) from e
 
     def put(self, bucket: str, key: str, data: BinaryIO, *, length: int, content_type: str) -> str:
@@ -148,14 +155,14 @@ class Storage:
                 bucket, key, data, length, content_type=content_type or "application/octet-stream"
             )
             return (written.etag or "").strip('"')
-        except (MinioException, urllib3.exceptions.HTTPError) as e:
+        except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
             raise self._failed(f"upload {bucket}/{key}", e) from e
 
     def get(self, bucket: str, key: str) -> tuple[Iterator[bytes], str, int]:
         """The object's bytes as chunks, its content type and its length."""
         try:
             answer = self._client.get_object(bucket, key)
-        except (MinioException, urllib3.exceptions.HTTPError) as e:
+        except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
             raise self._failed(f"download {bucket}/{key}", e) from e
 
         def chunks() -> Iterator[bytes]:
@@ -171,7 +178,7 @@ class Storage:
     def remove(self, bucket: str, key: str) -> None:
         try:
             self._client.remove_object(bucket, key)
-        except (MinioException, urllib3.exceptions.HTTPError) as e:
+        except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
             raise self._failed(f"delete {bucket}/{key}", e) from e
 
     def presign(self, bucket: str, key: str, *, seconds: int) -> str:
@@ -180,11 +187,16 @@ class Storage:
             return self._client.presigned_get_object(
                 bucket, key, expires=timedelta(seconds=seconds)
             )
-        except (MinioException, urllib3.exceptions.HTTPError) as e:
+        except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
             raise self._failed(f"presign {bucket}/{key}", e) from e
 
-    def _failed(self, action: str, error: Exception) -> UpstreamError | NotFound:
-        """For the files routes: a missing bucket or object is the caller's 404."""
+    def _failed(self, action: str, error: Exception) -> GatewayError:
+        """For the files routes: a missing bucket or object is the caller's 404, a name MinIO
+        (or its client, with a ValueError) refuses the caller's 400."""
+        if isinstance(error, ValueError) or (
+            isinstance(error, S3Error) and error.code in REFUSED_NAMES
+        ):
+            return BadRequest(f"MinIO refused to {action}: {str(error)[:300]}; check the name")
         if isinstance(error, S3Error) and error.code in {"NoSuchKey", "NoSuchBucket"}:
             return NotFound(f"MinIO could not {action}: {error.code}; check the bucket and key")
         return self._error(action, error)

@@ -15,6 +15,8 @@ An upload goes to MinIO like any other, so MinIO's notification makes its jobs a
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, request
 
 from gateway.clients.storage import Storage
@@ -25,6 +27,7 @@ from gateway.http.schemas import reply
 
 MAX_UPLOAD = 1 << 30
 WEEK = 7 * 24 * 3600
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _key() -> str:
@@ -58,7 +61,8 @@ def blueprint(*, storage: Storage) -> Blueprint:
     def _download(bucket: str) -> Response:
         key = _key()
         chunks, kind, length = storage.get(bucket, key)
-        name = key.rsplit("/", 1)[-1]
+        # A key may hold control characters; a header may not (the name is only a suggestion).
+        name = CONTROL.sub("_", key.rsplit("/", 1)[-1])
         answer = Response(chunks, content_type=kind, direct_passthrough=True)
         answer.headers["Content-Length"] = str(length)
         answer.headers["X-Content-Type-Options"] = "nosniff"

@@ -33,7 +33,7 @@ DASHBOARD_OPERATIONS: tuple[Operation, ...] = (
         parameters=(BUCKET, Param("prefix", "query", {"type": "string"})),
         responses={
             "200": Reply("One level of the bucket", ref(Listing)),
-            **errors(401, 403, 404, 502),
+            **errors(400, 401, 403, 404, 502),
         },
     ),
     Operation(

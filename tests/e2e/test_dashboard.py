@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+import requests
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.browser import Dashboard, chromium, dashboard, login, texts
@@ -138,6 +139,25 @@ def test_a_hostile_key_is_shown_as_text_and_runs_nothing(
 
     assert ui.page.locator("img[src=x]").count() == 0
     assert ui.dialogs == [], "a key ran as markup"
+
+
+def test_a_presigned_link_downloads_without_a_login_and_delete_removes_the_object(
+    ui: Dashboard, grayify: ExamplesProject
+) -> None:
+    prefix = "in/ui-kept/"  # grayify takes .png and .jpg only: a text file makes no job
+    grayify.stack.minio.put_object("grayify", prefix + "note.txt", io.BytesIO(b"hello"), 5)
+    ui.go(files_page("grayify", prefix))
+    row = ui.page.locator('#objects tr[data-key="in/ui-kept/note.txt"]')
+
+    row.get_by_role("button", name="Presigned link").click()
+    link = ui.page.locator("#presigned input.presigned-url").input_value()
+    fetched = requests.get(link, timeout=10)
+    row.get_by_role("button", name="Delete").click()
+
+    assert fetched.status_code == 200 and fetched.content == b"hello"
+    expect(row).to_have_count(0)
+    assert ui.dialogs == ["confirm: Delete grayify/in/ui-kept/note.txt?"]
+    assert not list(grayify.stack.minio.list_objects("grayify", prefix=prefix))
 
 
 def test_a_change_without_the_csrf_token_is_refused(ui: Dashboard) -> None:
