@@ -83,6 +83,7 @@ def test_a_wrong_login_is_answered_with_a_message_and_no_session(
 def test_after_login_the_services_page_lists_grayify(ui: Dashboard) -> None:
     expect(ui.page.locator('#services tr[data-service="grayify"]')).to_contain_text("grayify/in")
     expect(ui.page.locator('#services tr[data-service="grayify"]')).to_contain_text("succeeded")
+    expect(ui.page.locator('#services tr[data-service="grayify"] td.state')).to_have_text("ready")
     ui.shot("dashboard-services")
 
 

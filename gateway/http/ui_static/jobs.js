@@ -20,7 +20,7 @@ export async function servicesPage(main) {
   main.append(
     el("h2", {}, "Services"),
     el("table", { id: "services" },
-      el("thead", {}, el("tr", {}, ["name", "input", "output", "jobs", ""].map((h) => el("th", {}, h)))),
+      el("thead", {}, el("tr", {}, ["name", "state", "replicas", "input", "output", "jobs", ""].map((h) => el("th", {}, h)))),
       body),
   );
   if (!services.length) main.append(el("p", { class: "muted" }, "No services yet: create one on the FDL page."));
@@ -28,6 +28,8 @@ export async function servicesPage(main) {
     const jobs = el("td", {}, "…");
     body.append(el("tr", { "data-service": service.name },
       el("td", {}, el("a", { href: `#/service/${seg(service.name)}` }, service.name)),
+      el("td", { class: "state" }, state(service)),
+      el("td", {}, service.replicas === null ? "?" : `${service.available_replicas ?? 0}/${service.replicas}`),
       el("td", {}, service.input.path, service.input.suffixes.length ? ` (${service.input.suffixes.join(", ")})` : ""),
       el("td", {}, service.output ? service.output.path : "—"),
       jobs,
@@ -40,6 +42,12 @@ export async function servicesPage(main) {
       jobs.replaceChildren(...STATUSES.flatMap((s) => [statusBadge(s), ` ${c[s]} `]));
     });
   }
+}
+
+function state(service) {
+  if (service.replicas === null) return "unknown";
+  if (service.replicas === 0) return "scaled to zero";
+  return (service.available_replicas || 0) > 0 ? "ready" : "starting";
 }
 
 async function copyToken(service) {
