@@ -220,6 +220,22 @@ def test_a_dead_letter_redriven_from_the_page_runs_again(
     expect(ui.page.locator("#dead-letters tr")).to_have_count(1)
 
 
+def test_a_service_deleted_from_the_services_page_after_a_confirmation_is_gone(
+    ui: Dashboard, grayify: ExamplesProject
+) -> None:
+    stack = grayify.stack
+    row = ui.page.locator('#services tr[data-service="ui-dead"]')
+    expect(row).to_have_count(1)  # created by the dead letter's test
+
+    row.get_by_role("button", name="Delete").click()
+
+    expect(ui.page.locator("#flash")).to_contain_text("Service ui-dead deleted")
+    expect(row).to_have_count(0)
+    assert ui.dialogs == ["confirm: Delete service ui-dead? Its buckets and objects stay."]
+    names = [s["name"] for s in stack.gateway.get(f"{stack.gateway_url}/system/services").json()]
+    assert "ui-dead" not in names and "grayify" in names
+
+
 def test_a_file_run_from_the_page_comes_back_grey(ui: Dashboard, grayify: ExamplesProject) -> None:
     ui.go("run/grayify")
     ui.page.set_input_files("#run-file", str(grayify.example("grayify", "samples", "sunset.png")))

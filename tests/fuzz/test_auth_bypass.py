@@ -292,6 +292,13 @@ def test_a_callback_opens_only_with_the_signature_of_its_own_job_and_attempt(
         ("GET", "/system/jobs/grayify%2F..%2F..", "none"),
         ("GET", "/static/../gateway/config.py", "none"),
         ("GET", "/static/%2e%2e/gateway/config.py", "grayify token"),
+        ("GET", "/ui/../system/services", "none"),
+        ("GET", "/ui/static/../../system/services", "none"),
+        ("DELETE", "/ui/../system/services/grayify", "none"),
+        ("GET", "/ui/static/../../../gateway/config.py", "none"),
+        ("GET", "/ui/static/%2e%2e/ui.py", "none"),
+        ("GET", "/ui/static/..%2fui.py", "none"),
+        ("POST", "/ui/login/../../system/services/grayify/replay", "none"),
     ],
 )
 def test_path_tricks_get_no_further_than_the_check(
