@@ -24,6 +24,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IDLE_SECONDS = 30 * 60.0
 FIRST_DELAY = 0.5
 MAX_DELAY = 8.0
+MAX_ADDRESSES = 10_000  # wrong logins remembered; past that the count starts again
 
 
 @dataclass
@@ -82,6 +83,8 @@ class Sessions:
     def failed_login(self, address: str) -> None:
         """Waits before the answer: twice as long as the last wrong login from `address`."""
         with self._lock:
+            if len(self._failures) >= MAX_ADDRESSES and address not in self._failures:
+                self._failures.clear()  # memory stays bounded whoever sends wrong logins
             count = self._failures.get(address, 0) + 1
             self._failures[address] = count
         self._pause(min(MAX_DELAY, FIRST_DELAY * 2 ** (count - 1)))
