@@ -36,7 +36,7 @@ export async function servicesPage(main) {
       el("td", {},
         el("button", { onclick: () => copyToken(service) }, "Copy token"), " ",
         el("a", { href: `#/fdl/${seg(service.name)}` }, "Edit"), " ",
-        el("button", { class: "danger", onclick: () => remove(service.name) }, "Delete")),
+        el("button", { class: "danger", onclick: () => remove(service.name, main) }, "Delete")),
     ));
     counts(service.name).then((c) => {
       jobs.replaceChildren(...STATUSES.flatMap((s) => [statusBadge(s), ` ${c[s]} `]));
@@ -59,13 +59,13 @@ async function copyToken(service) {
   }
 }
 
-async function remove(name) {
+async function remove(name, main) {
   if (!window.confirm(`Delete service ${name}? Its buckets and objects stay.`)) return;
   try {
     await api("DELETE", `/system/services/${seg(name)}`);
+    main.replaceChildren();
+    await servicesPage(main);
     flash(`Service ${name} deleted.`);
-    location.hash = "#/services";
-    window.dispatchEvent(new HashChangeEvent("hashchange"));
   } catch (error) {
     flash(error.message);
   }
