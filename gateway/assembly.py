@@ -68,6 +68,6 @@ def assemble(
         metrics=metrics,
         openfaas=openfaas,
     )
-    app = create_app(config, jobs, faas_cli=faas_cli)
+    app = create_app(config, jobs, storage=storage, faas_cli=faas_cli)
     shared = {f.name: getattr(jobs, f.name) for f in fields(jobs) if f.name != "ledger"}
     return Parts(**shared, ledger=ledger, app=app)  # the ledger as SQLite: the caller closes it

@@ -38,9 +38,16 @@ class NotFound(GatewayError):
 
 
 class InvalidService(GatewayError):
-    """A service definition that cannot work (bad path, output overlapping its input)."""
+    """A service definition that cannot work (bad path, output overlapping its input).
+
+    `problems`: each field at fault as (its path in the user's document, what is wrong), so a
+    caller can show each one beside the field (the dashboard's FDL editor does)."""
 
     status = 422
+
+    def __init__(self, message: str, *, problems: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
 
 
 class UpstreamError(GatewayError):

@@ -1,4 +1,5 @@
-"""MinIO as the gateway uses it: buckets, bucket notifications, listings for the reconciler.
+"""MinIO as the gateway uses it: buckets, bucket notifications, listings for the reconciler,
+and for the dashboard's files page, folders, uploads, downloads, deletes and presigned links.
 
 Notifications: every service's input becomes rules on one static webhook target (MinIO sends
 one event per target, so rules for the same target must not overlap: prefixes are merged to the
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import BinaryIO
 
 import urllib3
 from minio import Minio
@@ -17,9 +20,16 @@ from minio.error import MinioException, S3Error
 from minio.notificationconfig import NotificationConfig, PrefixFilterRule, QueueConfig
 
 from contract.identity import kept_version
-from gateway.errors import UpstreamError
+from gateway.errors import BadRequest, GatewayError, NotFound, UpstreamError
 
 RULE_PREFIX = "oscar-"
+REFUSED_NAMES = {
+    "InvalidBucketName",
+    "XMinioInvalidObjectName",
+    "InvalidObjectName",
+    "KeyTooLongError",
+    "XMinioInvalidResourceName",
+}
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,16 @@ class Listed:
     def identity(self) -> str:
         """What tells this upload from another of the same key (contract.identity)."""
         return self.version_id or self.etag
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One level of a folder listing: a sub-folder (`folder`, key ends in /) or an object."""
+
+    key: str
+    folder: bool
+    size: int
+    modified: float | None
 
 
 class Storage:
@@ -106,6 +126,80 @@ class Storage:
                 yield Listed(item.object_name, etag, kept_version(item.version_id))
         except (MinioException, urllib3.exceptions.HTTPError) as e:
             raise self._error(f"list {bucket}/{prefix}", e) from e
+
+    def bucket_names(self) -> list[str]:
+        try:
+            return sorted(b.name for b in self._client.list_buckets())
+        except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
+            raise self._failed("list buckets", e) from e
+
+    def browse(self, bucket: str, prefix: str) -> list[Entry]:
+        """The folders and objects directly under `prefix` (a folder: ends in / or is "")."""
+        try:
+            return [
+                Entry(
+                    key=item.object_name or "",
+                    folder=bool(item.is_dir),
+                    size=item.size or 0,
+                    modified=item.last_modified.timestamp() if item.last_modified else None,
+                )
+                for item in self._client.list_objects(bucket, prefix=prefix, recursive=False)
+            ]
+        except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
+            raise self._failed(f"list {bucket}/{prefix}", e) from e
+
+    def put(self, bucket: str, key: str, data: BinaryIO, *, length: int, content_type: str) -> str:
+        """Stores the object; its etag."""
+        try:
+            written = self._client.put_object(
+                bucket, key, data, length, content_type=content_type or "application/octet-stream"
+            )
+            return (written.etag or "").strip('"')
+        except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
+            raise self._failed(f"upload {bucket}/{key}", e) from e
+
+    def get(self, bucket: str, key: str) -> tuple[Iterator[bytes], str, int]:
+        """The object's bytes as chunks, its content type and its length."""
+        try:
+            answer = self._client.get_object(bucket, key)
+        except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
+            raise self._failed(f"download {bucket}/{key}", e) from e
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from answer.stream(64 * 1024)
+            finally:
+                answer.close()
+                answer.release_conn()
+
+        kind = answer.headers.get("Content-Type", "application/octet-stream")
+        return chunks(), kind, int(answer.headers.get("Content-Length", "0"))
+
+    def remove(self, bucket: str, key: str) -> None:
+        try:
+            self._client.remove_object(bucket, key)
+        except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
+            raise self._failed(f"delete {bucket}/{key}", e) from e
+
+    def presign(self, bucket: str, key: str, *, seconds: int) -> str:
+        """A URL anyone may GET the object with, for `seconds`."""
+        try:
+            return self._client.presigned_get_object(
+                bucket, key, expires=timedelta(seconds=seconds)
+            )
+        except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
+            raise self._failed(f"presign {bucket}/{key}", e) from e
+
+    def _failed(self, action: str, error: Exception) -> GatewayError:
+        """For the files routes: a missing bucket or object is the caller's 404, a name MinIO
+        (or its client, with a ValueError) refuses the caller's 400."""
+        if isinstance(error, ValueError) or (
+            isinstance(error, S3Error) and error.code in REFUSED_NAMES
+        ):
+            return BadRequest(f"MinIO refused to {action}: {str(error)[:300]}; check the name")
+        if isinstance(error, S3Error) and error.code in {"NoSuchKey", "NoSuchBucket"}:
+            return NotFound(f"MinIO could not {action}: {error.code}; check the bucket and key")
+        return self._error(action, error)
 
     def _error(self, action: str, error: Exception) -> UpstreamError:
         return UpstreamError(f"MinIO at {self._endpoint} failed to {action}: {str(error)[:300]}")

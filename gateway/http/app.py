@@ -8,6 +8,8 @@ to the collaborators passed in; the routes themselves live in the `*_api` module
 | `callbacks_api` | `/callbacks/<job>` |
 | `jobs_api` | `/system/jobs/<svc>[/<job>]`, `/system/services/<svc>/replay` |
 | `service_api` | `/system/services[/<svc>]` |
+| `files_api` | `/system/buckets[/<bucket>[/object, /presign]]` |
+| `ui` | `/ui` (the dashboard: HTML, over the routes above) |
 | `sync_relay` | `/run/<svc>` (plain WSGI in front of the app) |
 """
 
@@ -21,10 +23,12 @@ from typing import Any
 from flask import Flask, request
 
 from gateway.clients.faascli import FaasCli, Runner
+from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
-from gateway.http import callbacks_api, events_api, jobs_api, service_api, system_api
+from gateway.http import callbacks_api, events_api, files_api, jobs_api, service_api, system_api, ui
 from gateway.http.auth import Authorizer
 from gateway.http.errors_body import register_error_handlers
+from gateway.http.sessions import Sessions
 from gateway.http.sync_relay import SyncRelay
 from gateway.jobs.intake import Intake
 from gateway.jobs.parts import JobParts
@@ -36,6 +40,8 @@ def create_app(
     config: GatewayConfig,
     parts: JobParts,
     *,
+    storage: Storage,
+    sessions: Sessions | None = None,
     clock: Callable[[], float] = time.time,
     faas_cli: Runner | None = None,
 ) -> Flask:
@@ -43,7 +49,10 @@ def create_app(
     dispatcher, openfaas = parts.dispatcher, parts.openfaas
     app = Flask(__name__)
     tokens = ServiceTokens(ledger, registry)
-    authorizer = Authorizer(config=config, signer=parts.signer, service_token=tokens.of_existing)
+    sessions = sessions or Sessions()
+    authorizer = Authorizer(
+        config=config, signer=parts.signer, service_token=tokens.of_existing, sessions=sessions
+    )
     app.before_request(lambda: authorizer.check(request))
     register_error_handlers(app)
     intake = Intake(
@@ -64,8 +73,10 @@ def create_app(
         system_api.blueprint(metrics=metrics, public_url=config.public_url),
         events_api.blueprint(intake=intake, registry=registry),
         callbacks_api.blueprint(ledger=ledger, dispatcher=dispatcher, metrics=metrics, clock=clock),
-        jobs_api.blueprint(ledger=ledger, registry=registry, intake=intake),
+        jobs_api.blueprint(ledger=ledger, registry=registry, intake=intake, clock=clock),
         service_api.blueprint(changes=changes, registry=registry, token=tokens.issue),
+        files_api.blueprint(storage=storage),
+        ui.blueprint(config=config, sessions=sessions),
     ):
         app.register_blueprint(routes)
     relay = SyncRelay(

@@ -6,7 +6,10 @@
 | `/events` | `Authorization: Bearer <MinIO webhook token>` |
 | `/callbacks/<job>` | the attempt's signature in the URL the gateway issued |
 | `/run/<svc>`, `/job/<svc>` | `Bearer <the service's token>` (or the admin token) |
-| `/system/...`, anything else | OpenFaaS admin basic auth, or `Bearer <admin token>` |
+| `/ui...` (the dashboard's pages) | none here: the page asks for a login (gateway.http.ui) |
+| `/system/...`, anything else | admin basic auth, `Bearer <admin token>`, or a `/ui` session |
+
+A `/ui` session is its cookie, with `X-CSRF-Token` on a change (gateway.http.sessions).
 
 A missing credential is a 401, a wrong one a 403; both JSON.
 """
@@ -20,9 +23,11 @@ from flask import Request
 
 from gateway.config import GatewayConfig
 from gateway.errors import Forbidden, Unauthorized
+from gateway.http.sessions import COOKIE, CSRF_HEADER, SAFE_METHODS, Sessions
 from gateway.tokens import CallbackSigner, same
 
 OPEN = {"/health", "/metrics", "/openapi.json"}
+UI = "/ui"
 
 
 class Authorizer:
@@ -35,14 +40,16 @@ class Authorizer:
         config: GatewayConfig,
         signer: CallbackSigner,
         service_token: Callable[[str], str | None],
+        sessions: Sessions | None = None,
     ) -> None:
         self._config = config
+        self._sessions = sessions or Sessions()
         self._signer = signer
         self._service_token = service_token  # None: no such service
 
     def check(self, request: Request) -> None:
         path = request.path
-        if path in OPEN:
+        if path in OPEN or path == UI or path.startswith(UI + "/"):
             return
         parts = path.strip("/").split("/")
         if path == "/events":
@@ -53,8 +60,24 @@ class Authorizer:
                 raise Forbidden("this callback URL was not issued by the gateway for this attempt")
         elif parts[0] in {"run", "job"} and len(parts) >= 2:
             self._service(request, parts[1])
+        elif "Authorization" not in request.headers and COOKIE in request.cookies:
+            self._session(request)
         else:
             _admin(request, self._config)
+
+    def _session(self, request: Request) -> None:
+        session = self._sessions.find(request.cookies.get(COOKIE))
+        if session is None:
+            raise Unauthorized(
+                "the dashboard's session has ended (idle or logged out): log in at /ui"
+            )
+        if request.method not in SAFE_METHODS and not self._sessions.allows_change(
+            session, request.headers.get(CSRF_HEADER)
+        ):
+            raise Forbidden(
+                f"{request.method} {request.path}: a change made with the dashboard's session "
+                f"must send its CSRF token in {CSRF_HEADER} (reload /ui to get one)"
+            )
 
     def _service(self, request: Request, name: str) -> None:
         token = _bearer_token(request)

@@ -12,15 +12,19 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from gateway.errors import GatewayError
-from gateway.http.schemas import Error
+from gateway.errors import GatewayError, InvalidService
+from gateway.http.schemas import Error, Problem
 
 log = logging.getLogger(__name__)
 
 
 def error_body(error: GatewayError) -> dict[str, Any]:
-    """A GatewayError as JSON: its message, and its `detail` when it has one."""
-    return Error(error=error.message, detail=getattr(error, "detail", "") or None).body()
+    """A GatewayError as JSON: its message, its `detail` and its `problems` when it has them."""
+    located = error.problems if isinstance(error, InvalidService) else []
+    problems = [Problem(path=path, message=text) for path, text in located] or None
+    return Error(
+        error=error.message, detail=getattr(error, "detail", "") or None, problems=problems
+    ).body()
 
 
 def internal_error_body(error: Exception) -> dict[str, Any]:

@@ -1,13 +1,19 @@
-"""A service's jobs: `GET /system/jobs/<svc>[/<job>]`, and `POST /system/services/<svc>/replay`
-to give input objects with no job one (and, with `?dead=true`, dead letters another chance)."""
+"""A service's jobs: `GET /system/jobs/<svc>[/<job>]`, `POST /system/services/<svc>/replay`
+to give input objects with no job one (and, with `?dead=true`, dead letters another chance),
+and `GET /system/activity/<svc>[?minutes=]`: its jobs per minute and their latency."""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
 
 from flask import Blueprint, Response, request
 
 from gateway.errors import BadRequest, NotFound
+from gateway.http.dashboard_schemas import Activity, Minute
 from gateway.http.query import bounded_int, flag
 from gateway.http.schemas import Job, JobDetail, JobPage, Replayed, reply
+from gateway.jobs.activity import activity
 from gateway.jobs.intake import Intake
 from gateway.jobs.ledger import Ledger
 from gateway.jobs.model import JobStatus
@@ -16,7 +22,13 @@ from gateway.services.registry import ServiceRegistry
 STATES = [s.value for s in JobStatus]
 
 
-def blueprint(*, ledger: Ledger, registry: ServiceRegistry, intake: Intake) -> Blueprint:
+def blueprint(
+    *,
+    ledger: Ledger,
+    registry: ServiceRegistry,
+    intake: Intake,
+    clock: Callable[[], float] = time.time,
+) -> Blueprint:
     routes = Blueprint("jobs_api", __name__)
 
     @routes.get("/system/jobs/<name>")
@@ -43,9 +55,29 @@ def blueprint(*, ledger: Ledger, registry: ServiceRegistry, intake: Intake) -> B
             raise NotFound(f"job {job_id} of service {name!r} does not exist")
         return reply(JobDetail.from_rows(job, ledger.attempts(job_id)))
 
+    @routes.get("/system/activity/<name>")
+    def _activity(name: str) -> tuple[Response, int]:
+        minutes = bounded_int("minutes", default=60, low=1, high=24 * 60)
+        window = activity(
+            lambda limit, offset: ledger.page(name, status=None, limit=limit, offset=offset),
+            now=clock(),
+            minutes=minutes,
+        )
+        shown = [
+            Minute(
+                start=m.start,
+                jobs=m.jobs,
+                latency_median=m.latency_median,
+                latency_max=m.latency_max,
+            )
+            for m in window
+        ]
+        return reply(Activity(service=name, since=window[0].start, minutes=shown))
+
     @routes.post("/system/services/<name>/replay")
     def _replay(name: str) -> tuple[Response, int]:
-        replayed = intake.replay(registry.get(name), dead=flag("dead"))
+        job_id = request.args.get("job") or None
+        replayed = intake.replay(registry.get(name), dead=flag("dead"), job_id=job_id)
         return reply(Replayed(queued=replayed.queued, requeued_dead=replayed.requeued_dead), 202)
 
     return routes

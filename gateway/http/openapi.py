@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
-from gateway.http import schemas
+from gateway.http import dashboard_schemas, schemas
+from gateway.http.openapi_dashboard import DASHBOARD_OPERATIONS
 from gateway.http.openapi_parts import REF, Schema
 from gateway.http.openapi_paths import OPERATIONS
 from gateway.services.fdl_model import FdlService
@@ -31,6 +32,11 @@ RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     schemas.Job,
     schemas.JobDetail,
     schemas.JobPage,
+    dashboard_schemas.Buckets,
+    dashboard_schemas.Listing,
+    dashboard_schemas.Stored,
+    dashboard_schemas.Presigned,
+    dashboard_schemas.Activity,
 )
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (schemas.Notification,)
 
@@ -58,7 +64,7 @@ def components() -> dict[str, Schema]:
 
 def spec(server: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Schema]] = {}
-    for operation in OPERATIONS:
+    for operation in (*OPERATIONS, *DASHBOARD_OPERATIONS):
         paths.setdefault(operation.path, {})[operation.method] = operation.described()
     return {
         "openapi": "3.1.0",

@@ -201,7 +201,16 @@ OPERATIONS: tuple[Operation, ...] = (
         "/system/services/{service}/replay",
         "Enqueue input objects that have no job; ?dead=true also requeues dead letters",
         auth=ADMIN,
-        parameters=(SERVICE, Param("dead", "query", {"type": "boolean"})),
+        parameters=(
+            SERVICE,
+            Param("dead", "query", {"type": "boolean"}),
+            Param(
+                "job",
+                "query",
+                {"type": "string"},
+                description="requeue only this dead letter (and list nothing)",
+            ),
+        ),
         responses={
             "202": Reply("How many jobs were queued", ref(Replayed)),
             **errors(401, 403, 404, 502),

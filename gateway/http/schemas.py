@@ -33,11 +33,19 @@ class Answer(BaseModel):
         return self.model_dump(mode="json", exclude_none=self.omit_none)
 
 
+class Problem(Answer):
+    path: str = Field(description="the field's place in the document, as `input[0].path`")
+    message: str
+
+
 class Error(Answer):
     omit_none = True
     error: str
     detail: str | SkipJsonSchema[None] = Field(
         default=None, description="the upstream's answer, truncated"
+    )
+    problems: list[Problem] | SkipJsonSchema[None] = Field(
+        default=None, description="a 422's fields at fault, one each"
     )
 
 
@@ -152,10 +160,16 @@ class Service(Answer):
     concurrency: int
     timeout: float
     token: str = Field(description="for /run/<svc> and /job/<svc>")
+    replicas: int | None = Field(default=None, description="as OpenFaaS counts them; null: unknown")
+    available_replicas: int | None = Field(default=None, description="those ready for calls")
 
     @classmethod
-    def from_row(cls, service: ServiceRow, *, token: str) -> Service:
+    def from_row(
+        cls, service: ServiceRow, *, token: str, function: dict[str, Any] | None = None
+    ) -> Service:
+        """`function`: its status in OpenFaaS, where the replicas are counted."""
         output = service.output
+        state = function or {}
         return cls(
             name=service.name,
             input=ServiceInput(path=str(service.input), suffixes=list(service.suffixes)),
@@ -164,7 +178,13 @@ class Service(Answer):
             concurrency=service.concurrency,
             timeout=service.timeout,
             token=token,
+            replicas=_count(state.get("replicas")),
+            available_replicas=_count(state.get("availableReplicas")),
         )
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class PlanStep(Answer):

@@ -39,6 +39,7 @@ class Functions(Protocol):
     """The OpenFaaS API as far as this module reads it (gateway.clients.openfaas.OpenFaaS)."""
 
     def function(self, name: str) -> dict[str, Any]: ...
+    def functions(self) -> list[dict[str, Any]]: ...
 
 
 class Registry(Protocol):
@@ -100,6 +101,21 @@ class Changes:
         self._refreshed(name)  # drops its notification rules; buckets and objects stay
         return None
 
+    def states(self) -> dict[str, dict[str, Any]]:
+        """Every function's status in OpenFaaS by name ({} when it cannot say: the listing
+        still answers, without replicas)."""
+        try:
+            return {str(f.get("name")): f for f in self._functions.functions()}
+        except GatewayError as e:
+            log.warning("OpenFaaS did not list its functions' replicas: %s", e.message)
+            return {}
+
+    def state(self, name: str) -> dict[str, Any] | None:
+        try:
+            return self._deployed(name)
+        except GatewayError:
+            return None
+
     def _deployed(self, name: str) -> dict[str, Any] | None:
         try:
             return self._functions.function(name)
@@ -121,8 +137,9 @@ class Changes:
 def blueprint(*, changes: Changes, registry: Registry, token: Callable[[str], str]) -> Blueprint:
     routes = Blueprint("service_api", __name__)
 
-    def shown(service: Service) -> schemas.Service:
-        return schemas.Service.from_row(service, token=token(service.name))
+    def shown(service: Service, function: dict[str, Any] | None = None) -> schemas.Service:
+        state = function if function is not None else changes.state(service.name)
+        return schemas.Service.from_row(service, token=token(service.name), function=state)
 
     def changed(url_name: str | None, *, creating: bool) -> tuple[Response, int]:
         result = changes.apply(_read_spec(url_name), creating=creating)
@@ -135,7 +152,9 @@ def blueprint(*, changes: Changes, registry: Registry, token: Callable[[str], st
 
     @routes.get("/system/services")
     def _list() -> tuple[Response, int]:
-        return schemas.reply([shown(s) for s in registry.refresh()])
+        services = registry.refresh()
+        states = changes.states()
+        return schemas.reply([shown(s, states.get(s.name, {})) for s in services])
 
     @routes.get("/system/services/<name>")
     def _show(name: str) -> tuple[Response, int]:

@@ -68,8 +68,15 @@ class Intake:
             announced, lambda a: [service] if service.matches(a.bucket, a.key) else [], ignored
         )
 
-    def replay(self, service: Service, *, dead: bool) -> Replay:
-        """Input objects with no job get one; with `dead`, dead letters are queued again."""
+    def replay(self, service: Service, *, dead: bool, job_id: str | None = None) -> Replay:
+        """Input objects with no job get one; with `dead`, dead letters are queued again.
+
+        With `job_id`, only that dead letter is queued again, and no listing is made."""
+        if job_id is not None:
+            requeued = self._ledger.requeue_dead(service.name, self._clock(), job_id=job_id)
+            if requeued:
+                self._dispatcher.wake()
+            return Replay(0, requeued)
         queued = self._reconciler.replay(service)
         requeued = self._ledger.requeue_dead(service.name, self._clock()) if dead else 0
         if requeued:

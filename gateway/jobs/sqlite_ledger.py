@@ -243,12 +243,13 @@ class SqliteLedger:
             ).fetchall()
         return [r["service"] for r in rows]
 
-    def requeue_dead(self, service: str, now: float) -> int:
+    def requeue_dead(self, service: str, now: float, *, job_id: str | None = None) -> int:
+        """Every dead letter of the service queued again (only `job_id`'s, when given)."""
         with self._tx() as db:
             cursor = db.execute(
                 "UPDATE jobs SET status=?, attempts=0, next_attempt_at=?, updated_at=?,"
-                " finished_at=NULL WHERE service=? AND status=?",
-                (JobStatus.QUEUED, now, now, service, JobStatus.DEAD),
+                " finished_at=NULL WHERE service=? AND status=? AND (? IS NULL OR id=?)",
+                (JobStatus.QUEUED, now, now, service, JobStatus.DEAD, job_id, job_id),
             )
             return cursor.rowcount
 

@@ -32,7 +32,7 @@ _NOT_THE_USERS = (OSCAR_SHAPE, PLAIN_SHAPE, _KEY)
 
 def invalid_service(error: ValidationError, document: Mapping[str, Any]) -> InvalidService:
     """The one InvalidService naming every problem pydantic found in `document`."""
-    problems = []
+    problems, located = [], []
     for detail in error.errors():
         loc = detail["loc"]
         path = _written_path(loc, document)
@@ -50,8 +50,11 @@ def invalid_service(error: ValidationError, document: Mapping[str, Any]) -> Inva
         else:
             text = f"expected {_expected(detail)}, found {kind(detail['input'])}"
         problems.append(f"{path}: {text}")
+        located.append((path, text))
     count = "a problem" if len(problems) == 1 else f"{len(problems)} problems"
-    return InvalidService(f"the service definition has {count}: " + "; ".join(problems))
+    return InvalidService(
+        f"the service definition has {count}: " + "; ".join(problems), problems=located
+    )
 
 
 def _written_path(loc: tuple[int | str, ...], document: Mapping[str, Any]) -> str:

@@ -9,12 +9,14 @@ Every secret is distinctive, so a test can look for it anywhere.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlencode
 
 import yaml
@@ -24,8 +26,9 @@ from flask.testing import FlaskClient
 from gateway.assembly import assemble
 from gateway.clients.faascli import Runner, Step
 from gateway.clients.openfaas import OpenFaaS
-from gateway.clients.storage import Listed, Storage
+from gateway.clients.storage import Entry, Listed, Storage
 from gateway.config import GatewayConfig
+from gateway.errors import NotFound
 from gateway.jobs.dispatcher import Dispatcher
 from gateway.jobs.model import Job, NewJob
 from gateway.jobs.sqlite_ledger import SqliteLedger
@@ -85,7 +88,8 @@ def gateway_config(folder: Path, *, openfaas_url: str, retry_base: float = 1.0) 
 
 
 class MemoryStorage(Storage):
-    """MinIO as the gateway sees it: buckets, our notification rules, listings."""
+    """MinIO as the gateway sees it: buckets, our notification rules, listings, and (for the
+    files routes) objects held in memory."""
 
     def __init__(self, config: GatewayConfig) -> None:
         super().__init__(
@@ -98,6 +102,7 @@ class MemoryStorage(Storage):
         self.buckets: set[str] = set()
         self.rules: dict[str, list[str]] = {}
         self.listing: dict[str, list[tuple[str, str]]] = {}
+        self.stored: dict[tuple[str, str], bytes] = {}
 
     def ensure_bucket(self, bucket: str) -> None:
         self.buckets.add(bucket)
@@ -109,6 +114,49 @@ class MemoryStorage(Storage):
         for key, etag in self.listing.get(bucket, []):
             if key.startswith(prefix):
                 yield Listed(key, etag, None)
+
+    def bucket_names(self) -> list[str]:
+        return sorted(self.buckets)
+
+    def browse(self, bucket: str, prefix: str) -> list[Entry]:
+        self._bucket(bucket)
+        folders, found = set(), []
+        for (in_bucket, key), data in sorted(self.stored.items()):
+            if in_bucket != bucket or not key.startswith(prefix):
+                continue
+            rest = key[len(prefix) :]
+            if "/" in rest:
+                folders.add(prefix + rest.split("/", 1)[0] + "/")
+            else:
+                found.append(Entry(key=key, folder=False, size=len(data), modified=0.0))
+        return [Entry(key=f, folder=True, size=0, modified=None) for f in sorted(folders)] + found
+
+    def put(self, bucket: str, key: str, data: BinaryIO, *, length: int, content_type: str) -> str:
+        self._bucket(bucket)
+        self.stored[(bucket, key)] = data.read(length)
+        return hashlib.md5(self.stored[(bucket, key)]).hexdigest()
+
+    def get(self, bucket: str, key: str) -> tuple[Iterator[bytes], str, int]:
+        data = self._object(bucket, key)
+        return iter([data]), "application/octet-stream", len(data)
+
+    def remove(self, bucket: str, key: str) -> None:
+        self._bucket(bucket)
+        self.stored.pop((bucket, key), None)  # as S3: removing a missing key succeeds
+
+    def presign(self, bucket: str, key: str, *, seconds: int) -> str:
+        self._object(bucket, key)
+        return f"http://minio.invalid:9000/{bucket}/{key}?X-Amz-Expires={seconds}"
+
+    def _bucket(self, bucket: str) -> None:
+        if bucket not in self.buckets:
+            raise NotFound(f"MinIO could not find bucket {bucket}")
+
+    def _object(self, bucket: str, key: str) -> bytes:
+        self._bucket(bucket)
+        if (bucket, key) not in self.stored:
+            raise NotFound(f"MinIO could not find {bucket}/{key}")
+        return self.stored[(bucket, key)]
 
 
 @dataclass

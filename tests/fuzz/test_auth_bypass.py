@@ -44,6 +44,8 @@ class Route:
         """Who may call it, as the README's table says."""
         if self.rule in OPEN:
             return "open"
+        if self.rule == "/ui" or self.rule.startswith("/ui/"):
+            return "page"  # the dashboard's HTML: it asks for a login itself (gateway.http.ui)
         if self.rule == "/events":
             return "minio"
         if self.rule.startswith("/callbacks/"):
@@ -62,7 +64,12 @@ class Setting:
     tokens: dict[str, str]  # service name: its token
 
     def routes(self) -> list[Route]:
-        values = {"name": "grayify", "job_id": self.job_id, "filename": "x.txt"}
+        values = {
+            "name": "grayify",
+            "job_id": self.job_id,
+            "filename": "dashboard.js",
+            "bucket": "photos",
+        }
         found = []
         for rule in self.gw.app.url_map.iter_rules():
             path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: values[m.group(1)], rule.rule)
@@ -87,6 +94,7 @@ class Setting:
             "callback": set(),  # the signature in the URL, whatever the headers say
             "service": {"admin bearer", "grayify token"},
             "admin": {"admin bearer", "admin basic"},
+            "page": set(),
         }[route.kind]
 
     def wrong(self, route: Route) -> Iterator[tuple[str, Headers]]:
@@ -170,7 +178,7 @@ def test_every_route_is_in_the_table_of_who_may_call_what(setting: Setting) -> N
 
     assert {rule for rule, kind in kinds.items() if kind == "open"} == OPEN
     # Read from the app, so a new route lands in one of the kinds (admin unless said otherwise).
-    assert set(kinds.values()) == {"open", "minio", "callback", "service", "admin"}
+    assert set(kinds.values()) == {"open", "minio", "callback", "service", "admin", "page"}
     assert kinds["/system/jobs/<name>/<job_id>"] == "admin"
 
 
@@ -184,7 +192,7 @@ def test_open_routes_answer_anyone(setting: Setting) -> None:
 def test_no_route_opens_to_a_credential_that_is_wrong_for_it(setting: Setting) -> None:
     checked = 0
     for route in setting.routes():
-        if route.kind == "open":
+        if route.kind in {"open", "page"}:
             continue
         for attempt, headers in setting.wrong(route):
             answer = setting.gw.client.open(route.path, method=route.method, headers=headers)
@@ -195,9 +203,23 @@ def test_no_route_opens_to_a_credential_that_is_wrong_for_it(setting: Setting) -
     assert checked > 400
 
 
+def test_the_dashboards_pages_show_only_the_login_form_without_a_session(
+    setting: Setting,
+) -> None:
+    for route in setting.routes():
+        if route.kind != "page" or route.method not in {"GET", "HEAD"}:
+            continue
+        with setting.gw.client.open(route.path, method=route.method) as answer:
+            text = answer.get_data(as_text=True)
+        assert answer.status_code == 200, route
+        assert "csrf-token" not in text and setting.tokens["grayify"] not in text, route
+        if route.rule == "/ui" and route.method == "GET":
+            assert 'action="/ui/login"' in text
+
+
 def test_a_missing_credential_is_a_401_and_a_wrong_one_a_403(setting: Setting) -> None:
     for route in setting.routes():
-        if route.kind in {"open", "callback"}:
+        if route.kind in {"open", "callback", "page"}:
             continue
         missing = setting.gw.client.open(route.path, method=route.method)
         wrong = setting.gw.client.open(
@@ -270,6 +292,13 @@ def test_a_callback_opens_only_with_the_signature_of_its_own_job_and_attempt(
         ("GET", "/system/jobs/grayify%2F..%2F..", "none"),
         ("GET", "/static/../gateway/config.py", "none"),
         ("GET", "/static/%2e%2e/gateway/config.py", "grayify token"),
+        ("GET", "/ui/../system/services", "none"),
+        ("GET", "/ui/static/../../system/services", "none"),
+        ("DELETE", "/ui/../system/services/grayify", "none"),
+        ("GET", "/ui/static/../../../gateway/config.py", "none"),
+        ("GET", "/ui/static/%2e%2e/ui.py", "none"),
+        ("GET", "/ui/static/..%2fui.py", "none"),
+        ("POST", "/ui/login/../../system/services/grayify/replay", "none"),
     ],
 )
 def test_path_tricks_get_no_further_than_the_check(
@@ -298,7 +327,11 @@ def test_a_query_string_changes_nothing_about_who_may_call(setting: Setting) -> 
 
 
 def test_no_arbitrary_authorization_header_opens_a_route(gw: Gateway) -> None:
-    rules = [rule for rule in gw.app.url_map.iter_rules() if rule.rule not in OPEN]
+    rules = [
+        rule
+        for rule in gw.app.url_map.iter_rules()
+        if rule.rule not in OPEN and Route(rule.rule, "GET", "").kind != "page"
+    ]
 
     @FUZZ
     @given(

@@ -412,7 +412,9 @@ def test_the_openapi_description_lists_every_route_and_method(client: FlaskClien
         (re.sub(r"<[^>]+>", "{}", rule.rule), method.lower())
         for rule in client.application.url_map.iter_rules()
         for method in rule.methods or ()
-        if method not in {"HEAD", "OPTIONS"} and rule.endpoint != "static"
+        if method not in {"HEAD", "OPTIONS"}
+        and rule.endpoint != "static"
+        and not rule.endpoint.startswith("ui.")  # the dashboard's HTML pages
     }
     described = {
         (re.sub(r"\{[^}]+\}", "{}", path), method)
@@ -421,3 +423,26 @@ def test_the_openapi_description_lists_every_route_and_method(client: FlaskClien
     }
 
     assert routes == described
+
+
+def test_a_service_shows_its_replicas_as_openfaas_counts_them(
+    client: FlaskClient, openfaas: FakeOpenFaaS
+) -> None:
+    assert client.post("/system/services", json=SERVICE, headers=ADMIN).status_code == 201
+    openfaas.deployed["grayify"].update(replicas=2, availableReplicas=1)
+
+    [listed] = client.get("/system/services", headers=ADMIN).get_json()
+    shown = json_object(client.get("/system/services/grayify", headers=ADMIN))
+
+    assert (listed["replicas"], listed["available_replicas"]) == (2, 1)
+    assert (shown["replicas"], shown["available_replicas"]) == (2, 1)
+
+
+def test_services_are_listed_without_replicas_when_openfaas_cannot_count_them(
+    client: FlaskClient, openfaas: FakeOpenFaaS
+) -> None:
+    assert client.post("/system/services", json=SERVICE, headers=ADMIN).status_code == 201
+
+    [shown] = client.get("/system/services", headers=ADMIN).get_json()
+
+    assert shown["replicas"] is None and shown["available_replicas"] is None
