@@ -53,6 +53,7 @@ def extensions(cert: Cert) -> str:
     """The openssl extension section for one certificate."""
     usage = "serverAuth" if cert.usage == "server" else "clientAuth"
     lines = [
+        f"# subject {subject(cert)}",  # so a changed subject changes the file, and re-issues
         "basicConstraints=critical,CA:FALSE",
         "keyUsage=critical,digitalSignature,keyEncipherment",
         f"extendedKeyUsage={usage}",
@@ -97,8 +98,12 @@ def commands(config: ClusterConfig) -> list[list[str]]:
         ]
     for cert in certificates(config):
         crt, key, ext = (pki / f"{cert.name}.{suffix}" for suffix in ("crt", "key", "ext"))
-        if crt.exists():
-            continue
+        # A certificate is kept while what it was issued for (its subject and extensions, the
+        # `.ext` file) is unchanged: a renamed node or a new address gets a new one.
+        issued = pki / f"{cert.name}.issued"
+        if crt.exists() and issued.exists() and ext.exists():
+            if issued.read_text() == ext.read_text():
+                continue
         todo += [
             _genkey(key),
             [
@@ -131,6 +136,7 @@ def commands(config: ClusterConfig) -> list[list[str]]:
                 "-out",
                 str(crt),
             ],
+            ["cp", str(ext), str(issued)],
         ]
     return todo
 

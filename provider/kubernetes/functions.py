@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from provider.deployments import Deployment, function_status
-from provider.errors import FunctionNotFound, NoReadyReplica, ProviderError
+from provider.errors import FunctionNotFound, InvalidDeployment, NoReadyReplica, ProviderError
 from provider.kubernetes.client import KubeApi
 from provider.kubernetes.objects import (
     FUNCTION_LABEL,
@@ -79,7 +79,7 @@ class KubeFunctions:
     def deploy(self, deployment: Deployment, *, update: bool) -> None:
         missing = self._secrets.missing(deployment.secrets)
         if missing:
-            raise ProviderError(
+            raise InvalidDeployment(
                 f"secrets {missing} do not exist in namespace {deployment.namespace!r}; "
                 f"create them with `faas-cli secret create NAME`"
             )
