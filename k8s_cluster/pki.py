@@ -101,9 +101,8 @@ def commands(config: ClusterConfig) -> list[list[str]]:
         # A certificate is kept while what it was issued for (its subject and extensions, the
         # `.ext` file) is unchanged: a renamed node or a new address gets a new one.
         issued = pki / f"{cert.name}.issued"
-        if crt.exists() and issued.exists() and ext.exists():
-            if issued.read_text() == ext.read_text():
-                continue
+        if crt.exists() and issued.exists() and issued.read_text() == _text(ext):
+            continue
         todo += [
             _genkey(key),
             [
@@ -145,6 +144,10 @@ def write_extensions(config: ClusterConfig) -> None:
     config.pki_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     for cert in certificates(config):
         (config.pki_dir / f"{cert.name}.ext").write_text(extensions(cert))
+
+
+def _text(path: Path) -> str | None:
+    return path.read_text() if path.exists() else None
 
 
 def _genkey(path: Path) -> list[str]:

@@ -175,7 +175,7 @@ def test_an_update_rolls_the_pods_to_the_new_environment_and_keeps_the_count(
     def rolled() -> bool | str:
         pods = [p for p in kube.pods_of(NAMESPACE, "faas_function=hello")
                 if not p["metadata"].get("deletionTimestamp")]  # fmt: skip
-        envs = [{e["name"]: e.get("value") for e in p["spec"]["containers"][0]["env"]}
+        envs = [{e["name"]: e.get("value") for e in p["spec"]["containers"][0].get("env") or []}
                 for p in pods]  # fmt: skip
         updated = all(env.get("GREETING") == "updated" for env in envs)
         return (len(pods) == 1 and updated and _available(provider, "hello", 1) is True) or (
