@@ -213,19 +213,20 @@ def test_a_secret_made_through_the_api_is_a_file_in_the_function_s_pod(
     )
     assert made.status_code == 201, made.text
     _, image = template_image
-    # The watchdog in streaming mode runs `cat` on each call: the answer is the mounted file.
+    # The function's process serves the mounted secrets folder, so a call reads the file.
     reader = {
         "service": "reader",
         "image": image,
-        "envProcess": "cat /var/openfaas/secrets/greeting",
-        "envVars": {"mode": "streaming", "ready_path": ""},
+        "envProcess": "python3 -m http.server 5000 --bind 127.0.0.1 --directory "
+        "/var/openfaas/secrets",
+        "envVars": {"ready_path": "/"},
         "secrets": ["greeting"],
     }
     _deploy(provider, reader)
     ok, last = wait_until(lambda: _available(provider, "reader", 1), timeout=180, interval=0.5)
     assert ok, last
 
-    call = requests.post(f"{provider}/function/reader", data=b"", timeout=60)
+    call = requests.get(f"{provider}/function/reader/greeting", timeout=60)
 
     assert (call.status_code, call.text) == (200, "hi there")
     listed = requests.get(f"{provider}/system/secrets", timeout=10).json()
