@@ -197,6 +197,10 @@ def test_faas_cli_deploys_grayify_through_the_in_cluster_gateway_and_async_calls
     assert _colour_type(output) == "Grayscale"
     listed = _faas_cli(config, tmp_path, "list", "--gateway", url)
     assert "grayify" in listed
+    described = _faas_cli(config, tmp_path, "describe", "grayify", "--gateway", url)
+    assert "Status:              Ready" in described, described
+    logs = _faas_cli(config, tmp_path, "logs", "grayify", "--follow=false", "--gateway", url)
+    assert "grayifying sunset.png" in logs, logs
     deployment = kube.read("Deployment", NAMESPACE, "grayify")
     assert deployment is not None
     assert deployment["metadata"]["labels"]["faas_function"] == "grayify"

@@ -190,6 +190,26 @@ def test_an_update_rolls_the_pods_to_the_new_environment_and_keeps_the_count(
     assert call.status_code == 200, call.text
 
 
+def test_a_call_to_a_function_scaled_to_zero_wakes_it_and_is_answered(
+    provider: str, kube: Kube
+) -> None:
+    answer = requests.post(
+        f"{provider}/system/scale-function/hello", json={"replicas": 0}, timeout=10
+    )
+    assert answer.status_code == 202, answer.text
+    ok, last = wait_until(
+        lambda: not kube.pods_of(NAMESPACE, "faas_function=hello") or "pods left",
+        timeout=120,
+        interval=0.5,
+    )
+    assert ok, last
+
+    call = requests.post(f"{provider}/function/hello", data=b"x", timeout=120)
+
+    assert call.status_code == 200, call.text
+    assert _describe(provider, "hello")["replicas"] == 1
+
+
 def test_logs_come_from_the_function_s_pods_as_ndjson(provider: str, kube: Kube) -> None:
     answer = requests.get(f"{provider}/system/logs", params={"name": "hello"}, timeout=30)
 
