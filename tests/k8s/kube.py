@@ -134,3 +134,11 @@ class Kube:
             self._core().list_namespaced_pod(namespace, label_selector=selector).items
         )
         return [self.plain(p) for p in items]
+
+    def token(self, namespace: str, service_account: str) -> str:
+        """A short-lived token of the service account (the TokenRequest API, as a pod gets)."""
+        body = {"spec": {"expirationSeconds": 3600}}
+        made: Any = self._core().create_namespaced_service_account_token(
+            service_account, namespace, body
+        )
+        return str(made.status.token)

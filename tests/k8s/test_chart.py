@@ -27,23 +27,33 @@ def test_the_chart_lints_clean(k8s_cluster: ClusterConfig) -> None:
     assert "0 chart(s) failed" in out
 
 
-@pytest.mark.parametrize("leader_election", [False, True], ids=["one loop", "lease"])
+@pytest.mark.parametrize(
+    "leader_election", [False, True], ids=["one loop", "lease and our provider"]
+)
 def test_the_rendered_chart_is_accepted_by_the_api_server(
     k8s_cluster: ClusterConfig, leader_election: bool
 ) -> None:
     rendered = _run(
         [k8s_cluster.tool("helm"), "template", "oscar", str(CHART), "--namespace", "default",
          "--set", f"leaderElection.enabled={str(leader_election).lower()}",
-         "--set", "replicaCount=2", "--set", "ledger.urlSecret.name=oscar-ledger"]
+         "--set", "replicaCount=2", "--set", "ledger.urlSecret.name=oscar-ledger",
+         "--set", f"provider.enabled={str(leader_election).lower()}",
+         "--set", "provider.functionsNamespace=default"]
     )  # fmt: skip
     kubectl = [k8s_cluster.tool("kubectl"), f"--kubeconfig={k8s_cluster.kubeconfig}"]
 
     out = _run([*kubectl, "apply", "--dry-run=server", "-n", "default", "-f", "-"], stdin=rendered)
 
-    kinds = sorted(d["kind"] for d in yaml.safe_load_all(rendered) if d)
-    assert kinds == ["Deployment", "Role", "RoleBinding", "Service", "ServiceAccount"]
-    assert out.count("(server dry run)") == 5, out
-    deployment = next(d for d in yaml.safe_load_all(rendered) if d and d["kind"] == "Deployment")
+    documents = [d for d in yaml.safe_load_all(rendered) if d]
+    kinds = sorted(d["kind"] for d in documents)
+    expected = ["Deployment", "Role", "RoleBinding", "Service", "ServiceAccount"]
+    assert kinds == sorted(expected * (2 if leader_election else 1))
+    assert out.count("(server dry run)") == len(kinds), out
+    deployment = next(
+        d
+        for d in documents
+        if d["kind"] == "Deployment" and d["metadata"]["name"] == "oscar-gateway"
+    )
     pod = deployment["spec"]["template"]["spec"]
     container = pod["containers"][0]
     assert deployment["spec"]["replicas"] == 2

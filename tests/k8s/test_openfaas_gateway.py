@@ -8,6 +8,7 @@ address). The provider runs in the cluster's network namespace, as in test_provi
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 import subprocess
@@ -198,7 +199,8 @@ def test_faas_cli_deploys_grayify_through_the_in_cluster_gateway_and_async_calls
     listed = _faas_cli(config, tmp_path, "list", "--gateway", url)
     assert "grayify" in listed
     described = _faas_cli(config, tmp_path, "describe", "grayify", "--gateway", url)
-    assert "Status:              Ready" in described, described
+    assert re.search(r"Status:\s+Ready", described), described
+    assert re.search(r"Available Replicas:\s+1", described), described
     logs = _faas_cli(config, tmp_path, "logs", "grayify", "--follow=false", "--gateway", url)
     assert "grayifying sunset.png" in logs, logs
     deployment = kube.read("Deployment", NAMESPACE, "grayify")

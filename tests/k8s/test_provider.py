@@ -1,28 +1,33 @@
 """Our faas-provider with its Kubernetes backend, against the real API server and real pods.
 
 The provider runs in the cluster's network namespace (it calls pods by their IP: there is no
-kube-proxy, so a Service's ClusterIP routes nowhere) with the admin kubeconfig for the node's
-address; the test speaks its HTTP API through a forwarder on the host's loopback, as faas-cli
-and the OpenFaaS gateway would.
+kube-proxy, so a Service's ClusterIP routes nowhere) with the token of the chart's provider
+ServiceAccount, so every test also proves the chart's Role grants enough. The test speaks its
+HTTP API through a forwarder on the host's loopback, as faas-cli and the OpenFaaS gateway would.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+import yaml
 
 from k8s_cluster import ClusterConfig, processes
 from k8s_cluster.waiting import wait_until
 
-from .conftest import free_port
+from .conftest import REPO, free_port
 from .kube import Kube
 
 NAMESPACE = "openfaas-fn"
+RBAC_KINDS = ("ServiceAccount", "Role", "RoleBinding")
 PROVIDER_PORT = 8081  # inside the cluster's namespace (the OpenFaaS gateway takes 8080 there)
 
 
@@ -33,6 +38,38 @@ def kube(k8s_cluster: ClusterConfig) -> Kube:
     return kube
 
 
+def _provider_kubeconfig(config: ClusterConfig, kube: Kube) -> Path:
+    """A kubeconfig with the token of the chart's provider ServiceAccount: the provider gets
+    only what the chart's Role grants it (deploy/oscar/templates/provider.yaml)."""
+    rendered = subprocess.run(
+        [config.tool("helm"), "template", "oscar", str(REPO / "deploy" / "oscar"),
+         "--namespace", "default", "--set", "provider.enabled=true",
+         "--set", f"provider.functionsNamespace={NAMESPACE}"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    rbac = [d for d in yaml.safe_load_all(rendered) if d and d["kind"] in RBAC_KINDS
+            and d["metadata"]["name"] == "oscar-provider"]  # fmt: skip
+    assert sorted(d["kind"] for d in rbac) == sorted(RBAC_KINDS)
+    kubectl = [config.tool("kubectl"), f"--kubeconfig={config.kubeconfig}", "apply", "-f", "-"]
+    subprocess.run(kubectl, input=yaml.safe_dump_all(rbac), text=True, check=True,
+                   capture_output=True)  # fmt: skip
+    token = kube.token("default", "oscar-provider")
+    ca = base64.b64encode((config.pki_dir / "ca.crt").read_bytes()).decode()
+    document = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "k8s", "cluster": {"server": config.api_url_inside,
+                                                 "certificate-authority-data": ca}}],
+        "users": [{"name": "provider", "user": {"token": token}}],
+        "contexts": [{"name": "provider", "context": {"cluster": "k8s", "user": "provider"}}],
+        "current-context": "provider",
+    }  # fmt: skip
+    path = config.state_dir / "test-provider.kubeconfig"
+    path.write_text(yaml.safe_dump(document))
+    path.chmod(0o600)
+    return path
+
+
 @pytest.fixture(scope="module")
 def provider(k8s_cluster: ClusterConfig, kube: Kube) -> Iterator[str]:
     """The provider's URL on the host's loopback."""
@@ -41,7 +78,7 @@ def provider(k8s_cluster: ClusterConfig, kube: Kube) -> Iterator[str]:
     env = {
         **config.child_env(),
         "OSCAR_PROVIDER_BACKEND": "kubernetes",
-        "OSCAR_KUBECONFIG": str(config.state_dir / "admin.kubeconfig"),
+        "OSCAR_KUBECONFIG": str(_provider_kubeconfig(config, kube)),
         "OSCAR_PROVIDER_LISTEN": inside,
         "OSCAR_FUNCTION_NAMESPACE": NAMESPACE,
         "OSCAR_READY_TIMEOUT": "90",

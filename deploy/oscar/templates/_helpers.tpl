@@ -8,7 +8,17 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
 {{- define "oscar.labels" -}}
-{{ include "oscar.selector" . }}
+app.kubernetes.io/name: oscar-gateway
+{{ include "oscar.common" . }}
+{{- end -}}
+
+{{- define "oscar.providerLabels" -}}
+app.kubernetes.io/name: oscar-provider
+{{ include "oscar.common" . }}
+{{- end -}}
+
+{{- define "oscar.common" -}}
+app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
