@@ -129,6 +129,33 @@ def push_base_images(config: ClusterConfig) -> BaseImages:
     return images
 
 
+OPENFAAS_BINARIES = ("openfaas-gateway", "nats-streaming-server", "nats-queue-worker")
+
+
+def push_openfaas(config: ClusterConfig) -> str:
+    """OpenFaaS CE's gateway, NATS Streaming and the queue-worker, the binaries the installer
+    built, in one layer (/usr/local/bin) on the python base (they link to glibc).
+
+    Pods pick the program with their `command`. Needs `push_base_images` first.
+    """
+    image = f"{config.registry_on_host}/oscar-k8s/openfaas:latest"
+    with tempfile.TemporaryDirectory(prefix="oscar-layers-") as tmp:
+        layer = Path(tmp) / "openfaas.tar"
+        with tarfile.open(layer, "w") as tar:
+            for name in OPENFAAS_BINARIES:
+                source = config.bin_dir / name
+                info = tar.gettarinfo(str(source.resolve()), arcname=f"usr/local/bin/{name}")
+                info.mode, info.uid, info.gid, info.uname, info.gname = 0o755, 0, 0, "root", "root"
+                with source.open("rb") as handle:
+                    tar.addfile(info, handle)
+        crane = config.tool("crane")
+        base = base_images(config).python
+        _run([crane, "append", "--insecure", "-b", base, "-f", str(layer), "-t", image], config)
+        _run([crane, "mutate", "--insecure", image, "--set-platform", "linux/amd64", "-t", image],
+             config)  # fmt: skip
+    return image
+
+
 def _push(config: ClusterConfig, image: str, layer: Path, *settings: str) -> None:
     """One layer on an empty base, then its config; the platform must be set, or containerd
     filters the image out."""

@@ -9,10 +9,12 @@ import threading
 
 from waitress.server import create_server
 
+from provider.backend import Functions, LogSource, Secrets
 from provider.config import ProviderConfig
 from provider.errors import ProviderError
 from provider.functions import FunctionManager
 from provider.http.app import create_app
+from provider.http.logs import file_logs
 from provider.images import ImageStore
 from provider.launcher import Launcher
 from provider.sandbox.process_launcher import ProcessLauncher
@@ -45,16 +47,8 @@ def build_launcher(config: ProviderConfig) -> Launcher:
     return ProcessLauncher(watchdog=config.watchdog, ready_timeout=config.ready_timeout)
 
 
-def main() -> int:
-    try:
-        config = ProviderConfig.from_env(os.environ)
-        logging.basicConfig(
-            level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        launcher = build_launcher(config)
-    except ProviderError as e:
-        print(e, file=sys.stderr)  # noqa: T201 - the one place a person reads it
-        return 2
+def build_local(config: ProviderConfig) -> tuple[Functions, Secrets, LogSource, str]:
+    launcher = build_launcher(config)
     secrets = SecretStore(config.state_dir / "secrets")
     functions = FunctionManager(
         state_dir=config.state_dir,
@@ -63,9 +57,32 @@ def main() -> int:
         launcher=launcher,
         ready_timeout=config.ready_timeout,
     )
+    return functions, secrets, file_logs(functions.log_files), launcher.mode
+
+
+def build_kubernetes(config: ProviderConfig) -> tuple[Functions, Secrets, LogSource, str]:
+    from provider.kubernetes import KubeApi, KubeFunctions, KubeSecrets, PodLogs
+
+    api = KubeApi.connect(kubeconfig=config.kubeconfig, namespace=config.namespace)
+    secrets = KubeSecrets(api)
+    functions = KubeFunctions(api=api, secrets=secrets, ready_timeout=config.ready_timeout)
+    return functions, secrets, PodLogs(functions), "kubernetes"
+
+
+def main() -> int:
+    try:
+        config = ProviderConfig.from_env(os.environ)
+        logging.basicConfig(
+            level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        build = build_kubernetes if config.backend == "kubernetes" else build_local
+        functions, secrets, logs, mode = build(config)
+    except ProviderError as e:
+        print(e, file=sys.stderr)  # noqa: T201 - the one place a person reads it
+        return 2
     stopping = threading.Event()
     app = create_app(
-        config, functions=functions, secrets=secrets, isolation=launcher.mode, stopping=stopping
+        config, functions=functions, secrets=secrets, logs=logs, isolation=mode, stopping=stopping
     )
     server = create_server(
         app,
@@ -76,8 +93,13 @@ def main() -> int:
         max_request_body_size=1 << 40,
         ident="oscar-provider",
     )
-    functions.start()
-    log.info("provider on %s:%d, replicas as %s", config.host, config.port, launcher.mode)
+    try:
+        functions.start()
+    except ProviderError as e:
+        server.close()
+        print(e, file=sys.stderr)  # noqa: T201 - the one place a person reads it
+        return 2
+    log.info("provider on %s:%d, replicas as %s", config.host, config.port, mode)
     try:
         serve_until_signalled(server, stopping=stopping)
     finally:

@@ -11,6 +11,7 @@ from contract.settings import Settings
 from provider.errors import ConfigError
 
 ISOLATION_MODES = ("auto", "namespaces", "process")
+BACKENDS = ("local", "kubernetes")
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class ProviderConfig:
     forward_ports: list[int]
     replica_pids: int | None = 1024  # processes and threads per replica; None: no limit
     log_level: str = "INFO"
+    backend: str = "local"
+    kubeconfig: Path | None = None  # the kubernetes backend's; None: in-cluster credentials
 
     @property
     def watchdog(self) -> Path:
@@ -36,11 +39,19 @@ class ProviderConfig:
         problems: list[str] = []
         read = Settings(environ, problems)
         host, port = read.listen(names.OSCAR_PROVIDER_LISTEN, "127.0.0.1:8083")
+        backend = read.choice(names.OSCAR_PROVIDER_BACKEND, "local", BACKENDS)
+        local = backend == "local"
         state = read.text(names.OSCAR_STATE_DIR)
-        if not state:
+        if not state and local:
             problems.append(f"{names.OSCAR_STATE_DIR}: missing; set it to the stack's state folder")
         tools = Path(read.text(names.OSCAR_TOOLS_BIN, ".tools/bin"))
-        if not (tools / "of-watchdog").exists():
+        kubeconfig = read.text(names.OSCAR_KUBECONFIG)
+        if kubeconfig and not Path(kubeconfig).is_file():
+            problems.append(
+                f"{names.OSCAR_KUBECONFIG}: no file {kubeconfig!r}; name a kubeconfig, or leave "
+                "it empty to use the pod's service account"
+            )
+        if local and not (tools / "of-watchdog").exists():
             problems.append(
                 f"{names.OSCAR_TOOLS_BIN}: no of-watchdog in {str(tools)!r}; "
                 "run `python3 tools/install.py`"
@@ -57,6 +68,8 @@ class ProviderConfig:
             forward_ports=read.ports(names.OSCAR_FORWARD_PORTS, "9000"),
             replica_pids=read.count(names.OSCAR_REPLICA_PIDS, 1024) or None,
             log_level=read.log_level(),
+            backend=backend,
+            kubeconfig=Path(kubeconfig) if kubeconfig else None,
         )
         if problems:
             raise ConfigError(problems)

@@ -96,3 +96,9 @@ class IsolationUnavailable(ProviderError):
 
 class SandboxLeaked(ProviderError):
     """Processes of a sandbox survived SIGKILL past the deadline, so its cgroup stays."""
+
+
+class ClusterUnavailable(ProviderError):
+    """The Kubernetes API server cannot be reached, refuses our credentials, or fails."""
+
+    status = 503

@@ -21,6 +21,10 @@ class Instance:
     inflight: int = 0
     started_at: float = field(default_factory=time.monotonic)
 
+    @property
+    def url(self) -> str:
+        return self.handle.url
+
 
 @dataclass
 class Function:

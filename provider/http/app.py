@@ -12,13 +12,12 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from provider.backend import Functions, LogSource, Secrets
 from provider.config import ProviderConfig
 from provider.deployments import Deployment
 from provider.errors import NamespaceNotFound, ProviderError
-from provider.functions.manager import FunctionManager
-from provider.http.logs import log_messages, parse_since
+from provider.http.logs import parse_since
 from provider.http.proxy import FunctionProxy
-from provider.secrets import SecretStore
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
@@ -27,11 +26,13 @@ VERSION = "0.1.0"
 def create_app(
     config: ProviderConfig,
     *,
-    functions: FunctionManager,
-    secrets: SecretStore,
+    functions: Functions,
+    secrets: Secrets,
+    logs: LogSource,
     isolation: str,
     stopping: threading.Event | None = None,
 ) -> Flask:
+    """`isolation` names how replicas run (`local-<mode>` or `kubernetes`) in /system/info."""
     app = Flask(__name__)
     stop = stopping or threading.Event()
 
@@ -59,8 +60,8 @@ def create_app(
         # faas-provider's ProviderInfo: flat, `provider` is the name (the OpenFaaS gateway
         # unmarshals it into a string and drops the name and orchestration otherwise).
         return jsonify(
-            provider="oscar-local",
-            orchestration=f"local-{isolation}",
+            provider="oscar-kubernetes" if isolation == "kubernetes" else "oscar-local",
+            orchestration=isolation if isolation == "kubernetes" else f"local-{isolation}",
             version={"sha": "", "release": VERSION},
             arch=platform.machine(),
         )
@@ -72,7 +73,7 @@ def create_app(
     _function_routes(app, functions=functions, config=config, namespace=namespace)
     _secret_routes(app, secrets=secrets, namespace=namespace)
     _log_and_metric_routes(
-        app, functions=functions, config=config, namespace=namespace, stop=stop.is_set
+        app, functions=functions, logs=logs, config=config, namespace=namespace, stop=stop.is_set
     )
 
     # Function calls (`/function/<name>[/<path>]`, the queue-worker's with a trailing slash)
@@ -98,7 +99,7 @@ def _namespace_check(config: ProviderConfig) -> Callable[[], str]:
 def _function_routes(
     app: Flask,
     *,
-    functions: FunctionManager,
+    functions: Functions,
     config: ProviderConfig,
     namespace: Callable[[], str],
 ) -> None:
@@ -150,7 +151,7 @@ def _function_routes(
         return jsonify(status="accepted", name=name, replicas=replicas), 202
 
 
-def _secret_routes(app: Flask, *, secrets: SecretStore, namespace: Callable[[], str]) -> None:
+def _secret_routes(app: Flask, *, secrets: Secrets, namespace: Callable[[], str]) -> None:
     """OpenFaaS secrets: list, create, update, delete."""
 
     @app.get("/system/secrets")
@@ -185,7 +186,8 @@ def _secret_routes(app: Flask, *, secrets: SecretStore, namespace: Callable[[], 
 def _log_and_metric_routes(
     app: Flask,
     *,
-    functions: FunctionManager,
+    functions: Functions,
+    logs: LogSource,
     config: ProviderConfig,
     namespace: Callable[[], str],
     stop: Callable[[], bool],
@@ -196,19 +198,17 @@ def _log_and_metric_routes(
     def _logs() -> Response:
         name = request.args.get("name", "")
         ns = namespace()
-        files = functions.log_files(name)  # 404 for an unknown function
+        functions.status(name)  # 404 for an unknown function, before the stream starts
         tail = int(request.args.get("tail") or -1)
         follow = request.args.get("follow", "").lower() in {"1", "true"}
-        stream = log_messages(
+        stream = logs(
             name,
             ns,
-            lambda: functions.log_files(name),
             tail=tail,
             follow=follow,
             since=parse_since(request.args.get("since")),
             should_stop=stop,
         )
-        del files
         return Response(stream, content_type="application/x-ndjson")
 
     @app.get("/api/v1/query")

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from provider.backend import LogSource
+
 FOLLOW_POLL = 0.1
 _WATCHDOG_TIME = re.compile(r"^(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d)")
 
@@ -64,6 +66,31 @@ def log_messages(
                 yield _message(name, namespace, instance, stamp, text)
         if not produced:
             time.sleep(FOLLOW_POLL)
+
+
+def file_logs(log_files: Callable[[str], list[tuple[str, Path]]]) -> LogSource:
+    """The local backend's log source: `log_files(name)` lists each replica's log file."""
+
+    def source(
+        name: str,
+        namespace: str,
+        *,
+        tail: int,
+        follow: bool,
+        since: datetime | None,
+        should_stop: Callable[[], bool],
+    ) -> Iterator[str]:
+        return log_messages(
+            name,
+            namespace,
+            lambda: log_files(name),
+            tail=tail,
+            follow=follow,
+            since=since,
+            should_stop=should_stop,
+        )
+
+    return source
 
 
 def parse_since(text: str | None) -> datetime | None:

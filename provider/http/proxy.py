@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import urllib3
 from urllib3.exceptions import HTTPError
 
+from provider.backend import Functions
 from provider.errors import ProviderError, UpstreamFailed
-from provider.functions.manager import FunctionManager
 from wsgi_relay.answer import RelayedAnswer, relayed_headers
 from wsgi_relay.messages import CHUNK, forwarded_request, json_answer, status_line
 
@@ -42,7 +42,7 @@ PREFIX = "/function/"
 class FunctionProxy:
     """WSGI middleware: function calls go to a replica; every other path to `app`."""
 
-    def __init__(self, app: WSGIApplication, *, functions: FunctionManager, timeout: float):
+    def __init__(self, app: WSGIApplication, *, functions: Functions, timeout: float):
         self._app = app
         self._functions = functions
         self._timeout = urllib3.Timeout(connect=5.0, read=timeout)
@@ -72,7 +72,7 @@ class FunctionProxy:
         lease = self._functions.replica(name)
         instance = lease.__enter__()
         try:
-            url = f"{instance.handle.url}/{path}"
+            url = f"{instance.url}/{path}"
             query = environ.get("QUERY_STRING", "")
             length, body, headers = forwarded_request(environ, dropped=HOP_BY_HOP)
             upstream = self._pools.urlopen(

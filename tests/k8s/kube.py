@@ -95,3 +95,50 @@ class Kube:
         lease.spec.renew_time = datetime.datetime.now(datetime.UTC)
         coordination: Any = client.CoordinationV1Api(self.api)
         return coordination.replace_namespaced_lease(lease.metadata.name, NAMESPACE, lease)
+
+    # -- what the provider made, in the functions namespace -----------------------------------
+    def create_namespace(self, name: str) -> None:
+        body = {
+            "metadata": {
+                "name": name,
+                "labels": {"app.kubernetes.io/managed-by": "oscar-k8s-tests"},
+            }
+        }
+        try:
+            self._core().create_namespace(body)
+        except ApiException as e:
+            if e.status != 409:
+                raise
+
+    def plain(self, obj: Any) -> dict[str, Any]:
+        """A client model as the API's own camelCase JSON."""
+        plain: dict[str, Any] = self.api.sanitize_for_serialization(obj)
+        return plain
+
+    def read(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        """A Deployment, Service or Secret as a dict; None when it does not exist."""
+        read: Any = {
+            "Deployment": client.AppsV1Api(self.api).read_namespaced_deployment,
+            "Service": self._core().read_namespaced_service,
+            "Secret": self._core().read_namespaced_secret,
+        }[kind]
+        try:
+            return self.plain(read(name, namespace))
+        except ApiException as e:
+            if e.status == 404:
+                return None
+            raise
+
+    def pods_of(self, namespace: str, selector: str) -> list[dict[str, Any]]:
+        items: list[Any] = (
+            self._core().list_namespaced_pod(namespace, label_selector=selector).items
+        )
+        return [self.plain(p) for p in items]
+
+    def token(self, namespace: str, service_account: str) -> str:
+        """A short-lived token of the service account (the TokenRequest API, as a pod gets)."""
+        body = {"spec": {"expirationSeconds": 3600}}
+        made: Any = self._core().create_namespaced_service_account_token(
+            service_account, namespace, body
+        )
+        return str(made.status.token)

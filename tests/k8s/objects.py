@@ -105,3 +105,40 @@ def lease(name: str, *, holder: str, seconds: int) -> dict[str, Any]:
         "metadata": {"name": name, "labels": labels(name)},
         "spec": {"holderIdentity": holder, "leaseDurationSeconds": seconds},
     }
+
+
+def host_network_deployment(
+    name: str,
+    image: str,
+    command: list[str],
+    *,
+    env: dict[str, str],
+    secret: str = "",
+    mount: str = "",
+) -> dict[str, Any]:
+    """One pod in the node's network namespace (the OpenFaaS gateway, NATS, the queue-worker:
+    without kube-proxy they find each other at the node's address); `secret` mounts at `mount`."""
+    main = container(name, image, command)
+    main["env"] = [{"name": k, "value": v} for k, v in env.items()]
+    volumes = []
+    if secret:
+        main["volumeMounts"] = [{"name": "secret", "mountPath": mount, "readOnly": True}]
+        volumes = [{"name": "secret", "secret": {"secretName": secret}}]
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": labels(name)},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": labels(name)},
+            "template": {
+                "metadata": {"labels": labels(name)},
+                "spec": {
+                    "hostNetwork": True,
+                    "containers": [main],
+                    "volumes": volumes,
+                    "automountServiceAccountToken": False,
+                },
+            },
+        },
+    }
