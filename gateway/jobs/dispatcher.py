@@ -95,15 +95,25 @@ class Dispatcher:
             self._wake.wait(timeout=self.seconds_to_wait(passed_at))
 
     def _pass(self, now: float) -> None:
-        for job in self._ledger.overdue(now):
-            waited = (job.deadline_at or now) - (job.dispatched_at or now)
-            self._give_up_on_attempt(job, f"no callback within {waited:.0f}s")
+        # Timeouts are one replica's work (any could, each finish is checked under lock, but
+        # N replicas racing for every overdue row is waste): the one that leads "timeouts".
+        if self._ledger.leads("timeouts"):
+            if released := self._ledger.release_expired(now):
+                log.warning(
+                    "%d claimed attempt(s) never sent (a replica died): queued again", released
+                )
+            for job in self._ledger.overdue(now):
+                waited = (job.deadline_at or now) - (job.dispatched_at or now)
+                self._give_up_on_attempt(job, f"no callback within {waited:.0f}s")
         for name in self._ledger.services_with_due(now):
             service = self._registry.find(name)
             if service is None:
                 continue  # its function is gone for now: the jobs wait, they are not lost
             free = service.concurrency - self._ledger.running(name)
-            for job in self._ledger.claim(name, limit=free, now=now, timeout=service.timeout):
+            claimed = self._ledger.claim(
+                name, limit=free, now=now, timeout=service.timeout, concurrency=service.concurrency
+            )
+            for job in claimed:
                 self._metrics.dispatched(job, now)
                 self._pool.submit(self._send, job)
 
@@ -123,6 +133,11 @@ class Dispatcher:
             return
         if status != 202:
             self._give_up_on_attempt(job, f"OpenFaaS answered {status} to the async call")
+            return
+        try:
+            self._ledger.mark_sent(job.id, job.call_id)
+        except GatewayError as e:  # its lease runs out: another pass queues it again
+            log.warning("job %s: sent, but its lease could not be ended: %s", job.id, e.message)
 
     def _give_up_on_attempt(self, job: Job, reason: str) -> None:
         now = self._clock()

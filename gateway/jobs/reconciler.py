@@ -104,6 +104,8 @@ class Reconciler:
         delay = 0.0
         while not self._stopping.wait(delay):
             delay = self._interval
+            if not self._ledger.leads("reconciler"):
+                continue  # another replica on this ledger reconciles
             for service in self._registry.all():
                 try:
                     self.replay(service)
