@@ -45,10 +45,10 @@ class SqlLedger:
         results: list[tuple[Job, bool]] = []
         with self._db.write() as db:
             for new in jobs:
-                created = db.run(
+                inserted = db.one(
                     "INSERT INTO jobs (id, service, bucket, key, etag, event, status,"
                     " max_attempts, received_at, updated_at, next_attempt_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *",
                     (
                         uuid.uuid4().hex,
                         *(new.service, new.bucket, new.key, new.etag, new.event),
@@ -57,12 +57,12 @@ class SqlLedger:
                         *(new.received_at, new.received_at, new.received_at),
                     ),
                 )
-                row = db.one(
+                row = inserted or db.one(
                     "SELECT * FROM jobs WHERE service=? AND bucket=? AND key=? AND etag=?",
                     (new.service, new.bucket, new.key, new.etag),
                 )
                 assert row is not None  # inserted, or there before: the identity is unique
-                results.append((job_from_row(row), created == 1))
+                results.append((job_from_row(row), inserted is not None))
         return results
 
     def claim(
@@ -96,9 +96,9 @@ class SqlLedger:
         self, db: Session, job_id: str, attempts: int, now: float, timeout: float
     ) -> Job:
         call_id = uuid.uuid4().hex
-        db.run(
+        row = db.one(
             "UPDATE jobs SET status=?, attempts=?, call_id=?, dispatched_at=?, started_at=NULL,"
-            " deadline_at=?, updated_at=?, claimed_by=?, lease_until=? WHERE id=?",
+            " deadline_at=?, updated_at=?, claimed_by=?, lease_until=? WHERE id=? RETURNING *",
             (
                 RUNNING,
                 attempts + 1,
@@ -118,7 +118,8 @@ class SqlLedger:
             " SELECT ?, COALESCE(MAX(number), 0) + 1, ?, ? FROM attempts WHERE job_id=?",
             (job_id, call_id, now, job_id),
         )
-        return _job(db, job_id)
+        assert row is not None  # locked by this transaction's claim
+        return job_from_row(row)
 
     def mark_sent(self, job_id: str, call_id: str) -> None:
         """OpenFaaS has the attempt: its lease ends (its deadline alone governs it now)."""
@@ -180,10 +181,10 @@ class SqlLedger:
                 max_attempts=row["max_attempts"],
                 retry_at=retry_at,
             )
-            db.run(
+            updated = db.one(
                 "UPDATE jobs SET status=?, next_attempt_at=?, finished_at=?, updated_at=?,"
                 " duration_seconds=?, outputs=?, log_tail=?, error=?, deadline_at=NULL,"
-                " lease_until=NULL WHERE id=?",
+                " lease_until=NULL WHERE id=? RETURNING *",
                 (
                     status,
                     retry_at if status == QUEUED else row["next_attempt_at"],
@@ -207,7 +208,8 @@ class SqlLedger:
                     call_id,
                 ),
             )
-            return _job(db, job_id)
+            assert updated is not None  # read under lock above
+            return job_from_row(updated)
 
     def overdue(self, now: float) -> list[Job]:
         return self._jobs("SELECT * FROM jobs WHERE status=? AND deadline_at<?", (RUNNING, now))
@@ -304,12 +306,6 @@ class SqlLedger:
         with self._db.read() as db:
             row = db.one(sql, list(args))
         return int(row["n"]) if row else 0
-
-
-def _job(db: Session, job_id: str) -> Job:
-    row = db.one("SELECT * FROM jobs WHERE id=?", (job_id,))
-    assert row is not None
-    return job_from_row(row)
 
 
 def _running(db: Session, service: str) -> int:

@@ -22,16 +22,13 @@ from tests.support.waiting import free_port, wait_for
 
 BIN = Path("/usr/lib/postgresql/15/bin")
 INITDB = ("-U", "oscar", "-A", "trust", "-E", "UTF8", "--no-sync")
-SERVER = (
-    "-c",
-    "max_connections=300",
-    "-c",
-    "fsync=off",
-)  # a test's data need not survive power loss
+SERVER = ("-c", "max_connections=300")
+FAST = ("-c", "fsync=off")  # a test's data need not survive power loss
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        """`durable`: PostgreSQL's own defaults (fsync on), for benchmarks; tests skip fsync."""
         if not (BIN / "postgres").exists():
             raise RuntimeError(f"no PostgreSQL 15 in {BIN}: run scripts/setup (apt postgresql)")
         self.root = Path(tempfile.mkdtemp(prefix="oscar-pg-"))
@@ -48,6 +45,7 @@ class PostgresServer:
             check=True,
             capture_output=True,
         )
+        self._settings = SERVER if durable else (*SERVER, *FAST)
         self._proc: subprocess.Popen[bytes] | None = None
         self.start()
 
@@ -66,7 +64,7 @@ class PostgresServer:
                 "-D",
                 str(self.data),
                 *self._listen(),
-                *SERVER,
+                *self._settings,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

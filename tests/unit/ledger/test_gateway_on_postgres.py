@@ -12,6 +12,7 @@ from gateway.assembly import assemble
 from gateway.config import GatewayConfig
 from tests.support.events import minio_event, minio_record
 from tests.support.postgres import PostgresServer
+from tests.support.waiting import wait_for
 from tests.unit.gateway.test_service_api import (  # noqa: F401 - fixtures
     FakeFaasCli,
     FakeOpenFaaS,
@@ -46,8 +47,8 @@ def test_a_ledger_that_goes_away_is_a_503_on_health_and_events_until_it_is_back(
         assert events.status_code == 503
         assert "start it, or check OSCAR_LEDGER_URL" in events.get_json()["error"]
 
-        server.start()
-        assert client.get("/health").status_code == 200
+        server.start()  # the pool reconnects on its backoff (1 s, doubling): a deadline
+        wait_for(lambda: client.get("/health").status_code == 200, timeout=30, what="/health back")
         assert client.post("/events", data=event, headers=WEBHOOK).status_code == 200
     finally:
         parts.ledger.close()

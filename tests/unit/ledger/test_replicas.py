@@ -119,10 +119,18 @@ def test_a_postgresql_that_goes_away_is_unavailable_then_comes_back() -> None:
             ledger.ping()
         assert not ledger.leads("reconciler")
 
-        server.start()
-        ledger.ping()
+        server.start()  # the pool reconnects on its backoff (1 s, doubling): a deadline
+        wait_for(lambda: _answers(ledger), timeout=30, what="the ledger to answer again")
         assert ledger.get(job.id) is not None
         assert len(ledger.add([new("in/b.txt")])) == 1
         ledger.close()
     finally:
         server.remove()
+
+
+def _answers(ledger: Ledger) -> bool:
+    try:
+        ledger.ping()
+    except LedgerUnavailable:
+        return False
+    return True
