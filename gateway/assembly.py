@@ -71,6 +71,7 @@ def assemble(
         registry=registry,
         on_new=dispatcher.wake,
         interval=config.reconcile_interval,
+        retention=config.ledger_retention_days * 86400,
     )
     jobs = JobParts(
         ledger=ledger,

@@ -67,6 +67,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE jobs ADD COLUMN lease_until DOUBLE PRECISION",
         "CREATE INDEX IF NOT EXISTS jobs_running ON jobs (status, service)",
     ),
+    # 3: retention. A pruned job keeps its row (its identity, so neither MinIO's replay nor the
+    # reconciler runs its object again) without its event, log tail, outputs and attempts.
+    (
+        "ALTER TABLE jobs ADD COLUMN pruned_at DOUBLE PRECISION",
+        "CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (status, finished_at)",
+    ),
 )
 LATEST = len(MIGRATIONS)
 VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"

@@ -274,6 +274,24 @@ class SqlLedger:
                 (QUEUED, now, now, service, DEAD),
             )
 
+    def prune(self, before: float, *, now: float, batch: int = 500) -> int:
+        """Strip up to `batch` jobs that succeeded before `before` down to their identity (their
+        row, for dedup) and drop their attempts; returns how many. Dead letters are kept whole.
+        One short transaction per batch, so the event path waits at most for one batch."""
+        with self._db.write() as db:
+            old = (
+                "SELECT id FROM jobs WHERE status=? AND finished_at<? AND pruned_at IS NULL LIMIT ?"
+            )
+            rows = db.rows(old + self._db.claim_rows, (JobStatus.SUCCEEDED, before, batch))
+            for row in rows:
+                db.run(
+                    "UPDATE jobs SET event='', log_tail='', outputs='[]', error='', pruned_at=?"
+                    " WHERE id=?",
+                    (now, row["id"]),
+                )
+                db.run("DELETE FROM attempts WHERE job_id=?", (row["id"],))
+        return len(rows)
+
     def keys(self, service: str, bucket: str) -> set[tuple[str, str]]:
         with self._db.read() as db:
             rows = db.rows(

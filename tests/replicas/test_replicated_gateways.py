@@ -23,8 +23,8 @@ from tests.support.stack import RunningStack, status_of
 from tests.support.waiting import wait_for
 
 log = logging.getLogger(__name__)
-UPLOADS = int(os.environ.get("OSCAR_REPLICA_UPLOADS", "600"))
-RATE = 40.0
+UPLOADS = int(os.environ.get("OSCAR_REPLICA_UPLOADS", "2000"))
+RATE = 50.0  # as the reliability tier: about what the stack processes on 2 CPUs
 
 
 def test_status_lists_every_gateway_with_its_url_and_pid(stack: RunningStack) -> None:

@@ -149,3 +149,28 @@ def test_a_service_token_is_issued_once_and_kept_across_restarts(open_ledger: Op
 
 def test_backoff_doubles_up_to_its_cap() -> None:
     assert [backoff_seconds(n, base=1.0, cap=5.0) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 5.0]
+
+
+def test_pruning_strips_old_successes_to_their_identity_and_keeps_dead_letters(
+    ledger: Ledger,
+) -> None:
+    ledger.add([new("in/old.txt"), new("in/dead.txt", attempts=1), new("in/recent.txt")])
+    old, dead, recent = ledger.claim("svc", limit=3, now=101.0, timeout=30)
+    ok = AttemptResult(True, 200, 0.1, ["out/x.txt"], "log", "")
+    ledger.finish(old.id, old.call_id, ok, retry_at=None, now=102.0)
+    ledger.finish(
+        dead.id, dead.call_id, AttemptResult(False, error="boom"), retry_at=None, now=102.0
+    )
+    ledger.finish(recent.id, recent.call_id, ok, retry_at=None, now=500.0)
+
+    assert ledger.prune(400.0, now=1000.0, batch=1) == 1
+    assert ledger.prune(400.0, now=1000.0) == 0  # the dead letter and the recent one stay
+
+    pruned = ledger.get(old.id)
+    assert pruned is not None and pruned.status == JobStatus.SUCCEEDED
+    assert (pruned.log_tail, pruned.outputs, ledger.attempts(old.id)) == ("", [], [])
+    assert ledger.get(dead.id).error == "boom"  # type: ignore[union-attr]
+    assert ledger.get(recent.id).log_tail == "log"  # type: ignore[union-attr]
+    [(again, created)] = ledger.add([new("in/old.txt")])  # MinIO replays the old event
+    assert (again.id, created) == (old.id, False)
+    assert ("in/old.txt", "e1") in ledger.keys("svc", "bucket")  # nor does the reconciler
