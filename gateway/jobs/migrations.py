@@ -72,6 +72,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         "ALTER TABLE jobs ADD COLUMN pruned_at DOUBLE PRECISION",
         "CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (status, finished_at)",
+        # A page of a service's jobs of any status, newest first, without sorting them all.
+        "CREATE INDEX IF NOT EXISTS jobs_newest ON jobs (service, received_at, id)",
     ),
 )
 LATEST = len(MIGRATIONS)
