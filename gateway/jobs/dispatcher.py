@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from gateway.clients.openfaas import OpenFaaS
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, LedgerUnavailable
 from gateway.jobs.ledger import Ledger
 from gateway.jobs.metrics import Metrics
 from gateway.jobs.model import AttemptResult, Job, backoff_seconds
@@ -90,6 +90,8 @@ class Dispatcher:
             passed_at = self._clock()
             try:
                 self._pass(passed_at)
+            except LedgerUnavailable as e:  # said in one line: it repeats until the ledger is back
+                log.warning("dispatch pass skipped: %s", e.message)
             except Exception:  # the loop must outlive any one bad pass, and say so
                 log.exception("dispatch pass failed")
             self._wake.wait(timeout=self.seconds_to_wait(passed_at))
