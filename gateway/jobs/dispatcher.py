@@ -24,6 +24,9 @@ from gateway.tokens import CallbackSigner
 
 log = logging.getLogger(__name__)
 MAX_SLEEP = 1.0
+# How often a pass looks for attempts past their deadline or lease: not on every pass, which
+# runs for each new job (on PostgreSQL each look is a round trip before the job is sent).
+TIMEOUTS_EVERY = 1.0
 
 
 class Dispatcher:
@@ -50,6 +53,7 @@ class Dispatcher:
         self._retry_base = retry_base
         self._retry_cap = retry_cap
         self._clock = clock
+        self._timeouts_at = float("-inf")
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="dispatch")
@@ -99,7 +103,8 @@ class Dispatcher:
     def _pass(self, now: float) -> None:
         # Timeouts are one replica's work (any could, each finish is checked under lock, but
         # N replicas racing for every overdue row is waste): the one that leads "timeouts".
-        if self._ledger.leads("timeouts"):
+        if now - self._timeouts_at >= TIMEOUTS_EVERY and self._ledger.leads("timeouts"):
+            self._timeouts_at = now
             if released := self._ledger.release_expired(now):
                 log.warning(
                     "%d claimed attempt(s) never sent (a replica died): queued again", released
