@@ -117,6 +117,9 @@ class PostgresDatabase:
     def serialise(self, session: Session, name: str) -> None:
         session.one("SELECT pg_advisory_xact_lock(hashtext(?))", (name,))
 
+    def unsynced(self, session: Session) -> None:
+        session.run("SET LOCAL synchronous_commit TO OFF")
+
     def leads(self, role: str) -> bool:
         """Whether this replica holds `role`'s session lock; tries to take it when not. A lost
         connection loses every lock it held (PostgreSQL frees them), and this learns so."""

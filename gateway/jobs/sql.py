@@ -30,6 +30,12 @@ class Database(Protocol):
         """Hold `name` until the session's transaction ends (no other replica holds it then)."""
         ...
 
+    def unsynced(self, session: Session) -> None:
+        """Let this transaction's commit return before its log is on disk. Only for writes whose
+        loss in a database crash repeats work rather than loses it (a claim: the job is queued
+        again and re-sent, which at-least-once allows)."""
+        ...
+
     def leads(self, role: str) -> bool:
         """Whether this process holds `role` (one replica at a time): taken when free."""
         ...

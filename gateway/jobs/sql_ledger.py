@@ -81,6 +81,8 @@ class SqlLedger(SqlReads):
             return []
         with self._db.write() as db:
             self._db.serialise(db, f"claim:{service}")
+            # Lost in a database crash, a claim only means the job is sent again: no fsync.
+            self._db.unsynced(db)
             if concurrency is not None:
                 limit = min(limit, concurrency - running_jobs(db, service))
                 if limit <= 0:

@@ -67,6 +67,9 @@ class SqliteDatabase:
     def serialise(self, session: Session, name: str) -> None:
         """Nothing to do: the write transaction excludes every other writer."""
 
+    def unsynced(self, session: Session) -> None:
+        """Nothing to do: with synchronous=NORMAL no commit waits for the disk."""
+
     def leads(self, role: str) -> bool:
         return True  # one gateway per SQLite file
 
