@@ -41,7 +41,13 @@ def main() -> int:
         secure=config.minio_secure,
         target_arn=config.minio_target_arn,
     )
-    serve(config, assemble(config, openfaas=openfaas, storage=storage))
+    try:
+        parts = assemble(config, openfaas=openfaas, storage=storage)
+    except GatewayError as e:  # the ledger: unreachable, or of a schema this gateway does not know
+        log.error("gateway cannot start: %s", e.message)
+        print(f"gateway cannot start: {e.message}", file=sys.stderr)  # noqa: T201
+        return 2
+    serve(config, parts)
     return 0
 
 

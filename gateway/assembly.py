@@ -13,8 +13,10 @@ from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
 from gateway.http.app import create_app
 from gateway.jobs.dispatcher import Dispatcher
+from gateway.jobs.ledger import Ledger
 from gateway.jobs.metrics import Metrics
 from gateway.jobs.parts import JobParts
+from gateway.jobs.postgres_ledger import PostgresLedger
 from gateway.jobs.reconciler import Reconciler
 from gateway.jobs.sqlite_ledger import SqliteLedger
 from gateway.services.registry import ServiceRegistry
@@ -25,8 +27,19 @@ from gateway.tokens import CallbackSigner
 class Parts(JobParts):
     """The parts, and the app that serves them."""
 
-    ledger: SqliteLedger
     app: Flask
+
+
+def open_ledger(config: GatewayConfig) -> Ledger:
+    """PostgreSQL when `OSCAR_LEDGER_URL` names one (several gateways may share it), else SQLite
+    in the state folder. Migrates it; raises `LedgerError` or `LedgerUnavailable` if it can't."""
+    if config.ledger_url:
+        return PostgresLedger(config.ledger_url, lease=config.ledger_lease)
+    return SqliteLedger(
+        config.state_dir / "ledger.db",
+        synchronous=config.ledger_synchronous,
+        lease=config.ledger_lease,
+    )
 
 
 def assemble(
@@ -38,7 +51,7 @@ def assemble(
 ) -> Parts:
     """Every part built and wired; nothing started (the caller starts the dispatcher and the
     reconciler, and closes the ledger)."""
-    ledger = SqliteLedger(config.state_dir / "ledger.db", synchronous=config.ledger_synchronous)
+    ledger = open_ledger(config)
     metrics = Metrics(ledger.counts)
     registry = ServiceRegistry(openfaas=openfaas, storage=storage)
     signer = CallbackSigner(config.callback_key)
@@ -58,6 +71,7 @@ def assemble(
         registry=registry,
         on_new=dispatcher.wake,
         interval=config.reconcile_interval,
+        retention=config.ledger_retention_days * 86400,
     )
     jobs = JobParts(
         ledger=ledger,
@@ -69,5 +83,5 @@ def assemble(
         openfaas=openfaas,
     )
     app = create_app(config, jobs, storage=storage, faas_cli=faas_cli)
-    shared = {f.name: getattr(jobs, f.name) for f in fields(jobs) if f.name != "ledger"}
-    return Parts(**shared, ledger=ledger, app=app)  # the ledger as SQLite: the caller closes it
+    shared = {f.name: getattr(jobs, f.name) for f in fields(jobs)}
+    return Parts(**shared, app=app)  # the caller closes the ledger

@@ -36,6 +36,9 @@ class GatewayConfig:
     reconcile_interval: float
     sync_timeout: float
     ledger_synchronous: str
+    ledger_url: str = field(default="", repr=False)  # "": SQLite in state_dir; else PostgreSQL
+    ledger_lease: float = 30.0
+    ledger_retention_days: float = 30.0  # as OSCAR's job TTL
     faas_cli: str = "faas-cli"  # the binary that deploys FDL services
     function_s3_endpoint: str = ""  # S3_ENDPOINT of FDL services: MinIO as functions reach it
 
@@ -69,6 +72,12 @@ class GatewayConfig:
         if not environ.get(names.GATEWAY_STATE_DIR):
             problems.append(f"{names.GATEWAY_STATE_DIR}: missing; the ledger lives there")
         public_url = environ.get(names.GATEWAY_PUBLIC_URL, f"http://{listen}")
+        ledger_url = environ.get(names.OSCAR_LEDGER_URL, "").strip()
+        if ledger_url and urlsplit(ledger_url).scheme not in {"postgresql", "postgres"}:
+            problems.append(
+                f"{names.OSCAR_LEDGER_URL}: expected postgresql://user:password@host:port/db,"
+                f" found a URL of scheme {urlsplit(ledger_url).scheme!r}; unset it for SQLite"
+            )
         config = cls(
             host=host,
             port=port,
@@ -91,6 +100,9 @@ class GatewayConfig:
             reconcile_interval=number(names.RECONCILE_INTERVAL_SECONDS, 60.0),
             sync_timeout=number(names.SYNC_TIMEOUT_SECONDS, 300.0),
             ledger_synchronous=environ.get(names.LEDGER_SYNCHRONOUS, "NORMAL").upper(),
+            ledger_url=ledger_url,
+            ledger_lease=number(names.OSCAR_LEDGER_LEASE_SECONDS, 30.0),
+            ledger_retention_days=number(names.OSCAR_LEDGER_RETENTION_DAYS, 30.0),
             faas_cli=faas_cli,
             function_s3_endpoint=function_s3,
             log_level=settings.log_level(),

@@ -85,3 +85,13 @@ class FaasCliFailed(UpstreamError):
             detail="\n".join(lines[-12:]),
         )
         self.returncode = returncode
+
+
+class LedgerError(GatewayError):
+    """The ledger cannot be used as found (a schema newer than this gateway knows)."""
+
+
+class LedgerUnavailable(GatewayError):
+    """The ledger's database does not answer: the request may be sent again later."""
+
+    status = 503

@@ -61,6 +61,12 @@ def _count(text: str) -> int:
     return int(text)
 
 
+def _ledger_url(text: str) -> str:
+    if not text.startswith(("postgresql://", "postgres://")):
+        raise ValueError(f"expected postgresql://user:password@host:port/db, found {text!r}")
+    return text
+
+
 def _isolation(text: str) -> str:
     if text not in ISOLATION_MODES:
         raise ValueError(f"expected one of {', '.join(ISOLATION_MODES)}, found {text!r}")
@@ -101,6 +107,10 @@ SETTINGS = (
     # ticker (measured: events arrive ~2.95 s after the PUT, against 3-5 ms without it). Off
     # by default: events the gateway misses are found by its reconciler instead.
     Setting("minio_event_queue", "OSCAR_MINIO_EVENT_QUEUE", "off", _switch),
+    # The gateways' ledger: unset, SQLite in the state folder (one gateway); postgresql://...,
+    # a PostgreSQL database that `--gateways N` gateways share.
+    Setting("ledger", "OSCAR_LEDGER_URL", "", _ledger_url),
+    Setting("gateways", "OSCAR_GATEWAYS", "1", _count),
 )
 
 
@@ -121,6 +131,8 @@ class StackConfig:
     isolation: str
     minio_event_queue: bool
     path: str  # PATH for the components, which run tools such as `sh` and `unshare`
+    ledger: str = ""  # the gateways' PostgreSQL URL; "" for SQLite
+    gateways: int = 1  # on ports gateway_port, gateway_port + 1, ...
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> StackConfig:
@@ -142,6 +154,12 @@ class StackConfig:
                 f"OSCAR_ACK_WAIT (--ack-wait): {go_duration(values['ack_wait'])} must exceed the "
                 f"function timeout {go_duration(timeout)}, or a slow function "
                 "runs twice"
+            )
+        if values.get("gateways", 1) > 1 and not values.get("ledger"):
+            problems.append(
+                f"OSCAR_GATEWAYS (--gateways): {values['gateways']} gateways need one ledger to"
+                " share, and SQLite is one gateway's: give OSCAR_LEDGER_URL (--ledger"
+                " postgresql://...)"
             )
         ports = {
             s.flag: values[s.field]

@@ -49,7 +49,16 @@ def endpoints(config: StackConfig) -> dict[str, str]:
         "nats": f"nats://{HOST}:{config.nats_port}",
         "nats_monitor": f"http://{HOST}:{config.nats_monitor_port}",
         "provider": f"http://{HOST}:{config.provider_port}",
-        "gateway": f"http://{HOST}:{config.gateway_port}",
+        **{name: f"http://{HOST}:{port}" for name, port in gateway_ports(config).items()},
+    }
+
+
+def gateway_ports(config: StackConfig) -> dict[str, int]:
+    """Each gateway's name and port: `gateway` alone, or `gateway`, `gateway-2`... sharing one
+    PostgreSQL ledger. The first is the one MinIO notifies and clients are given."""
+    return {
+        "gateway" if n == 0 else f"gateway-{n + 1}": config.gateway_port + n
+        for n in range(config.gateways)
     }
 
 
@@ -69,7 +78,10 @@ def plan(
         _provider(config, base, urls),
         _openfaas_gateway(config, base, urls),
         *_queue_workers(config, base, uts=uts),
-        _gateway(config, secrets_, base, urls),
+        *(
+            _gateway(config, secrets_, base, urls, name=name, port=port)
+            for name, port in gateway_ports(config).items()
+        ),
     ]
 
 
@@ -190,17 +202,24 @@ def _queue_workers(
 
 
 def _gateway(
-    config: StackConfig, secrets_: StackSecrets, base: Mapping[str, str], urls: Mapping[str, str]
+    config: StackConfig,
+    secrets_: StackSecrets,
+    base: Mapping[str, str],
+    urls: Mapping[str, str],
+    *,
+    name: str,
+    port: int,
 ) -> ComponentSpec:
-    """This project's gateway: after OpenFaaS and MinIO, which it calls at start-up."""
+    """One of this project's gateways: after OpenFaaS and MinIO, which it calls at start-up.
+    Several share the state folder (their secrets) and the PostgreSQL ledger."""
     folder = config.state_dir / "gateway"
     secret = folder / "secrets"
     env = {
         **base,
         "PYTHONPATH": str(PROJECT_ROOT),
         "PYTHONUNBUFFERED": "1",
-        names.GATEWAY_LISTEN: f"{HOST}:{config.gateway_port}",
-        names.GATEWAY_PUBLIC_URL: urls["gateway"],
+        names.GATEWAY_LISTEN: f"{HOST}:{port}",
+        names.GATEWAY_PUBLIC_URL: urls[name],
         names.GATEWAY_STATE_DIR: str(folder),
         names.OPENFAAS_URL: urls["openfaas"],
         names.OPENFAAS_USER: secrets_.openfaas_user,
@@ -215,10 +234,10 @@ def _gateway(
         names.SYNC_TIMEOUT_SECONDS: f"{config.function_timeout:g}",
         names.FAAS_CLI: str(config.tool("faas-cli")),  # deploys FDL services
     }
+    if config.ledger:
+        env[names.OSCAR_LEDGER_URL] = config.ledger
     command = (config.python, "-m", "gateway")
-    return ComponentSpec(
-        "gateway", command, env, ready_url=f"{urls['gateway']}/health", url=urls["gateway"]
-    )
+    return ComponentSpec(name, command, env, ready_url=f"{urls[name]}/health", url=urls[name])
 
 
 def _minio(

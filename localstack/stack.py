@@ -24,7 +24,7 @@ import requests
 from localstack.components import Running, spawn, wait_ready
 from localstack.config import OPENFAAS_METRICS_PORT, OPENFAAS_PORT, StackConfig, StackSecrets
 from localstack.errors import PortInUse, PurgeRefused, StackBusy, ToolsMissing
-from localstack.plan import ComponentSpec, endpoints, plan
+from localstack.plan import ComponentSpec, endpoints, gateway_ports, plan
 from localstack.state import StackState, read_state, write_state
 
 MARKER = ".oscar-state"
@@ -218,7 +218,7 @@ def _check_ports(config: StackConfig) -> None:
         "nats-streaming-server": config.nats_port,
         "nats-streaming-server monitor": config.nats_monitor_port,
         "provider": config.provider_port,
-        "gateway": config.gateway_port,
+        **gateway_ports(config),
         "openfaas-gateway": OPENFAAS_PORT,
         "openfaas-gateway metrics": OPENFAAS_METRICS_PORT,
     }

@@ -24,12 +24,14 @@ from oscar_cli.render import plan_lines, status_document, status_table, summary
 from oscar_cli.session import Session
 
 F = TypeVar("F", bound=Callable[..., Any])
+# What a setting without a default text falls back to, in words.
+UNSET_DEFAULTS = {"ack_wait": "function timeout + 30s", "ledger": "SQLite in the state folder"}
 
 
 def setting_options(command: F) -> F:
     """One option per stack setting, named as in SETTINGS; unset ones fall back to the env."""
     for setting in reversed(SETTINGS):
-        default = setting.default or "function timeout + 30s"
+        default = setting.default or UNSET_DEFAULTS[setting.field]
         command = click.option(
             setting.flag,
             setting.field,

@@ -56,6 +56,12 @@ def status_document(
         "gateway": {"url": urls["gateway"], "admin_token": secret("gateway_admin_token")},
         "nats": {"url": urls["nats"], "monitor": urls["nats_monitor"], "cluster_id": NATS_CLUSTER},
         "provider": {"url": urls["provider"]},
+        # Every gateway (several share one PostgreSQL ledger): the first is `gateway` above.
+        "gateways": [
+            {"name": c.name, "url": c.url or None, "pid": c.pid, "alive": c.alive()}
+            for c in state.components
+            if c.name == "gateway" or c.name.startswith("gateway-")
+        ],
         "components": {
             c.name: {"pid": c.pid, "alive": c.alive(), "log": c.log, "url": c.url or None}
             for c in state.components

@@ -70,7 +70,7 @@ def create_app(
         registry=registry,
     )
     for routes in (
-        system_api.blueprint(metrics=metrics, public_url=config.public_url),
+        system_api.blueprint(metrics=metrics, public_url=config.public_url, ping=ledger.ping),
         events_api.blueprint(intake=intake, registry=registry),
         callbacks_api.blueprint(ledger=ledger, dispatcher=dispatcher, metrics=metrics, clock=clock),
         jobs_api.blueprint(ledger=ledger, registry=registry, intake=intake, clock=clock),

@@ -82,7 +82,14 @@ def _fdl_change(path: str, method: str, summary: str, *, params: tuple[Param, ..
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
-        "get", "/health", "Liveness", auth=(), responses={"200": Reply("Alive", ref(Health))}
+        "get",
+        "/health",
+        "Liveness, and whether the ledger answers",
+        auth=(),
+        responses={
+            "200": Reply("Alive", ref(Health)),
+            "503": Reply("The ledger does not answer", ref(Health)),
+        },
     ),
     Operation(
         "get",

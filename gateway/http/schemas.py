@@ -50,7 +50,9 @@ class Error(Answer):
 
 
 class Health(Answer):
-    status: str
+    omit_none: ClassVar[bool] = True
+    status: str = Field(description="ok, or unavailable when the ledger does not answer")
+    reason: str | None = Field(default=None, description="why it is unavailable")
 
 
 class QueuedJob(Answer):

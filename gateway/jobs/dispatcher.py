@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from gateway.clients.openfaas import OpenFaaS
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, LedgerUnavailable
 from gateway.jobs.ledger import Ledger
 from gateway.jobs.metrics import Metrics
 from gateway.jobs.model import AttemptResult, Job, backoff_seconds
@@ -24,6 +24,9 @@ from gateway.tokens import CallbackSigner
 
 log = logging.getLogger(__name__)
 MAX_SLEEP = 1.0
+# How often a pass looks for attempts past their deadline or lease: not on every pass, which
+# runs for each new job (on PostgreSQL each look is a round trip before the job is sent).
+TIMEOUTS_EVERY = 1.0
 
 
 class Dispatcher:
@@ -50,6 +53,7 @@ class Dispatcher:
         self._retry_base = retry_base
         self._retry_cap = retry_cap
         self._clock = clock
+        self._timeouts_at = float("-inf")
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="dispatch")
@@ -90,20 +94,33 @@ class Dispatcher:
             passed_at = self._clock()
             try:
                 self._pass(passed_at)
+            except LedgerUnavailable as e:  # said in one line: it repeats until the ledger is back
+                log.warning("dispatch pass skipped: %s", e.message)
             except Exception:  # the loop must outlive any one bad pass, and say so
                 log.exception("dispatch pass failed")
             self._wake.wait(timeout=self.seconds_to_wait(passed_at))
 
     def _pass(self, now: float) -> None:
-        for job in self._ledger.overdue(now):
-            waited = (job.deadline_at or now) - (job.dispatched_at or now)
-            self._give_up_on_attempt(job, f"no callback within {waited:.0f}s")
+        # Timeouts are one replica's work (any could, each finish is checked under lock, but
+        # N replicas racing for every overdue row is waste): the one that leads "timeouts".
+        if now - self._timeouts_at >= TIMEOUTS_EVERY and self._ledger.leads("timeouts"):
+            self._timeouts_at = now
+            if released := self._ledger.release_expired(now):
+                log.warning(
+                    "%d claimed attempt(s) never sent (a replica died): queued again", released
+                )
+            for job in self._ledger.overdue(now):
+                waited = (job.deadline_at or now) - (job.dispatched_at or now)
+                self._give_up_on_attempt(job, f"no callback within {waited:.0f}s")
         for name in self._ledger.services_with_due(now):
             service = self._registry.find(name)
             if service is None:
                 continue  # its function is gone for now: the jobs wait, they are not lost
             free = service.concurrency - self._ledger.running(name)
-            for job in self._ledger.claim(name, limit=free, now=now, timeout=service.timeout):
+            claimed = self._ledger.claim(
+                name, limit=free, now=now, timeout=service.timeout, concurrency=service.concurrency
+            )
+            for job in claimed:
                 self._metrics.dispatched(job, now)
                 self._pool.submit(self._send, job)
 
@@ -123,6 +140,11 @@ class Dispatcher:
             return
         if status != 202:
             self._give_up_on_attempt(job, f"OpenFaaS answered {status} to the async call")
+            return
+        try:
+            self._ledger.mark_sent(job.id, job.call_id)
+        except GatewayError as e:  # its lease runs out: another pass queues it again
+            log.warning("job %s: sent, but its lease could not be ended: %s", job.id, e.message)
 
     def _give_up_on_attempt(self, job: Job, reason: str) -> None:
         now = self._clock()

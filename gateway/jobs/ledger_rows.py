@@ -8,51 +8,6 @@ from typing import Any
 
 from gateway.jobs.model import Attempt, Job, JobStatus
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    service TEXT NOT NULL,
-    bucket TEXT NOT NULL,
-    key TEXT NOT NULL,
-    etag TEXT NOT NULL,
-    event TEXT NOT NULL,
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    max_attempts INTEGER NOT NULL,
-    received_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    next_attempt_at REAL NOT NULL,
-    call_id TEXT NOT NULL DEFAULT '',
-    dispatched_at REAL,
-    started_at REAL,
-    finished_at REAL,
-    deadline_at REAL,
-    duration_seconds REAL,
-    outputs TEXT NOT NULL DEFAULT '[]',
-    log_tail TEXT NOT NULL DEFAULT '',
-    error TEXT NOT NULL DEFAULT '',
-    UNIQUE (service, bucket, key, etag)
-);
-CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, next_attempt_at);
-CREATE INDEX IF NOT EXISTS jobs_service ON jobs (service, status, received_at);
-CREATE TABLE IF NOT EXISTS service_tokens (
-    service TEXT PRIMARY KEY,
-    token TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS attempts (
-    job_id TEXT NOT NULL,
-    number INTEGER NOT NULL,
-    call_id TEXT NOT NULL,
-    dispatched_at REAL NOT NULL,
-    finished_at REAL,
-    outcome TEXT NOT NULL DEFAULT 'running',
-    http_status INTEGER,
-    duration_seconds REAL,
-    error TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (job_id, number)
-);
-"""
-
 
 def job_from_row(row: Mapping[str, Any]) -> Job:
     return Job(

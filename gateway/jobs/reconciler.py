@@ -58,13 +58,16 @@ class Reconciler:
         registry: ServiceRegistry,
         on_new: Callable[[], None],
         interval: float,
+        retention: float = 0.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """`retention`: seconds a succeeded job is kept whole (0: for ever); see `prune`."""
         self._ledger = ledger
         self._storage = storage
         self._registry = registry
         self._on_new = on_new
         self._interval = interval
+        self._retention = retention
         self._clock = clock
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="reconciler", daemon=True)
@@ -104,8 +107,23 @@ class Reconciler:
         delay = 0.0
         while not self._stopping.wait(delay):
             delay = self._interval
+            if not self._ledger.leads("reconciler"):
+                continue  # another replica on this ledger reconciles
             for service in self._registry.all():
                 try:
                     self.replay(service)
                 except Exception:  # one service's failure must not stop the others
                     log.exception("reconciling %s failed", service.name)
+            self._prune()
+
+    def _prune(self) -> None:
+        """Succeeded jobs past the retention, batch by batch (the event path goes between)."""
+        if self._retention <= 0:
+            return
+        now = self._clock()
+        try:
+            while not self._stopping.is_set():
+                if self._ledger.prune(now - self._retention, now=now) == 0:
+                    return
+        except Exception:  # the next pass tries again
+            log.exception("pruning the ledger failed")

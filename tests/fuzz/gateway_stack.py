@@ -30,8 +30,8 @@ from gateway.clients.storage import Entry, Listed, Storage
 from gateway.config import GatewayConfig
 from gateway.errors import NotFound
 from gateway.jobs.dispatcher import Dispatcher
+from gateway.jobs.ledger import Ledger
 from gateway.jobs.model import Job, NewJob
-from gateway.jobs.sqlite_ledger import SqliteLedger
 from gateway.services.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner
 from tests.fuzz.openfaas_server import FakeOpenFaaS
@@ -190,7 +190,7 @@ class Gateway:
     app: Flask
     client: FlaskClient
     config: GatewayConfig
-    ledger: SqliteLedger
+    ledger: Ledger
     registry: ServiceRegistry
     dispatcher: Dispatcher
     signer: CallbackSigner

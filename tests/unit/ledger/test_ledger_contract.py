@@ -1,25 +1,20 @@
-"""The ledger keeps each job's identity unique and its state machine honest."""
+"""The ledger keeps each job's identity unique and its state machine honest, on every backend
+(each test runs on SQLite and on PostgreSQL: see conftest.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from gateway.jobs.ledger import Ledger
 from gateway.jobs.model import AttemptResult, JobStatus, NewJob, backoff_seconds
-from gateway.jobs.sqlite_ledger import SqliteLedger
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> SqliteLedger:
-    return SqliteLedger(tmp_path / "ledger.db")
+from tests.unit.ledger.conftest import Opener
 
 
 def new(key: str = "in/a.txt", etag: str = "e1", *, attempts: int = 3) -> NewJob:
     return NewJob("svc", "bucket", key, etag, '{"Records": []}', attempts, 100.0)
 
 
-def test_a_repeated_identity_makes_no_second_job(ledger: SqliteLedger) -> None:
+def test_a_repeated_identity_makes_no_second_job(ledger: Ledger) -> None:
     [(first, created)] = ledger.add([new()])
     [(again, created_again)] = ledger.add([new()])
     [(other, created_other)] = ledger.add([new(etag="e2")])
@@ -29,7 +24,7 @@ def test_a_repeated_identity_makes_no_second_job(ledger: SqliteLedger) -> None:
     assert other.id != first.id
 
 
-def test_claim_respects_the_limit_and_gives_each_attempt_a_call_id(ledger: SqliteLedger) -> None:
+def test_claim_respects_the_limit_and_gives_each_attempt_a_call_id(ledger: Ledger) -> None:
     ledger.add([new(f"in/{n}.txt") for n in range(5)])
 
     claimed = ledger.claim("svc", limit=2, now=101.0, timeout=30)
@@ -42,7 +37,7 @@ def test_claim_respects_the_limit_and_gives_each_attempt_a_call_id(ledger: Sqlit
 
 
 def test_success_is_recorded_once_and_a_stale_callback_changes_nothing(
-    ledger: SqliteLedger,
+    ledger: Ledger,
 ) -> None:
     ledger.add([new()])
     [job] = ledger.claim("svc", limit=1, now=101.0, timeout=30)
@@ -68,7 +63,7 @@ def test_success_is_recorded_once_and_a_stale_callback_changes_nothing(
     assert ledger.get(job.id).status == JobStatus.SUCCEEDED  # type: ignore[union-attr]
 
 
-def test_failures_retry_until_the_last_attempt_then_the_job_is_dead(ledger: SqliteLedger) -> None:
+def test_failures_retry_until_the_last_attempt_then_the_job_is_dead(ledger: Ledger) -> None:
     ledger.add([new(attempts=2)])
     [first] = ledger.claim("svc", limit=1, now=101.0, timeout=30)
     retried = ledger.finish(
@@ -98,7 +93,7 @@ def test_failures_retry_until_the_last_attempt_then_the_job_is_dead(ledger: Sqli
 
 
 def test_a_requeued_dead_letter_keeps_the_history_of_its_earlier_attempts(
-    ledger: SqliteLedger,
+    ledger: Ledger,
 ) -> None:
     ledger.add([new(attempts=1)])
     [first] = ledger.claim("svc", limit=1, now=101.0, timeout=30)
@@ -119,7 +114,7 @@ def test_a_requeued_dead_letter_keeps_the_history_of_its_earlier_attempts(
     assert [a.call_id for a in history] == [first.call_id, again.call_id]
 
 
-def test_a_job_whose_callback_never_arrives_is_overdue(ledger: SqliteLedger) -> None:
+def test_a_job_whose_callback_never_arrives_is_overdue(ledger: Ledger) -> None:
     ledger.add([new()])
     [job] = ledger.claim("svc", limit=1, now=101.0, timeout=30)
 
@@ -128,25 +123,25 @@ def test_a_job_whose_callback_never_arrives_is_overdue(ledger: SqliteLedger) -> 
     assert ledger.next_due() == pytest.approx(131.0)
 
 
-def test_jobs_survive_reopening_the_database(tmp_path: Path) -> None:
-    first = SqliteLedger(tmp_path / "ledger.db")
+def test_jobs_survive_reopening_the_database(open_ledger: Opener) -> None:
+    first = open_ledger()
     [(job, _)] = first.add([new()])
     first.close()
 
-    again = SqliteLedger(tmp_path / "ledger.db")
+    again = open_ledger()
 
     assert again.get(job.id) is not None
     assert again.counts() == {("svc", "queued"): 1}
 
 
-def test_a_service_token_is_issued_once_and_kept_across_restarts(tmp_path: Path) -> None:
-    first = SqliteLedger(tmp_path / "ledger.db")
+def test_a_service_token_is_issued_once_and_kept_across_restarts(open_ledger: Opener) -> None:
+    first = open_ledger()
     issued = first.service_token("grayify", "token-one")
     offered_again = first.service_token("grayify", "token-two")
     other = first.service_token("thumbnail", "token-three")
     first.close()
 
-    again = SqliteLedger(tmp_path / "ledger.db")
+    again = open_ledger()
 
     assert (issued, offered_again, other) == ("token-one", "token-one", "token-three")
     assert again.service_token("grayify", "token-four") == "token-one"
@@ -154,3 +149,28 @@ def test_a_service_token_is_issued_once_and_kept_across_restarts(tmp_path: Path)
 
 def test_backoff_doubles_up_to_its_cap() -> None:
     assert [backoff_seconds(n, base=1.0, cap=5.0) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 5.0]
+
+
+def test_pruning_strips_old_successes_to_their_identity_and_keeps_dead_letters(
+    ledger: Ledger,
+) -> None:
+    ledger.add([new("in/old.txt"), new("in/dead.txt", attempts=1), new("in/recent.txt")])
+    old, dead, recent = ledger.claim("svc", limit=3, now=101.0, timeout=30)
+    ok = AttemptResult(True, 200, 0.1, ["out/x.txt"], "log", "")
+    ledger.finish(old.id, old.call_id, ok, retry_at=None, now=102.0)
+    ledger.finish(
+        dead.id, dead.call_id, AttemptResult(False, error="boom"), retry_at=None, now=102.0
+    )
+    ledger.finish(recent.id, recent.call_id, ok, retry_at=None, now=500.0)
+
+    assert ledger.prune(400.0, now=1000.0, batch=1) == 1
+    assert ledger.prune(400.0, now=1000.0) == 0  # the dead letter and the recent one stay
+
+    pruned = ledger.get(old.id)
+    assert pruned is not None and pruned.status == JobStatus.SUCCEEDED
+    assert (pruned.log_tail, pruned.outputs, ledger.attempts(old.id)) == ("", [], [])
+    assert ledger.get(dead.id).error == "boom"  # type: ignore[union-attr]
+    assert ledger.get(recent.id).log_tail == "log"  # type: ignore[union-attr]
+    [(again, created)] = ledger.add([new("in/old.txt")])  # MinIO replays the old event
+    assert (again.id, created) == (old.id, False)
+    assert ("in/old.txt", "e1") in ledger.keys("svc", "bucket")  # nor does the reconciler

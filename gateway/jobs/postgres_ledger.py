@@ -1,0 +1,166 @@
+"""The ledger on PostgreSQL (psycopg 3 and its pool): one database for several gateways.
+
+Claims lock their rows (`FOR UPDATE SKIP LOCKED`) under a per-service transaction lock, so no
+two replicas send one attempt and a service's concurrency holds across them; the loops that run
+once (timeouts, the reconciler's pass) belong to the replica holding a session advisory lock,
+which PostgreSQL frees when that replica's connection dies. A database that does not answer is
+`LedgerUnavailable` (HTTP 503): MinIO sends the event again, the loops try on their next pass.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from gateway.errors import LedgerUnavailable
+from gateway.jobs.migrations import migrate
+from gateway.jobs.sql import Row, Session
+from gateway.jobs.sql_ledger import LEASE_SECONDS, SqlLedger
+
+log = logging.getLogger(__name__)
+MIGRATION_LOCK = 0x05CA_0001  # two gateways starting at once migrate one after the other
+FAILURES = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
+
+
+@functools.lru_cache(maxsize=256)
+def _dialect(sql: str) -> str:
+    return sql.replace("?", "%s")
+
+
+class _Session:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
+        self._conn = conn
+
+    def rows(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
+        return list(self._conn.execute(_dialect(sql), args).fetchall())
+
+    def one(self, sql: str, args: Sequence[Any] = ()) -> Row | None:
+        return self._conn.execute(_dialect(sql), args).fetchone()
+
+    def run(self, sql: str, args: Sequence[Any] = ()) -> int:
+        return self._conn.execute(_dialect(sql), args).rowcount
+
+
+def describe(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "an unreadable URL"
+    return f"{parts.get('host', 'localhost')}:{parts.get('port', 5432)}/{parts.get('dbname', '')}"
+
+
+class PostgresDatabase:
+    claim_rows = " FOR UPDATE SKIP LOCKED"
+    lock_row = " FOR UPDATE"
+
+    def __init__(self, url: str, *, pool_size: int = 12, connect_timeout: float = 5.0) -> None:
+        self._url = url
+        self._where = describe(url)
+        self._timeout = connect_timeout
+        with self._unavailable_as_error("start"), self._connect() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            migrate(_Session(conn), where=self._where)
+        self._pool: ConnectionPool[psycopg.Connection[DictRow]] = ConnectionPool(
+            url,
+            kwargs={"row_factory": dict_row, "connect_timeout": int(connect_timeout)},
+            min_size=2,
+            max_size=pool_size,
+            timeout=connect_timeout,
+            check=ConnectionPool.check_connection,
+            open=False,
+            name="ledger",
+        )
+        with self._unavailable_as_error("start"):
+            self._pool.open(wait=True, timeout=connect_timeout)
+        self._leading = threading.Lock()
+        self._leader: psycopg.Connection[Any] | None = None
+        self._held: set[str] = set()
+
+    def _connect(self) -> psycopg.Connection[DictRow]:
+        return psycopg.connect(self._url, connect_timeout=int(self._timeout), row_factory=dict_row)
+
+    @contextmanager
+    def _unavailable_as_error(self, doing: str) -> Iterator[None]:
+        try:
+            yield
+        except FAILURES as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise LedgerUnavailable(
+                f"the ledger's PostgreSQL at {self._where} does not answer ({doing}): {first};"
+                " start it, or check OSCAR_LEDGER_URL"
+            ) from e
+
+    @contextmanager
+    def write(self) -> Iterator[_Session]:
+        with (
+            self._unavailable_as_error("write"),
+            self._pool.connection() as conn,
+            conn.transaction(),
+        ):
+            yield _Session(conn)
+
+    @contextmanager
+    def read(self) -> Iterator[_Session]:
+        with self._unavailable_as_error("read"), self._pool.connection() as conn:
+            yield _Session(conn)
+
+    def serialise(self, session: Session, name: str) -> None:
+        session.one("SELECT pg_advisory_xact_lock(hashtext(?))", (name,))
+
+    def unsynced(self, session: Session) -> None:
+        session.run("SET LOCAL synchronous_commit TO OFF")
+
+    def leads(self, role: str) -> bool:
+        """Whether this replica holds `role`'s session lock; tries to take it when not. A lost
+        connection loses every lock it held (PostgreSQL frees them), and this learns so."""
+        with self._leading:
+            try:
+                if self._leader is None or self._leader.closed:
+                    self._held.clear()
+                    self._leader = psycopg.connect(
+                        self._url, autocommit=True, connect_timeout=int(self._timeout)
+                    )
+                if role in self._held:
+                    self._leader.execute("SELECT 1")
+                    return True
+                row = self._leader.execute(
+                    "SELECT pg_try_advisory_lock(hashtext(%s))", (role,)
+                ).fetchone()
+            except psycopg.Error as e:
+                log.warning("ledger lock %r not held: %s", role, str(e).strip()[:200])
+                self._drop_leader()
+                return False
+            if row and row[0]:
+                self._held.add(role)
+                log.info("this replica now leads %r", role)
+            return role in self._held
+
+    def _drop_leader(self) -> None:
+        self._held.clear()
+        if self._leader is not None:
+            self._leader.close()
+        self._leader = None
+
+    def ping(self) -> None:
+        with self.read() as session:
+            session.one("SELECT 1")
+
+    def close(self) -> None:
+        self._pool.close()
+        with self._leading:
+            self._drop_leader()
+
+
+class PostgresLedger(SqlLedger):
+    def __init__(self, url: str, *, lease: float = LEASE_SECONDS, replica: str = "") -> None:
+        super().__init__(PostgresDatabase(url), lease=lease, replica=replica)

@@ -1,0 +1,261 @@
+"""The ledger's logic on any SQL database (`gateway.jobs.sql.Database`): SQLite embedded, or
+PostgreSQL shared by several gateways.
+
+Every state change is one transaction; a job is written before MinIO gets its 2xx, so a killed
+gateway loses nothing it acknowledged. With several replicas on one database, a claim takes
+rows under lock (each attempt is sent by one replica), a service's claims are serialised so its
+concurrency holds across replicas, and a claim is leased: an attempt its replica did not hand
+to OpenFaaS within the lease (that replica died) is queued again by any other one.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+
+from gateway.jobs.ledger_rows import job_from_row
+from gateway.jobs.model import AttemptResult, Job, JobStatus, NewJob, after_attempt
+from gateway.jobs.sql import Database, Session
+from gateway.jobs.sql_reads import SqlReads, running_jobs
+
+LEASE_SECONDS = 30.0
+RUNNING, QUEUED, DEAD = JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.DEAD
+
+
+class SqlLedger(SqlReads):
+    def __init__(self, db: Database, *, lease: float = LEASE_SECONDS, replica: str = "") -> None:
+        super().__init__(db)
+        self._lease = lease
+        self._replica = replica or uuid.uuid4().hex[:12]
+        self._tokens: dict[str, str] = {}
+
+    def close(self) -> None:
+        self._db.close()
+
+    def ping(self) -> None:
+        """Raises `LedgerUnavailable` when the database does not answer."""
+        self._db.ping()
+
+    def leads(self, role: str) -> bool:
+        return self._db.leads(role)
+
+    def add(self, jobs: Iterable[NewJob]) -> list[tuple[Job, bool]]:
+        """Insert each job unless its identity exists; returns (job, created) in order."""
+        results: list[tuple[Job, bool]] = []
+        with self._db.write() as db:
+            for new in jobs:
+                inserted = db.one(
+                    "INSERT INTO jobs (id, service, bucket, key, etag, event, status,"
+                    " max_attempts, received_at, updated_at, next_attempt_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *",
+                    (
+                        uuid.uuid4().hex,
+                        *(new.service, new.bucket, new.key, new.etag, new.event),
+                        QUEUED,
+                        new.max_attempts,
+                        *(new.received_at, new.received_at, new.received_at),
+                    ),
+                )
+                row = inserted or db.one(
+                    "SELECT * FROM jobs WHERE service=? AND bucket=? AND key=? AND etag=?",
+                    (new.service, new.bucket, new.key, new.etag),
+                )
+                assert row is not None  # inserted, or there before: the identity is unique
+                results.append((job_from_row(row), inserted is not None))
+        return results
+
+    def claim(
+        self,
+        service: str,
+        *,
+        limit: int,
+        now: float,
+        timeout: float,
+        concurrency: int | None = None,
+    ) -> list[Job]:
+        """Mark up to `limit` due queued jobs of `service` running, each with a new call id; with
+        `concurrency`, no more than that many of the service's jobs run at once, counting every
+        replica's."""
+        if limit <= 0:
+            return []
+        with self._db.write() as db:
+            self._db.serialise(db, f"claim:{service}")
+            # Lost in a database crash, a claim only means the job is sent again: no fsync.
+            self._db.unsynced(db)
+            if concurrency is not None:
+                limit = min(limit, concurrency - running_jobs(db, service))
+                if limit <= 0:
+                    return []
+            due = (
+                "SELECT id, attempts FROM jobs WHERE service=? AND status=? AND next_attempt_at<=?"
+                " ORDER BY next_attempt_at, received_at LIMIT ?"
+            )
+            rows = db.rows(due + self._db.claim_rows, (service, QUEUED, now, limit))
+            return [self._claim_one(db, row["id"], row["attempts"], now, timeout) for row in rows]
+
+    def _claim_one(
+        self, db: Session, job_id: str, attempts: int, now: float, timeout: float
+    ) -> Job:
+        call_id = uuid.uuid4().hex
+        row = db.one(
+            "UPDATE jobs SET status=?, attempts=?, call_id=?, dispatched_at=?, started_at=NULL,"
+            " deadline_at=?, updated_at=?, claimed_by=?, lease_until=? WHERE id=? RETURNING *",
+            (
+                RUNNING,
+                attempts + 1,
+                call_id,
+                now,
+                now + timeout,
+                now,
+                self._replica,
+                now + self._lease,
+                job_id,
+            ),
+        )
+        # The history's own numbering: a requeued dead letter starts its attempts from 0
+        # again, and must not overwrite the attempts it already had.
+        db.run(
+            "INSERT INTO attempts (job_id, number, call_id, dispatched_at)"
+            " SELECT ?, COALESCE(MAX(number), 0) + 1, ?, ? FROM attempts WHERE job_id=?",
+            (job_id, call_id, now, job_id),
+        )
+        assert row is not None  # locked by this transaction's claim
+        return job_from_row(row)
+
+    def mark_sent(self, job_id: str, call_id: str) -> None:
+        """OpenFaaS has the attempt: its lease ends (its deadline alone governs it now)."""
+        with self._db.write() as db:
+            db.run(
+                "UPDATE jobs SET lease_until=NULL WHERE id=? AND call_id=? AND status=?",
+                (job_id, call_id, RUNNING),
+            )
+
+    def release_expired(self, now: float) -> int:
+        """Queue again, without counting it, each attempt whose lease ran out before it was
+        sent (its replica died between claim and send); returns how many."""
+        with self._db.write() as db:
+            expired = "SELECT id, call_id, claimed_by FROM jobs WHERE status=? AND lease_until<?"
+            rows = db.rows(expired + self._db.claim_rows, (RUNNING, now))
+            for row in rows:
+                db.run(
+                    "UPDATE jobs SET status=?, attempts=attempts-1, next_attempt_at=?,"
+                    " updated_at=?, deadline_at=NULL, lease_until=NULL WHERE id=?",
+                    (QUEUED, now, now, row["id"]),
+                )
+                db.run(
+                    "UPDATE attempts SET finished_at=?, outcome='abandoned', error=?"
+                    " WHERE job_id=? AND call_id=?",
+                    (
+                        now,
+                        f"replica {row['claimed_by']} claimed it, never sent it",
+                        row["id"],
+                        row["call_id"],
+                    ),
+                )
+        return len(rows)
+
+    def mark_started(self, job_id: str, call_id: str, now: float) -> None:
+        with self._db.write() as db:
+            db.run(
+                "UPDATE jobs SET started_at=? WHERE id=? AND call_id=? AND status=?",
+                (now, job_id, call_id, RUNNING),
+            )
+
+    def finish(
+        self,
+        job_id: str,
+        call_id: str,
+        result: AttemptResult,
+        *,
+        retry_at: float | None,
+        now: float,
+    ) -> Job | None:
+        """Record an attempt's end; None when the call id is not the job's current attempt."""
+        with self._db.write() as db:
+            lock = self._db.lock_row
+            row = db.one("SELECT * FROM jobs WHERE id=?" + lock, (job_id,))  # noqa: S608
+            if row is None or row["call_id"] != call_id or row["status"] != RUNNING:
+                return None
+            status = after_attempt(
+                result,
+                attempts=row["attempts"],
+                max_attempts=row["max_attempts"],
+                retry_at=retry_at,
+            )
+            updated = db.one(
+                "UPDATE jobs SET status=?, next_attempt_at=?, finished_at=?, updated_at=?,"
+                " duration_seconds=?, outputs=?, log_tail=?, error=?, deadline_at=NULL,"
+                " lease_until=NULL WHERE id=? RETURNING *",
+                (
+                    status,
+                    retry_at if status == QUEUED else row["next_attempt_at"],
+                    now if status in {JobStatus.SUCCEEDED, DEAD} else None,
+                    now,
+                    result.duration,
+                    json.dumps(result.outputs),
+                    *(result.log_tail, result.error, job_id),
+                ),
+            )
+            db.run(
+                "UPDATE attempts SET finished_at=?, outcome=?, http_status=?, duration_seconds=?,"
+                " error=? WHERE job_id=? AND call_id=?",
+                (
+                    now,
+                    "succeeded" if result.succeeded else "failed",
+                    result.http_status,
+                    result.duration,
+                    result.error,
+                    job_id,
+                    call_id,
+                ),
+            )
+            assert updated is not None  # read under lock above
+            return job_from_row(updated)
+
+    def requeue_dead(self, service: str, now: float, *, job_id: str | None = None) -> int:
+        """Every dead letter of the service queued again (only `job_id`'s, when given)."""
+        query = (
+            "UPDATE jobs SET status=?, attempts=0, next_attempt_at=?, updated_at=?,"
+            " finished_at=NULL WHERE service=? AND status=?"
+        )
+        args: tuple[object, ...] = (QUEUED, now, now, service, DEAD)
+        if job_id is not None:
+            query, args = query + " AND id=?", (*args, job_id)
+        with self._db.write() as db:
+            return db.run(query, args)
+
+    def prune(self, before: float, *, now: float, batch: int = 500) -> int:
+        """Strip up to `batch` jobs that succeeded before `before` down to their identity (their
+        row, for dedup) and drop their attempts; returns how many. Dead letters are kept whole.
+        One short transaction per batch, so the event path waits at most for one batch."""
+        with self._db.write() as db:
+            old = (
+                "SELECT id FROM jobs WHERE status=? AND finished_at<? AND pruned_at IS NULL LIMIT ?"
+            )
+            rows = db.rows(old + self._db.claim_rows, (JobStatus.SUCCEEDED, before, batch))
+            for row in rows:
+                db.run(
+                    "UPDATE jobs SET event='', log_tail='', outputs='[]', error='', pruned_at=?"
+                    " WHERE id=?",
+                    (now, row["id"]),
+                )
+                db.run("DELETE FROM attempts WHERE job_id=?", (row["id"],))
+        return len(rows)
+
+    def service_token(self, service: str, new: str) -> str:
+        """The service's token: `new` the first time, the same one ever after (across updates
+        and replicas). Once known it comes from memory (it never changes), not from a write
+        transaction that would queue behind the dispatcher's, on every `/run` call."""
+        known = self._tokens.get(service)
+        if known is not None:
+            return known
+        with self._db.write() as db:
+            db.run(
+                "INSERT INTO service_tokens (service, token) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (service, new),
+            )
+            row = db.one("SELECT token FROM service_tokens WHERE service=?", (service,))
+        assert row is not None
+        token = self._tokens[service] = str(row["token"])
+        return token
