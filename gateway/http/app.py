@@ -8,6 +8,7 @@ to the collaborators passed in; the routes themselves live in the `*_api` module
 | `callbacks_api` | `/callbacks/<job>` |
 | `jobs_api` | `/system/jobs/<svc>[/<job>]`, `/system/services/<svc>/replay` |
 | `service_api` | `/system/services[/<svc>]` |
+| `oscar_api` | OSCAR's `/system/info`, `config`, `status`, `logs/<svc>[/<job>]`, `buckets` |
 | `sync_relay` | `/run/<svc>` (plain WSGI in front of the app) |
 """
 
@@ -22,7 +23,7 @@ from flask import Flask, request
 
 from gateway.clients.faascli import FaasCli, Runner
 from gateway.config import GatewayConfig
-from gateway.http import callbacks_api, events_api, jobs_api, service_api, system_api
+from gateway.http import callbacks_api, events_api, jobs_api, oscar_api, service_api, system_api
 from gateway.http.auth import Authorizer
 from gateway.http.errors_body import register_error_handlers
 from gateway.http.sync_relay import SyncRelay
@@ -66,6 +67,7 @@ def create_app(
         callbacks_api.blueprint(ledger=ledger, dispatcher=dispatcher, metrics=metrics, clock=clock),
         jobs_api.blueprint(ledger=ledger, registry=registry, intake=intake),
         service_api.blueprint(changes=changes, registry=registry, token=tokens.issue),
+        oscar_api.blueprint(config=config, parts=parts),
     ):
         app.register_blueprint(routes)
     relay = SyncRelay(

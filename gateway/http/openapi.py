@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
-from gateway.http import schemas
+from gateway.http import oscar_schemas, schemas
+from gateway.http.openapi_oscar import OSCAR_OPERATIONS
 from gateway.http.openapi_parts import REF, Schema
 from gateway.http.openapi_paths import OPERATIONS
 from gateway.services.fdl_model import FdlService
@@ -25,7 +26,13 @@ RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     schemas.Health,
     schemas.Queued,
     schemas.CallbackAnswer,
-    schemas.Service,
+    oscar_schemas.Service,
+    oscar_schemas.Info,
+    oscar_schemas.ClusterConfig,
+    oscar_schemas.Status,
+    oscar_schemas.JobsPage,
+    oscar_schemas.Bucket,
+    oscar_schemas.Presigned,
     schemas.Plan,
     schemas.Replayed,
     schemas.Job,
@@ -58,7 +65,7 @@ def components() -> dict[str, Schema]:
 
 def spec(server: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Schema]] = {}
-    for operation in OPERATIONS:
+    for operation in (*OPERATIONS, *OSCAR_OPERATIONS):
         paths.setdefault(operation.path, {})[operation.method] = operation.described()
     return {
         "openapi": "3.1.0",

@@ -20,7 +20,6 @@ from pydantic.json_schema import SkipJsonSchema
 from gateway.jobs.model import Attempt as AttemptRow
 from gateway.jobs.model import Job as JobRow
 from gateway.jobs.model import JobStatus
-from gateway.services.model import Service as ServiceRow
 
 
 class Answer(BaseModel):
@@ -133,38 +132,6 @@ class JobPage(Answer):
     limit: int
     offset: int
     total: int = Field(description="how many jobs match the filter, over all pages")
-
-
-class ServiceInput(Answer):
-    path: str
-    suffixes: list[str]
-
-
-class ServiceOutput(Answer):
-    path: str
-
-
-class Service(Answer):
-    name: str
-    input: ServiceInput
-    output: ServiceOutput | None
-    max_attempts: int
-    concurrency: int
-    timeout: float
-    token: str = Field(description="for /run/<svc> and /job/<svc>")
-
-    @classmethod
-    def from_row(cls, service: ServiceRow, *, token: str) -> Service:
-        output = service.output
-        return cls(
-            name=service.name,
-            input=ServiceInput(path=str(service.input), suffixes=list(service.suffixes)),
-            output=ServiceOutput(path=str(output)) if output is not None else None,
-            max_attempts=service.max_attempts,
-            concurrency=service.concurrency,
-            timeout=service.timeout,
-            token=token,
-        )
 
 
 class PlanStep(Answer):

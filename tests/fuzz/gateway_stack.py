@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import yaml
 from flask import Flask
@@ -26,6 +26,7 @@ from gateway.clients.faascli import Runner, Step
 from gateway.clients.openfaas import OpenFaaS
 from gateway.clients.storage import Listed, Storage
 from gateway.config import GatewayConfig
+from gateway.errors import NotFound
 from gateway.jobs.dispatcher import Dispatcher
 from gateway.jobs.model import Job, NewJob
 from gateway.jobs.sqlite_ledger import SqliteLedger
@@ -109,6 +110,17 @@ class MemoryStorage(Storage):
         for key, etag in self.listing.get(bucket, []):
             if key.startswith(prefix):
                 yield Listed(key, etag, None)
+
+    def bucket_names(self) -> list[str]:
+        return sorted(self.buckets)
+
+    def remove_bucket(self, bucket: str) -> None:
+        if bucket not in self.buckets:
+            raise NotFound(f"bucket {bucket!r} does not exist")
+        self.buckets.discard(bucket)
+
+    def presigned(self, bucket: str, key: str, *, method: str, expires: int) -> str:
+        return f"http://{self._endpoint}/{bucket}/{quote(key)}?X-Amz-Expires={expires}&m={method}"
 
 
 @dataclass
