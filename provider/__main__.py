@@ -15,6 +15,7 @@ from provider.functions import FunctionManager
 from provider.http.app import create_app
 from provider.images import ImageStore
 from provider.launcher import Launcher
+from provider.runtimes import Runtimes
 from provider.sandbox.process_launcher import ProcessLauncher
 from provider.secrets import SecretStore
 from wsgi_relay.serving import serve_until_signalled
@@ -58,7 +59,9 @@ def main() -> int:
     secrets = SecretStore(config.state_dir / "secrets")
     functions = FunctionManager(
         state_dir=config.state_dir,
-        images=ImageStore(config.state_dir / "images"),
+        images=Runtimes(
+            ImageStore(config.state_dir / "images"), allow_base=config.unbuilt_images == "base"
+        ),
         secrets=secrets,
         launcher=launcher,
         ready_timeout=config.ready_timeout,

@@ -58,6 +58,7 @@ class Service(Answer):
     max_attempts: int
     concurrency: int
     timeout: float
+    notice: str = Field(description="what the platform says about it, e.g. an unbuilt image")
 
     @classmethod
     def from_row(cls, service: ServiceRow, *, token: str) -> Service:
@@ -76,6 +77,7 @@ class Service(Answer):
             max_attempts=service.max_attempts,
             concurrency=service.concurrency,
             timeout=service.timeout,
+            notice=service.notice,
         )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from contract import environment as env_names
 from contract.errors import BadPath
+from contract.naming import RUNTIME_NOTICE
 from contract.paths import StoragePath
 from gateway.errors import InvalidService
 
@@ -56,6 +57,7 @@ class Service:
     cpu: str | None = field(default=None, compare=False)
     variables: tuple[tuple[str, str], ...] = field(default=(), compare=False)
     labels: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    notice: str = field(default="", compare=False)  # the provider's, e.g. on an unbuilt image
 
     def matches(self, bucket: str, key: str) -> bool:
         if not self.input.contains(bucket, key):
@@ -92,6 +94,7 @@ class Service:
             cpu=_limit(status, "cpu"),
             variables=tuple(sorted((str(k), str(v)) for k, v in env.items())),
             labels=tuple(sorted((str(k), str(v)) for k, v in (status.get("labels") or {}).items())),
+            notice=str(annotations.get(RUNTIME_NOTICE, "")),
         )
         service.check()
         return service
