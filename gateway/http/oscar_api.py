@@ -24,6 +24,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
 from gateway.errors import BadRequest, NotFound
 from gateway.http import oscar_schemas as shapes
@@ -78,6 +79,11 @@ def blueprint(*, config: GatewayConfig, parts: JobParts) -> Blueprint:
         text = job.log_tail + (f"\n{job.error}\n" if job.error else "")
         return Response(text, content_type="text/plain; charset=utf-8")
 
+    _bucket_routes(routes, storage)
+    return routes
+
+
+def _bucket_routes(routes: Blueprint, storage: Storage) -> None:
     @routes.get("/system/buckets")
     def _buckets() -> tuple[Response, int]:
         return reply([shapes.Bucket(bucket_name=b) for b in storage.bucket_names()])
@@ -108,8 +114,6 @@ def blueprint(*, config: GatewayConfig, parts: JobParts) -> Blueprint:
         method, seconds = PRESIGN_METHODS[operation], min(expires, MAX_EXPIRES)
         url = storage.presigned(_bucket_name(name), key, method=method, expires=seconds)
         return reply(shapes.Presigned(url=url, method=method, expires=seconds))
-
-    return routes
 
 
 def info() -> shapes.Info:
