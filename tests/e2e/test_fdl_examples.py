@@ -68,6 +68,25 @@ def test_a_python_service_as_one_plain_fdl_document_writes_its_statistics(
     assert numbers["temperature"] == {"count": 3, "mean": 14.83, "min": 4.0, "max": 21.5}
 
 
+def test_oscar_run_on_an_fdl_service_sends_and_gets_raw_bytes_not_oscars_base64(
+    examples: ExamplesProject, tmp_path: Path
+) -> None:
+    if examples.service("csv-stats") is None:
+        applied(examples, FDL / "csv-stats" / "service.yaml", "csv-stats")
+
+    cli(
+        examples.stack,
+        "run",
+        "csv-stats",
+        str(FDL / "csv-stats" / "weather.csv"),
+        "-o",
+        str(tmp_path),
+    )
+
+    numbers = json.loads((tmp_path / "weather.stats.json").read_text())
+    assert numbers["rain"]["max"] == 3.1
+
+
 def test_the_two_stage_fdl_chain_turns_a_photo_into_a_grey_thumbnail(
     examples: ExamplesProject, tmp_path: Path
 ) -> None:
