@@ -100,3 +100,32 @@ def test_the_two_stage_fdl_chain_turns_a_photo_into_a_grey_thumbnail(
     assert is_grey(thumb)
     middle = output_of(examples, "chain", "grey/party/balloon.png", tmp_path / "grey.png")
     assert size(middle) == (320, 200)
+
+
+def test_a_stack_that_refuses_unbuilt_images_answers_422_naming_the_fix_never_502(
+    examples: ExamplesProject,
+) -> None:
+    stack = examples.stack
+    service = {
+        "name": "refused-grayify",
+        "image": "ghcr.io/grycap/imagemagick",
+        "script": "#!/bin/sh\necho never runs\n",
+        "input": [{"storage_provider": "minio.default", "path": "refused/in"}],
+    }
+    stack.stop_component("provider")
+    try:
+        stack.restart_component("provider", {"OSCAR_UNBUILT_IMAGES": "refuse"})
+
+        answer = stack.gateway.post(
+            f"{stack.gateway_url}/system/services", json=service, timeout=120
+        )
+    finally:  # the other tests of this stack run unbuilt images on the base runtime
+        stack.stop_component("provider")
+        stack.restart_component("provider")
+
+    assert answer.status_code == 422, answer.text
+    reason = answer.json()["error"]
+    assert reason.startswith("OpenFaaS refused the deployment (HTTP 400): image ")
+    assert "OSCAR_UNBUILT_IMAGES=refuse" in reason
+    assert "`oscar build -f stack.yml`" in reason
+    assert "`oscar up --unbuilt-images base`" in reason
