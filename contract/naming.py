@@ -13,6 +13,9 @@ S3_ACCESS_KEY_SECRET = "s3-access-key"  # noqa: S105 - a secret's name, not its 
 S3_SECRET_KEY_SECRET = "s3-secret-key"  # noqa: S105 - a secret's name, not its value
 S3_SECRETS = (S3_ACCESS_KEY_SECRET, S3_SECRET_KEY_SECRET)
 SCRIPT_SUFFIX = "-script.sh"
+# The annotation in which the local engine's provider says, in a function's status, that the
+# function's image was never built and its script runs on the built-in base runtime.
+RUNTIME_NOTICE = "com.oscar-faas.runtime"
 # The script a function runs when SCRIPT_PATH names none, relative to FUNCTION_DIR.
 DEFAULT_SCRIPT = "script.sh"
 

@@ -81,6 +81,7 @@ def assemble(
         reconciler=reconciler,
         metrics=metrics,
         openfaas=openfaas,
+        storage=storage,
     )
     app = create_app(config, jobs, storage=storage, faas_cli=faas_cli)
     shared = {f.name: getattr(jobs, f.name) for f in fields(jobs)}

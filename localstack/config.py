@@ -27,6 +27,8 @@ OPENFAAS_METRICS_PORT = 8082
 NATS_CLUSTER = "faas-cluster"
 WEBHOOK_TARGET = "OSCAR"
 ISOLATION_MODES = ("auto", "namespaces", "process")
+# An image `oscar build` never made: run its script on the provider's base runtime, or refuse it.
+UNBUILT_IMAGES = ("base", "refuse")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
@@ -73,6 +75,12 @@ def _isolation(text: str) -> str:
     return text
 
 
+def _unbuilt(text: str) -> str:
+    if text not in UNBUILT_IMAGES:
+        raise ValueError(f"expected one of {', '.join(UNBUILT_IMAGES)}, found {text!r}")
+    return text
+
+
 def _switch(text: str) -> bool:
     if text.lower() not in {"on", "off", "true", "false"}:
         raise ValueError(f"expected on or off, found {text!r}")
@@ -103,6 +111,7 @@ SETTINGS = (
     Setting("ack_wait", "OSCAR_ACK_WAIT", "", parse_duration),
     Setting("startup_timeout", "OSCAR_STARTUP_TIMEOUT", "30s", parse_duration),
     Setting("isolation", "OSCAR_ISOLATION", "auto", _isolation),
+    Setting("unbuilt_images", "OSCAR_UNBUILT_IMAGES", "base", _unbuilt),
     # MinIO's on-disk event queue survives a gateway outage, but MinIO drains it on a 3 s
     # ticker (measured: events arrive ~2.95 s after the PUT, against 3-5 ms without it). Off
     # by default: events the gateway misses are found by its reconciler instead.
@@ -129,6 +138,7 @@ class StackConfig:
     ack_wait: float
     startup_timeout: float
     isolation: str
+    unbuilt_images: str
     minio_event_queue: bool
     path: str  # PATH for the components, which run tools such as `sh` and `unshare`
     ledger: str = ""  # the gateways' PostgreSQL URL; "" for SQLite

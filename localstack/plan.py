@@ -125,6 +125,7 @@ def _provider(
             names.OSCAR_STATE_DIR: str(config.state_dir),
             names.OSCAR_TOOLS_BIN: str(config.tools_bin),
             names.OSCAR_ISOLATION: config.isolation,
+            names.OSCAR_UNBUILT_IMAGES: config.unbuilt_images,
             names.OSCAR_INVOKE_TIMEOUT: f"{config.function_timeout:g}",
             # Functions call MinIO at 127.0.0.1:<its port>: the provider forwards that
             # port into each replica's network namespace (its default is only 9000).

@@ -55,8 +55,9 @@ class Gateway:
         found = self._admin("GET", path, what=f"reading service {name}", name=name).json()
         return dict(found)
 
-    def apply(self, body: Mapping[str, Any]) -> str:
-        """Create the service, or update it when it exists; "created" or "updated"."""
+    def apply(self, body: Mapping[str, Any]) -> tuple[str, str]:
+        """Create the service, or update it when it exists: ("created" or "updated", the
+        gateway's notice about it, e.g. that its image runs on the base runtime)."""
         name = str(body.get("name"))
         what = f"creating service {name}"
         answer = self._send("POST", "/system/services", what=what, json=body)
@@ -71,9 +72,9 @@ class Gateway:
             what = f"updating service {name}"
             answer = self._send("PUT", "/system/services", what=what, json=body)
             self._check(answer, what=what, name=name)
-            return "updated"
+            return "updated", _notice(answer)
         self._check(answer, what=what, name=name)
-        return "created"
+        return "created", _notice(answer)
 
     def delete(self, name: str) -> None:
         path = f"/system/services/{quote(name, safe='')}"
@@ -258,3 +259,8 @@ def _text(line: bytes) -> str:
     if isinstance(message, dict) and "text" in message:
         return str(message["text"])
     return line.decode("utf-8", "replace")
+
+
+def _notice(answer: requests.Response) -> str:
+    body = _json(answer)
+    return str(body.get("notice") or "")

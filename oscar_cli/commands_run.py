@@ -50,7 +50,12 @@ def run(session: Session, service: str, file: Path, out: Path | None) -> None:
             f"the gateway gave no token for service {service}; see `oscar services --show-tokens`"
         )
     name = "stdin" if str(file) == "-" else file.name
-    headers = {"Content-Type": "application/octet-stream", "X-Oscar-Input": "raw"}
+    # Raw bytes both ways, also for FDL services, whose default is OSCAR's base64 convention.
+    headers = {
+        "Content-Type": "application/octet-stream",
+        "X-Oscar-Input": "raw",
+        "X-Oscar-Base64": "false",
+    }
     headers.update(_filename_header(name))
     with contextlib.ExitStack() as stack:
         body: Any

@@ -38,10 +38,12 @@ def apply(session: Session, fdl_file: Path, dry_run: bool) -> None:
     gateway = session.gateway()
     for entry in entries:
         try:
-            done = gateway.apply(entry.body)
+            done, notice = gateway.apply(entry.body)
         except BadInput as e:  # the gateway refused the definition: name the file
             raise BadInput(f"{fdl_file}: {entry.where}: {e.message}") from e
         session.out.print(f"{done} {escape(entry.name)}")
+        if notice:
+            session.out.print(f"  note: {escape(notice)}")
 
 
 @click.command()

@@ -22,12 +22,14 @@ def services_table(services: Sequence[dict[str, Any]], *, tokens: bool) -> Table
     for column in [*columns, *(["token"] if tokens else [])]:
         table.add_column(column, overflow="fold")
     for s in services:
-        output = (s.get("output") or {}).get("path") or "-"
+        # OSCAR's shape: input and output are lists of storage entries (one each here).
+        source = (s.get("input") or [{}])[0]
+        output = (s.get("output") or [{}])[0].get("path") or "-"
         row = [
             s["name"],
-            s["input"]["path"],
+            source.get("path") or "-",
             output,
-            ",".join(s["input"].get("suffixes") or []) or "*",
+            ",".join(source.get("suffix") or []) or "*",
             str(s.get("max_attempts", "")),
             str(s.get("concurrency", "")),
         ]

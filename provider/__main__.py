@@ -17,6 +17,7 @@ from provider.http.app import create_app
 from provider.http.logs import file_logs
 from provider.images import ImageStore
 from provider.launcher import Launcher
+from provider.runtimes import Runtimes
 from provider.sandbox.process_launcher import ProcessLauncher
 from provider.secrets import SecretStore
 from wsgi_relay.serving import serve_until_signalled
@@ -52,7 +53,9 @@ def build_local(config: ProviderConfig) -> tuple[Functions, Secrets, LogSource, 
     secrets = SecretStore(config.state_dir / "secrets")
     functions = FunctionManager(
         state_dir=config.state_dir,
-        images=ImageStore(config.state_dir / "images"),
+        images=Runtimes(
+            ImageStore(config.state_dir / "images"), allow_base=config.unbuilt_images == "base"
+        ),
         secrets=secrets,
         launcher=launcher,
         ready_timeout=config.ready_timeout,

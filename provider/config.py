@@ -12,6 +12,7 @@ from provider.errors import ConfigError
 
 ISOLATION_MODES = ("auto", "namespaces", "process")
 BACKENDS = ("local", "kubernetes")
+UNBUILT_IMAGES = ("base", "refuse")  # run them on the base runtime (provider/runtimes.py), or not
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class ProviderConfig:
     invoke_timeout: float
     forward_ports: list[int]
     replica_pids: int | None = 1024  # processes and threads per replica; None: no limit
+    unbuilt_images: str = "base"
     log_level: str = "INFO"
     backend: str = "local"
     kubeconfig: Path | None = None  # the kubernetes backend's; None: in-cluster credentials
@@ -67,6 +69,7 @@ class ProviderConfig:
             invoke_timeout=read.number(names.OSCAR_INVOKE_TIMEOUT, 300.0),
             forward_ports=read.ports(names.OSCAR_FORWARD_PORTS, "9000"),
             replica_pids=read.count(names.OSCAR_REPLICA_PIDS, 1024) or None,
+            unbuilt_images=read.choice(names.OSCAR_UNBUILT_IMAGES, "base", UNBUILT_IMAGES),
             log_level=read.log_level(),
             backend=backend,
             kubeconfig=Path(kubeconfig) if kubeconfig else None,

@@ -60,6 +60,9 @@ class ImageStore:
         digest = hashlib.sha256(name.encode()).hexdigest()[:10]
         return self._root / f"{readable}-{digest}"
 
+    def holds(self, name: str) -> bool:
+        return (self.path_for(name) / "image.json").exists()
+
     def get(self, name: str) -> Image:
         meta = self.path_for(name) / "image.json"
         if not meta.exists():
@@ -92,7 +95,7 @@ class ImageStore:
                 env=stage.env,
                 workdir=stage.workdir,
                 user=stage.user,
-                digest=_digest(staging / "context"),
+                digest=context_digest(staging / "context"),
                 venv=str(venv),
             )
             record = {**asdict(image), "root": str(final)}
@@ -168,7 +171,7 @@ def _make_venv(venv: Path, requirement_files: list[Path]) -> None:
             raise ImageBuildFailed(f"installing {requirements.name} failed:\n{tail}")
 
 
-def _digest(folder: Path) -> str:
+def context_digest(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(folder.rglob("*")):
         if path.is_file():

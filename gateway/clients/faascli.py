@@ -16,7 +16,9 @@ Facts about the pinned faas-cli (0.15.x, 2023-01) that shape the steps:
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import shlex
 import subprocess
 import tempfile
@@ -26,12 +28,14 @@ from pathlib import Path
 from typing import Protocol
 
 from gateway.config import GatewayConfig
-from gateway.errors import FaasCliFailed, UpstreamError
+from gateway.errors import FaasCliFailed, InvalidService, UpstreamError
 
 log = logging.getLogger(__name__)
 STACK_FILE = "stack.yml"
 SECRET_MISSING = "unable to find secret"  # noqa: S105 - faas-cli's words, not a password
 FUNCTION_MISSING = "No existing function to remove"
+# faas-cli's words when the provider refused with a 4xx: a definition to fix, not an outage.
+_REFUSED = re.compile(r"Unexpected status: (4\d\d), message: (.+)")
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,22 @@ class FaasCli:
             return self.run(step.fallback)
         if step.tolerate and step.tolerate.lower() in said:
             return output
+        if result.returncode != 0 and (refusal := _refusal(output)) is not None:
+            raise InvalidService(refusal)  # the platform did not fail: it said no, and why
         if result.returncode != 0 or (step.expect and step.expect.lower() not in said):
             raise FaasCliFailed(step.args, result.returncode, output)
         return output
+
+
+def _refusal(output: str) -> str | None:
+    """The provider's reason when it refused a deploy with a 4xx (an image it cannot run, a
+    secret that does not exist), as faas-cli prints it: `Unexpected status: 400, message: ...`."""
+    found = _REFUSED.search(output)
+    if found is None:
+        return None
+    status, message = found.groups()
+    try:
+        reason = json.loads(message).get("error") or message
+    except (ValueError, AttributeError):
+        reason = message
+    return f"OpenFaaS refused the deployment (HTTP {status}): {str(reason).strip()[:500]}"

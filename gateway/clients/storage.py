@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 import urllib3
 from minio import Minio
+from minio.deleteobjects import DeleteObject
 from minio.error import MinioException, S3Error
 from minio.notificationconfig import NotificationConfig, PrefixFilterRule, QueueConfig
 
@@ -200,6 +201,32 @@ class Storage:
         if isinstance(error, S3Error) and error.code in {"NoSuchKey", "NoSuchBucket"}:
             return NotFound(f"MinIO could not {action}: {error.code}; check the bucket and key")
         return self._error(action, error)
+
+    def remove_bucket(self, bucket: str) -> None:
+        """The bucket and every object in it (as OSCAR's DELETE /system/buckets/<b> does)."""
+        try:
+            doomed = (
+                DeleteObject(o.object_name, o.version_id)
+                for o in self._client.list_objects(bucket, recursive=True, include_version=True)
+                if o.object_name
+            )
+            for failure in self._client.remove_objects(bucket, doomed):
+                raise self._error(f"empty bucket {bucket}", Exception(str(failure)))
+            self._client.remove_bucket(bucket)
+        except S3Error as e:
+            if e.code == "NoSuchBucket":
+                raise NotFound(f"bucket {bucket!r} does not exist") from e
+            raise self._error(f"remove bucket {bucket}", e) from e
+        except (MinioException, urllib3.exceptions.HTTPError) as e:
+            raise self._error(f"remove bucket {bucket}", e) from e
+
+    def presigned(self, bucket: str, key: str, *, method: str, expires: int) -> str:
+        try:
+            return self._client.get_presigned_url(
+                method, bucket, key, expires=timedelta(seconds=expires)
+            )
+        except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
+            raise self._error(f"presign {method} {bucket}/{key}", e) from e
 
     def _error(self, action: str, error: Exception) -> UpstreamError:
         return UpstreamError(f"MinIO at {self._endpoint} failed to {action}: {str(error)[:300]}")

@@ -8,8 +8,9 @@ to the collaborators passed in; the routes themselves live in the `*_api` module
 | `callbacks_api` | `/callbacks/<job>` |
 | `jobs_api` | `/system/jobs/<svc>[/<job>]`, `/system/services/<svc>/replay` |
 | `service_api` | `/system/services[/<svc>]` |
-| `files_api` | `/system/buckets[/<bucket>[/object, /presign]]` |
+| `files_api` | `/system/files[/<bucket>[/object, /presign]]` |
 | `ui` | `/ui` (the dashboard: HTML, over the routes above) |
+| `oscar_api` | OSCAR's `/system/info`, `config`, `status`, `logs/<svc>[/<job>]`, `buckets` |
 | `sync_relay` | `/run/<svc>` (plain WSGI in front of the app) |
 """
 
@@ -25,7 +26,16 @@ from flask import Flask, request
 from gateway.clients.faascli import FaasCli, Runner
 from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
-from gateway.http import callbacks_api, events_api, files_api, jobs_api, service_api, system_api, ui
+from gateway.http import (
+    callbacks_api,
+    events_api,
+    files_api,
+    jobs_api,
+    oscar_api,
+    service_api,
+    system_api,
+    ui,
+)
 from gateway.http.auth import Authorizer
 from gateway.http.errors_body import register_error_handlers
 from gateway.http.sessions import Sessions
@@ -77,6 +87,7 @@ def create_app(
         service_api.blueprint(changes=changes, registry=registry, token=tokens.issue),
         files_api.blueprint(storage=storage),
         ui.blueprint(config=config, sessions=sessions),
+        oscar_api.blueprint(config=config, parts=parts),
     ):
         app.register_blueprint(routes)
     relay = SyncRelay(

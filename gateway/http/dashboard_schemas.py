@@ -33,7 +33,7 @@ class Stored(Answer):
     etag: str
 
 
-class Presigned(Answer):
+class PresignedLink(Answer):
     url: str = Field(description="GET it, with no credential, until it expires")
     expires_in: int
 

@@ -3,12 +3,12 @@ CLI does with MinIO's own client (`oscar ls/put/get`), behind the gateway's admi
 
 | route | what |
 |---|---|
-| `GET /system/buckets` | every bucket |
-| `GET /system/buckets/<bucket>?prefix=` | the folders and objects directly under `prefix` |
-| `GET /system/buckets/<bucket>/object?key=` | the object's bytes |
-| `PUT /system/buckets/<bucket>/object?key=` | store the body as the object (an input makes jobs) |
-| `DELETE /system/buckets/<bucket>/object?key=` | remove the object |
-| `GET /system/buckets/<bucket>/presign?key=&expires=` | a link that downloads it without login |
+| `GET /system/files` | every bucket |
+| `GET /system/files/<bucket>?prefix=` | the folders and objects directly under `prefix` |
+| `GET /system/files/<bucket>/object?key=` | the object's bytes |
+| `PUT /system/files/<bucket>/object?key=` | store the body as the object (an input makes jobs) |
+| `DELETE /system/files/<bucket>/object?key=` | remove the object |
+| `GET /system/files/<bucket>/presign?key=&expires=` | a link that downloads it without login |
 
 An upload goes to MinIO like any other, so MinIO's notification makes its jobs as usual.
 """
@@ -21,7 +21,7 @@ from flask import Blueprint, Response, request
 
 from gateway.clients.storage import Storage
 from gateway.errors import BadRequest
-from gateway.http.dashboard_schemas import Buckets, Entry, Listing, Presigned, Stored
+from gateway.http.dashboard_schemas import Buckets, Entry, Listing, PresignedLink, Stored
 from gateway.http.query import bounded_int
 from gateway.http.schemas import reply
 
@@ -42,11 +42,11 @@ def _key() -> str:
 def blueprint(*, storage: Storage) -> Blueprint:
     routes = Blueprint("files_api", __name__)
 
-    @routes.get("/system/buckets")
+    @routes.get("/system/files")
     def _buckets() -> tuple[Response, int]:
         return reply(Buckets(buckets=storage.bucket_names()))
 
-    @routes.get("/system/buckets/<bucket>")
+    @routes.get("/system/files/<bucket>")
     def _browse(bucket: str) -> tuple[Response, int]:
         prefix = request.args.get("prefix", "")
         if prefix and not prefix.endswith("/"):
@@ -57,7 +57,7 @@ def blueprint(*, storage: Storage) -> Blueprint:
         ]
         return reply(Listing(bucket=bucket, prefix=prefix, entries=entries))
 
-    @routes.get("/system/buckets/<bucket>/object")
+    @routes.get("/system/files/<bucket>/object")
     def _download(bucket: str) -> Response:
         key = _key()
         chunks, kind, length = storage.get(bucket, key)
@@ -72,7 +72,7 @@ def blueprint(*, storage: Storage) -> Blueprint:
             answer.headers.set("Content-Disposition", "attachment", filename=name)
         return answer
 
-    @routes.put("/system/buckets/<bucket>/object")
+    @routes.put("/system/files/<bucket>/object")
     def _upload(bucket: str) -> tuple[Response, int]:
         key = _key()
         length = request.content_length
@@ -89,17 +89,17 @@ def blueprint(*, storage: Storage) -> Blueprint:
         )
         return reply(Stored(bucket=bucket, key=key, etag=etag), 201)
 
-    @routes.delete("/system/buckets/<bucket>/object")
+    @routes.delete("/system/files/<bucket>/object")
     def _delete(bucket: str) -> tuple[Response, int]:
         storage.remove(bucket, _key())
         return Response(status=204), 204
 
-    @routes.get("/system/buckets/<bucket>/presign")
+    @routes.get("/system/files/<bucket>/presign")
     def _presign(bucket: str) -> tuple[Response, int]:
         key = _key()
         seconds = bounded_int("expires", default=3600, low=1, high=WEEK)
         return reply(
-            Presigned(url=storage.presign(bucket, key, seconds=seconds), expires_in=seconds)
+            PresignedLink(url=storage.presign(bucket, key, seconds=seconds), expires_in=seconds)
         )
 
     return routes

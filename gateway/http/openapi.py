@@ -14,8 +14,9 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
-from gateway.http import dashboard_schemas, schemas
+from gateway.http import dashboard_schemas, oscar_schemas, schemas
 from gateway.http.openapi_dashboard import DASHBOARD_OPERATIONS
+from gateway.http.openapi_oscar import OSCAR_OPERATIONS
 from gateway.http.openapi_parts import REF, Schema
 from gateway.http.openapi_paths import OPERATIONS
 from gateway.services.fdl_model import FdlService
@@ -26,7 +27,13 @@ RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     schemas.Health,
     schemas.Queued,
     schemas.CallbackAnswer,
-    schemas.Service,
+    oscar_schemas.Service,
+    oscar_schemas.Info,
+    oscar_schemas.ClusterConfig,
+    oscar_schemas.Status,
+    oscar_schemas.JobsPage,
+    oscar_schemas.Bucket,
+    oscar_schemas.Presigned,
     schemas.Plan,
     schemas.Replayed,
     schemas.Job,
@@ -35,7 +42,7 @@ RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     dashboard_schemas.Buckets,
     dashboard_schemas.Listing,
     dashboard_schemas.Stored,
-    dashboard_schemas.Presigned,
+    dashboard_schemas.PresignedLink,
     dashboard_schemas.Activity,
 )
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (schemas.Notification,)
@@ -51,20 +58,26 @@ def components() -> dict[str, Schema]:
     for models, mode in modes:
         for model in models:
             schema = model.model_json_schema(ref_template=REF, mode=mode)
-            found.update(schema.pop("$defs", {}))
-            found[model.__name__] = schema
+            _add(found, {**schema.pop("$defs", {}), model.__name__: schema})
     fdl = FdlService.model_json_schema(ref_template=REF, mode="validation")
-    found.update(fdl.pop("$defs", {}))
-    found["FdlService"] = fdl
+    _add(found, {**fdl.pop("$defs", {}), "FdlService": fdl})
     # PUT /system/services/{service} takes the name from the URL.
     required = [name for name in fdl.get("required", []) if name != "name"]
     found["FdlServiceUpdate"] = {**fdl, "required": required, "title": "FdlServiceUpdate"}
     return found
 
 
+def _add(found: dict[str, Schema], schemas: dict[str, Schema]) -> None:
+    """Components are named by their model's class name: two models of one name in different
+    modules would silently describe one route with the other's schema."""
+    for name, schema in schemas.items():
+        if found.setdefault(name, schema) != schema:
+            raise ValueError(f"two models are named {name!r} in the API description; rename one")
+
+
 def spec(server: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Schema]] = {}
-    for operation in (*OPERATIONS, *DASHBOARD_OPERATIONS):
+    for operation in (*OPERATIONS, *DASHBOARD_OPERATIONS, *OSCAR_OPERATIONS):
         paths.setdefault(operation.path, {})[operation.method] = operation.described()
     return {
         "openapi": "3.1.0",

@@ -3,7 +3,7 @@ route of gateway.http.jobs_api), in the words of gateway.http.openapi_parts."""
 
 from __future__ import annotations
 
-from gateway.http.dashboard_schemas import Activity, Buckets, Listing, Presigned, Stored
+from gateway.http.dashboard_schemas import Activity, Buckets, Listing, PresignedLink, Stored
 from gateway.http.openapi_parts import Operation, Param, Reply, Schema, errors, ref
 
 ADMIN = ("basicAuth", "adminToken")
@@ -15,19 +15,19 @@ KEY = Param(
     description="the object's key (no leading or trailing /)",
 )
 BINARY: Schema = {"type": "string", "format": "binary"}
-OBJECT = "/system/buckets/{bucket}/object"
+OBJECT = "/system/files/{bucket}/object"
 
 DASHBOARD_OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "get",
-        "/system/buckets",
+        "/system/files",
         "Every bucket",
         auth=ADMIN,
         responses={"200": Reply("The buckets' names", ref(Buckets)), **errors(401, 403, 502)},
     ),
     Operation(
         "get",
-        "/system/buckets/{bucket}",
+        "/system/files/{bucket}",
         "The folders and objects directly under a prefix",
         auth=ADMIN,
         parameters=(BUCKET, Param("prefix", "query", {"type": "string"})),
@@ -69,7 +69,7 @@ DASHBOARD_OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "get",
-        "/system/buckets/{bucket}/presign",
+        "/system/files/{bucket}/presign",
         "A link that downloads the object without a credential until it expires",
         auth=ADMIN,
         parameters=(
@@ -77,7 +77,7 @@ DASHBOARD_OPERATIONS: tuple[Operation, ...] = (
             KEY,
             Param("expires", "query", {"type": "integer", "minimum": 1, "maximum": 604800}),
         ),
-        responses={"200": Reply("The link", ref(Presigned)), **errors(400, 401, 403, 404, 502)},
+        responses={"200": Reply("The link", ref(PresignedLink)), **errors(400, 401, 403, 404, 502)},
     ),
     Operation(
         "get",

@@ -6,6 +6,7 @@ parameters, request body and `{status: reply}`. Bodies name their models in
 from __future__ import annotations
 
 from gateway.http.openapi_parts import Operation, Param, Reply, Schema, errors, ref
+from gateway.http.oscar_schemas import Service
 from gateway.http.schemas import (
     CallbackAnswer,
     Health,
@@ -15,7 +16,6 @@ from gateway.http.schemas import (
     Plan,
     Queued,
     Replayed,
-    Service,
 )
 from gateway.jobs.model import JobStatus
 

@@ -20,7 +20,6 @@ from pydantic.json_schema import SkipJsonSchema
 from gateway.jobs.model import Attempt as AttemptRow
 from gateway.jobs.model import Job as JobRow
 from gateway.jobs.model import JobStatus
-from gateway.services.model import Service as ServiceRow
 
 
 class Answer(BaseModel):
@@ -143,50 +142,6 @@ class JobPage(Answer):
     limit: int
     offset: int
     total: int = Field(description="how many jobs match the filter, over all pages")
-
-
-class ServiceInput(Answer):
-    path: str
-    suffixes: list[str]
-
-
-class ServiceOutput(Answer):
-    path: str
-
-
-class Service(Answer):
-    name: str
-    input: ServiceInput
-    output: ServiceOutput | None
-    max_attempts: int
-    concurrency: int
-    timeout: float
-    token: str = Field(description="for /run/<svc> and /job/<svc>")
-    replicas: int | None = Field(default=None, description="as OpenFaaS counts them; null: unknown")
-    available_replicas: int | None = Field(default=None, description="those ready for calls")
-
-    @classmethod
-    def from_row(
-        cls, service: ServiceRow, *, token: str, function: dict[str, Any] | None = None
-    ) -> Service:
-        """`function`: its status in OpenFaaS, where the replicas are counted."""
-        output = service.output
-        state = function or {}
-        return cls(
-            name=service.name,
-            input=ServiceInput(path=str(service.input), suffixes=list(service.suffixes)),
-            output=ServiceOutput(path=str(output)) if output is not None else None,
-            max_attempts=service.max_attempts,
-            concurrency=service.concurrency,
-            timeout=service.timeout,
-            token=token,
-            replicas=_count(state.get("replicas")),
-            available_replicas=_count(state.get("availableReplicas")),
-        )
-
-
-def _count(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class PlanStep(Answer):

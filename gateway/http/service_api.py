@@ -25,7 +25,7 @@ from flask import Blueprint, Response, request
 
 from gateway.clients.faascli import Runner, Step
 from gateway.errors import BadRequest, Conflict, GatewayError, InvalidService, NotFound
-from gateway.http import schemas
+from gateway.http import oscar_schemas, schemas
 from gateway.http.query import flag
 from gateway.services import fdl
 from gateway.services.deploy_plan import Planner
@@ -137,9 +137,9 @@ class Changes:
 def blueprint(*, changes: Changes, registry: Registry, token: Callable[[str], str]) -> Blueprint:
     routes = Blueprint("service_api", __name__)
 
-    def shown(service: Service, function: dict[str, Any] | None = None) -> schemas.Service:
+    def shown(service: Service, function: dict[str, Any] | None = None) -> oscar_schemas.Service:
         state = function if function is not None else changes.state(service.name)
-        return schemas.Service.from_row(service, token=token(service.name), function=state)
+        return oscar_schemas.Service.from_row(service, token=token(service.name), function=state)
 
     def changed(url_name: str | None, *, creating: bool) -> tuple[Response, int]:
         result = changes.apply(_read_spec(url_name), creating=creating)

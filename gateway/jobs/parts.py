@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateway.clients.openfaas import OpenFaaS
+from gateway.clients.storage import Storage
 from gateway.jobs.dispatcher import Dispatcher
 from gateway.jobs.ledger import Ledger
 from gateway.jobs.metrics import Metrics
@@ -23,3 +24,4 @@ class JobParts:
     reconciler: Reconciler
     metrics: Metrics
     openfaas: OpenFaaS
+    storage: Storage

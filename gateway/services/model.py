@@ -16,11 +16,12 @@ supervisor reads anyway (so a plain stack.yml entry needs no duplicated settings
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from contract import environment as env_names
 from contract.errors import BadPath
+from contract.naming import RUNTIME_NOTICE
 from contract.paths import StoragePath
 from gateway.errors import InvalidService
 
@@ -49,6 +50,14 @@ class Service:
     max_attempts: int = 3
     concurrency: int = 4
     timeout: float = 330.0
+    # What OSCAR's API shows of the function beside its input and output (the FDL's fields);
+    # a description, not what the service does with a file, so no part of its equality.
+    image: str = field(default="", compare=False)
+    memory: str | None = field(default=None, compare=False)
+    cpu: str | None = field(default=None, compare=False)
+    variables: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    labels: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    notice: str = field(default="", compare=False)  # the provider's, e.g. on an unbuilt image
 
     def matches(self, bucket: str, key: str) -> bool:
         if not self.input.contains(bucket, key):
@@ -80,6 +89,12 @@ class Service:
             max_attempts=_number(annotations, MAX_ATTEMPTS, 3, name),
             concurrency=_number(annotations, CONCURRENCY, 4, name),
             timeout=float(_number(annotations, TIMEOUT, 330, name)),
+            image=str(status.get("image") or ""),
+            memory=_limit(status, "memory"),
+            cpu=_limit(status, "cpu"),
+            variables=tuple(sorted((str(k), str(v)) for k, v in env.items())),
+            labels=tuple(sorted((str(k), str(v)) for k, v in (status.get("labels") or {}).items())),
+            notice=str(annotations.get(RUNTIME_NOTICE, "")),
         )
         service.check()
         return service
@@ -88,6 +103,11 @@ class Service:
 def route(services: Iterable[Service], bucket: str, key: str) -> list[Service]:
     """Every service whose input (bucket, prefix, suffixes) takes this object."""
     return [s for s in services if s.matches(bucket, key)]
+
+
+def _limit(status: Mapping[str, Any], name: str) -> str | None:
+    value = (status.get("limits") or {}).get(name)
+    return str(value) if value else None
 
 
 def _number(annotations: Mapping[str, str], name: str, default: int, service: str) -> int:

@@ -60,6 +60,9 @@ class ServiceSpec:
         """The function's entry in a stack.yml, as `faas-cli deploy -f` reads it."""
         env = {
             env_names.S3_ENDPOINT: s3_endpoint,
+            # OSCAR's convention for synchronous calls, which its clients follow: base64 both
+            # ways. `oscar run` asks for raw bytes per call (X-Oscar-Base64: false).
+            env_names.SYNC_BASE64: "true",
             **self.environment,
             env_names.INPUT_PATH: str(self.input),
         }

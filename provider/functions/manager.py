@@ -25,8 +25,8 @@ from provider.functions.reconcile import plan_pass
 from provider.functions.records import Function, Instance
 from provider.functions.saved import load, save
 from provider.functions.workdirs import next_index, prune
-from provider.images import ImageStore
 from provider.launcher import Launcher, ReplicaSpec
+from provider.runtimes import NOTICE_ANNOTATION, Runtimes
 from provider.secrets import SecretStore
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class FunctionManager:
         self,
         *,
         state_dir: Path,
-        images: ImageStore,
+        images: Runtimes,
         secrets: SecretStore,
         launcher: Launcher,
         ready_timeout: float,
@@ -189,6 +189,9 @@ class FunctionManager:
             invocations=function.invocations,
             created_at=function.created_at,
         )
+        notice = self._images.notice(function.deployment.image)
+        if notice is not None:  # the gateway shows it with the service, `oscar apply` prints it
+            status["annotations"] = {**status["annotations"], NOTICE_ANNOTATION: notice}
         # Ours, not in the OpenFaaS schema (clients ignore them): for operators and benchmarks.
         status["restarts"] = function.restarts
         status["instances"] = [
@@ -203,7 +206,8 @@ class FunctionManager:
         return status
 
     def _check_deployable(self, deployment: Deployment) -> None:
-        self._images.get(deployment.image)  # raises ImageNotFound naming `oscar build`
+        # An unbuilt image runs on the base runtime, or is refused naming `oscar build`.
+        self._images.image_for(deployment.image)
         missing = self._secrets.missing(deployment.namespace, deployment.secrets)
         if missing:
             raise ProviderError(
@@ -234,7 +238,7 @@ class FunctionManager:
         name = f"{deployment.service}-{next(self._counter)}"
         workdir = self._state_dir / "replicas" / deployment.service / name
         try:
-            image = self._images.get(deployment.image)
+            image = self._images.image_for(deployment.image)
             secrets_dir = self._secrets.materialise(
                 deployment.namespace, deployment.secrets, workdir / "secrets"
             )

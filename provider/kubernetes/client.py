@@ -75,10 +75,10 @@ class KubeApi:
         """From a kubeconfig file, or (None) the pod's own service account."""
         try:
             if kubeconfig is None:
-                config.load_incluster_config()  # type: ignore[no-untyped-call]
+                config.load_incluster_config()
                 api = client.ApiClient()
             else:
-                api = config.new_client_from_config(config_file=str(kubeconfig))  # type: ignore[no-untyped-call]
+                api = config.new_client_from_config(config_file=str(kubeconfig))
         except config.ConfigException as e:
             raise ClusterUnavailable(
                 f"no Kubernetes credentials: {e}; set OSCAR_KUBECONFIG or run in a pod"

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import yaml
 from flask import Flask
@@ -147,6 +147,14 @@ class MemoryStorage(Storage):
     def presign(self, bucket: str, key: str, *, seconds: int) -> str:
         self._object(bucket, key)
         return f"http://minio.invalid:9000/{bucket}/{key}?X-Amz-Expires={seconds}"
+
+    def remove_bucket(self, bucket: str) -> None:
+        if bucket not in self.buckets:
+            raise NotFound(f"bucket {bucket!r} does not exist")
+        self.buckets.discard(bucket)
+
+    def presigned(self, bucket: str, key: str, *, method: str, expires: int) -> str:
+        return f"http://{self._endpoint}/{bucket}/{quote(key)}?X-Amz-Expires={expires}&m={method}"
 
     def _bucket(self, bucket: str) -> None:
         if bucket not in self.buckets:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from tests.fuzz.gateway_stack import ADMIN, Gateway
 from tests.fuzz.hostile import FUZZ
 
-OBJECT = "/system/buckets/photos/object"
+OBJECT = "/system/files/photos/object"
 
 
 def test_an_upload_is_listed_one_folder_at_a_time_and_downloads_as_an_attachment(
@@ -19,9 +19,9 @@ def test_an_upload_is_listed_one_folder_at_a_time_and_downloads_as_an_attachment
     gw.storage.buckets.add("photos")
     put = gw.client.put(OBJECT, query_string={"key": "in/a/b.png"}, data=b"png", headers=ADMIN)
 
-    top = gw.client.get("/system/buckets/photos", headers=ADMIN).get_json()
+    top = gw.client.get("/system/files/photos", headers=ADMIN).get_json()
     inside = gw.client.get(
-        "/system/buckets/photos", query_string={"prefix": "in/a"}, headers=ADMIN
+        "/system/files/photos", query_string={"prefix": "in/a"}, headers=ADMIN
     ).get_json()
     got = gw.client.get(OBJECT, query_string={"key": "in/a/b.png"}, headers=ADMIN)
 
@@ -40,7 +40,7 @@ def test_a_presigned_link_and_a_delete_name_the_object(gw: Gateway) -> None:
     gw.client.put(OBJECT, query_string={"key": "k.txt"}, data=b"x", headers=ADMIN)
 
     link = gw.client.get(
-        "/system/buckets/photos/presign", query_string={"key": "k.txt", "expires": 60},
+        "/system/files/photos/presign", query_string={"key": "k.txt", "expires": 60},
         headers=ADMIN,
     ).get_json()  # fmt: skip
     deleted = gw.client.delete(OBJECT, query_string={"key": "k.txt"}, headers=ADMIN)

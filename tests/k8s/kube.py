@@ -24,7 +24,7 @@ class Kube:
 
     @classmethod
     def connect(cls, kubeconfig: Path) -> Kube:
-        return cls(config.new_client_from_config(config_file=str(kubeconfig)))  # type: ignore[no-untyped-call]
+        return cls(config.new_client_from_config(config_file=str(kubeconfig)))
 
     def _core(self) -> Any:
         return client.CoreV1Api(self.api)

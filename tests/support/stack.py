@@ -290,13 +290,14 @@ class RunningStack:
         assert not running.alive(), f"{name} (pid {running.pid}) outlived its stop"
         return running.pid
 
-    def restart_component(self, name: str) -> None:
+    def restart_component(self, name: str, settings: Mapping[str, str] | None = None) -> None:
         """Start a dead component again exactly as `oscar up` starts it; record it for `down`.
 
         `oscar up` would start every dead component again; a test that killed several on
         purpose restarts one at a time. Not for queue-workers (their hostnames need `unshare`).
+        `settings` are stack settings (`OSCAR_UNBUILT_IMAGES`...) for this start only.
         """
-        config = StackConfig.from_env(self.env)
+        config = StackConfig.from_env({**self.env, **(settings or {})})
         secrets = StackSecrets.load(config.credentials_file)
         state = read_state(config.stack_file)
         assert secrets is not None and state is not None, "the stack is not running"

@@ -83,8 +83,8 @@ export async function fdlPage(main, name = "") {
   if (name) {
     const service = await api("GET", `/system/services/${seg(name)}`);
     const image = "image: oscar-examples/grayify:latest   # the image to run: set it\n";
-    text = `name: ${service.name}\n${image}script: |\n  #!/bin/sh\n  # the script: FDL services keep it as a secret, which cannot be read back\ninput:\n  - storage_provider: minio.default\n    path: ${service.input.path}\n`
-      + (service.output ? `output:\n  - storage_provider: minio.default\n    path: ${service.output.path}\n` : "")
+    text = `name: ${service.name}\n${image}script: |\n  #!/bin/sh\n  # the script: FDL services keep it as a secret, which cannot be read back\ninput:\n  - storage_provider: minio.default\n    path: ${service.input[0].path}\n`
+      + (service.output.length ? `output:\n  - storage_provider: minio.default\n    path: ${service.output[0].path}\n` : "")
       + `max_attempts: ${service.max_attempts}\nconcurrency: ${service.concurrency}\ntimeout: ${service.timeout}\n`;
   }
   const area = el("textarea", { id: "fdl-text", spellcheck: "false", wrap: "off", rows: 24 });

@@ -1,4 +1,4 @@
-// Buckets and folders through the gateway (/system/buckets...): upload many files with
+// Buckets and folders through the gateway (/system/files...): upload many files with
 // progress, download, delete, presigned links; an upload into a service's input shows the
 // jobs it started, live.
 import {
@@ -8,19 +8,19 @@ import {
 const POLL_MS = 1500;
 
 function objectUrl(bucket, key, extra = {}) {
-  return query(`/system/buckets/${seg(bucket)}/object`, { key, ...extra });
+  return query(`/system/files/${seg(bucket)}/object`, { key, ...extra });
 }
 
 function takes(service, bucket, key) {
-  const input = splitPath(service.input.path);
-  const suffixes = service.input.suffixes;
+  const input = splitPath(service.input[0].path);
+  const suffixes = service.input[0].suffix;
   return input.bucket === bucket && key.startsWith(input.prefix)
     && (!suffixes.length || suffixes.some((s) => key.endsWith(s)));
 }
 
 export async function filesPage(main, bucket = "", prefix = "") {
   if (!bucket) {
-    const { buckets } = await api("GET", "/system/buckets");
+    const { buckets } = await api("GET", "/system/files");
     main.append(el("h2", {}, "Buckets"), el("ul", { id: "buckets" },
       buckets.map((b) => el("li", {}, el("a", { href: `#/files/${seg(b)}` }, b)))));
     return null;
@@ -33,7 +33,7 @@ export async function filesPage(main, bucket = "", prefix = "") {
   const picker = el("input", { type: "file", multiple: true, id: "upload-files" });
 
   async function refresh() {
-    const page = await api("GET", query(`/system/buckets/${seg(bucket)}`, { prefix }));
+    const page = await api("GET", query(`/system/files/${seg(bucket)}`, { prefix }));
     listing.replaceChildren(...page.entries.map((entry) => entryRow(entry)));
   }
   function entryRow(entry) {
@@ -52,7 +52,7 @@ export async function filesPage(main, bucket = "", prefix = "") {
         el("button", { class: "danger", onclick: () => remove(entry.key) }, "Delete")));
   }
   async function presign(key) {
-    const link = await api("GET", query(`/system/buckets/${seg(bucket)}/presign`, { key, expires: 3600 }));
+    const link = await api("GET", query(`/system/files/${seg(bucket)}/presign`, { key, expires: 3600 }));
     presigned.replaceChildren(`Link to ${key} (for ${link.expires_in} s): `,
       el("input", { readonly: true, size: 80, value: link.url, class: "presigned-url" }));
   }

@@ -30,8 +30,8 @@ export async function servicesPage(main) {
       el("td", {}, el("a", { href: `#/service/${seg(service.name)}` }, service.name)),
       el("td", { class: "state" }, state(service)),
       el("td", {}, service.replicas === null ? "?" : `${service.available_replicas ?? 0}/${service.replicas}`),
-      el("td", {}, service.input.path, service.input.suffixes.length ? ` (${service.input.suffixes.join(", ")})` : ""),
-      el("td", {}, service.output ? service.output.path : "—"),
+      el("td", {}, service.input[0].path, service.input[0].suffix.length ? ` (${service.input[0].suffix.join(", ")})` : ""),
+      el("td", {}, service.output.length ? service.output[0].path : "—"),
       jobs,
       el("td", {},
         el("button", { onclick: () => copyToken(service) }, "Copy token"), " ",
@@ -84,15 +84,15 @@ function jobRow(job, open) {
 }
 
 function objectLinks(bucket, key) {
-  const url = query(`/system/buckets/${seg(bucket)}/object`, { key });
+  const url = query(`/system/files/${seg(bucket)}/object`, { key });
   return [
-    el("a", { href: query(`/system/buckets/${seg(bucket)}/object`, { key, inline: "true" }), target: "_blank", rel: "noopener", class: "view-output" }, `${bucket}/${key}`),
+    el("a", { href: query(`/system/files/${seg(bucket)}/object`, { key, inline: "true" }), target: "_blank", rel: "noopener", class: "view-output" }, `${bucket}/${key}`),
     " ", el("a", { href: url, download: key.split("/").pop() }, "download"),
   ];
 }
 
 function jobDetail(service, job, redrive) {
-  const output = service.output ? splitPath(service.output.path).bucket : job.bucket;
+  const output = service.output.length ? splitPath(service.output[0].path).bucket : job.bucket;
   return el("div", { class: "detail", id: "job-detail", "data-job": job.id },
     el("h3", {}, `Job ${job.id}`, " ", statusBadge(job.status)),
     el("p", {}, "Input: ", ...objectLinks(job.bucket, job.key)),
@@ -147,7 +147,7 @@ export async function servicePage(main, name, status = "") {
 
   main.append(
     el("h2", {}, `Service ${service.name}`),
-    el("p", { class: "muted" }, `input ${service.input.path} → output ${service.output ? service.output.path : "—"} · ${service.max_attempts} attempts · concurrency ${service.concurrency}`),
+    el("p", { class: "muted" }, `input ${service.input[0].path} → output ${service.output.length ? service.output[0].path : "—"} · ${service.max_attempts} attempts · concurrency ${service.concurrency}`),
     el("div", { class: "toolbar" }, "Show ", filter, total,
       el("a", { href: `#/activity/${seg(name)}` }, "activity")),
     el("table", {},

@@ -39,8 +39,17 @@ class Answer:
 def service(name: str, **extra: Any) -> dict[str, Any]:
     return {
         "name": name,
-        "input": {"path": f"{name}/in", "suffixes": [".png"]},
-        "output": {"path": f"{name}/out"},
+        "input": [
+            {
+                "storage_provider": "minio.default",
+                "path": f"{name}/in",
+                "suffix": [".png"],
+                "prefix": [],
+            }
+        ],
+        "output": [
+            {"storage_provider": "minio.default", "path": f"{name}/out", "suffix": [], "prefix": []}
+        ],
         "max_attempts": 3,
         "concurrency": 4,
         "timeout": 330.0,

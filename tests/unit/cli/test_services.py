@@ -79,6 +79,19 @@ def test_apply_posts_each_service_of_an_oscar_fdl_with_its_script_content(
     assert posted[1]["script"] == 'echo hi > "$TMP_OUTPUT_DIR/out.txt"'
 
 
+def test_apply_prints_the_gateways_notice_about_a_service(
+    oscar: Oscar, stack: Path, fake: FakeGateway, tmp_path: Path
+) -> None:
+    notice = "image 'ghcr.io/grycap/imagemagick:latest' was never built here: base runtime"
+    fake.apply_answer = Answer(201, json.dumps(service("grayify", notice=notice)).encode())
+    (tmp_path / "one.yml").write_text("name: grayify\ninput: [{path: a/b}]\n", encoding="utf-8")
+
+    result = oscar("apply", "one.yml")
+
+    assert result.exit_code == 0, result.output
+    assert " ".join(result.stdout.split()) == f"created grayify note: {notice}"
+
+
 def test_apply_updates_a_service_that_exists(
     oscar: Oscar, stack: Path, fake: FakeGateway, tmp_path: Path
 ) -> None:

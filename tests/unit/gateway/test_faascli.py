@@ -9,7 +9,7 @@ import pytest
 
 from gateway.clients.faascli import FaasCli, Step
 from gateway.config import GatewayConfig
-from gateway.errors import ConfigError, FaasCliFailed, UpstreamError
+from gateway.errors import ConfigError, FaasCliFailed, InvalidService, UpstreamError
 from gateway.services.deploy_plan import Planner
 
 # Records each call (args, stdin, env, files in its folder), then answers as told by $ANSWERS.
@@ -190,3 +190,31 @@ def test_faas_cli_is_found_on_path_or_named_by_faas_cli(tmp_path: Path) -> None:
 
     assert _config(tmp_path).faas_cli == str(on_path)
     assert _config(tmp_path, FAAS_CLI="/opt/faas-cli").faas_cli == "/opt/faas-cli"
+
+
+def test_a_deploy_the_provider_refused_with_a_4xx_is_a_422_naming_its_reason_never_a_502(
+    tmp_path: Path,
+) -> None:
+    said = (
+        "Deploying: grayify.\\nUnexpected status: 400, message: "
+        '{\\"error\\":\\"image x was never built; build it with oscar build\\"}'
+    )
+    cli, _ = fake_cli(tmp_path, {"deploy -f": (said, 1)})
+
+    with pytest.raises(InvalidService) as refused:
+        cli.run(Step(("deploy", "-f", "stack.yml")))
+
+    assert refused.value.status == 422
+    assert refused.value.message == (
+        "OpenFaaS refused the deployment (HTTP 400): image x was never built; build it with "
+        "oscar build"
+    )
+
+
+def test_a_deploy_that_failed_for_another_reason_stays_an_upstream_failure(
+    tmp_path: Path,
+) -> None:
+    cli, _ = fake_cli(tmp_path, {"deploy -f": ("Unexpected status: 502, message: down", 1)})
+
+    with pytest.raises(FaasCliFailed):
+        cli.run(Step(("deploy", "-f", "stack.yml")))

@@ -350,6 +350,14 @@ def test_a_service_with_a_prefix_is_discovered_by_its_watched_folder() -> None:
     assert discovered is not None and discovered.input == StoragePath("grayify", "in/2024")
 
 
+def test_an_fdl_service_follows_oscars_base64_convention_unless_its_environment_says_not() -> None:
+    default = parse_json(minimal()).function(s3_endpoint=S3)["environment"]
+    raw = parse_json(minimal(environment={"SYNC_BASE64": "false"})).function(s3_endpoint=S3)
+
+    assert default["SYNC_BASE64"] == "true"
+    assert raw["environment"]["SYNC_BASE64"] == "false"
+
+
 def test_user_variables_may_override_the_s3_endpoint_but_not_the_paths() -> None:
     spec = parse_json(minimal(environment={"S3_ENDPOINT": "http://minio:9000"}))
 
@@ -357,6 +365,7 @@ def test_user_variables_may_override_the_s3_endpoint_but_not_the_paths() -> None
 
     assert env == {
         "S3_ENDPOINT": "http://minio:9000",
+        "SYNC_BASE64": "true",
         "INPUT_PATH": "grayify/in",
         "OUTPUT_PATH": "grayify/out",
     }
@@ -397,6 +406,7 @@ def test_the_stack_file_carries_image_environment_secrets_limits_and_annotations
     assert function["image"] == "oscar-examples/grayify:latest"
     assert function["environment"] == {
         "S3_ENDPOINT": S3,
+        "SYNC_BASE64": "true",
         "QUALITY": "80",
         "VERBOSE": "true",
         "GREETING": "hello",

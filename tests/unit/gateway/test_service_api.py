@@ -168,8 +168,18 @@ def test_creating_a_service_answers_201_with_the_service_as_get_shows_it(
     assert created.headers["Location"] == "/system/services/grayify"
     service = json_object(created)
     assert service == json_object(client.get("/system/services/grayify", headers=ADMIN))
-    assert service["input"] == {"path": "grayify/in", "suffixes": [".png"]}
-    assert service["output"] == {"path": "grayify/out"}
+    assert service["input"] == [
+        {
+            "storage_provider": "minio.default",
+            "path": "grayify/in",
+            "suffix": [".png"],
+            "prefix": [],
+        }
+    ]  # OSCAR's shape, so OSCAR's clients read it
+    assert [o["path"] for o in service["output"]] == ["grayify/out"]
+    assert service["image"] == "oscar-examples/grayify:latest"
+    assert service["environment"]["variables"]["QUALITY"] == "80"
+    assert service["storage_providers"] == {}
     assert service["max_attempts"] == 2
     assert service["token"]
     assert faas_cli.verbs() == [["login --gateway", "secret create", "deploy -f"]]
@@ -362,7 +372,7 @@ def test_a_refresh_that_fails_after_the_deploy_still_answers_201(
     created = post(client, SERVICE)
 
     assert created.status_code == 201
-    assert json_object(created)["input"] == {"path": "grayify/in", "suffixes": [".png"]}
+    assert [i["path"] for i in json_object(created)["input"]] == ["grayify/in"]
 
 
 def test_a_dry_run_answers_with_the_plan_and_runs_nothing(
