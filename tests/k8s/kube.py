@@ -82,9 +82,11 @@ class Kube:
         """The log of the one pod of `app` (what `kubectl logs` shows)."""
         pods = self.pods(app)
         assert len(pods) == 1, [p.metadata.name for p in pods]
-        text = self._core().read_namespaced_pod_log(pods[0].metadata.name, NAMESPACE)
-        # The client gives bytes before version 37 and str from it on.
-        return text.decode() if isinstance(text, bytes) else str(text)
+        # The raw answer: before version 37 the client turns the log's bytes into "b'...'".
+        answer = self._core().read_namespaced_pod_log(
+            pods[0].metadata.name, NAMESPACE, _preload_content=False
+        )
+        return bytes(answer.data).decode()
 
     def pod_ip(self, app: str) -> str:
         return str(self.pods(app)[0].status.pod_ip)
