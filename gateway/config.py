@@ -6,7 +6,7 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from contract import environment as names
 from contract.settings import Settings
@@ -53,17 +53,9 @@ class GatewayConfig:
         secret, number = settings.secret_file, settings.number
 
         minio_url = environ.get(names.MINIO_ENDPOINT, "http://127.0.0.1:9000").rstrip("/")
-        minio = urlsplit(minio_url)
-        if minio.scheme not in {"http", "https"} or not minio.netloc:
-            problems.append(
-                f"{names.MINIO_ENDPOINT}: expected http(s)://host:port, found {minio_url!r}"
-            )
+        minio = _http_url(names.MINIO_ENDPOINT, minio_url, problems)
         function_s3 = environ.get(names.FUNCTION_S3_ENDPOINT, minio_url).rstrip("/")
-        parts = urlsplit(function_s3)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            problems.append(
-                f"{names.FUNCTION_S3_ENDPOINT}: expected http(s)://host:port, found {function_s3!r}"
-            )
+        _http_url(names.FUNCTION_S3_ENDPOINT, function_s3, problems)
         faas_cli = environ.get(names.FAAS_CLI, "").strip()
         if not faas_cli:
             # Resolved here, the one reader of the environment, so the child needs no PATH.
@@ -72,12 +64,7 @@ class GatewayConfig:
         if not environ.get(names.GATEWAY_STATE_DIR):
             problems.append(f"{names.GATEWAY_STATE_DIR}: missing; the ledger lives there")
         public_url = environ.get(names.GATEWAY_PUBLIC_URL, f"http://{listen}")
-        ledger_url = environ.get(names.OSCAR_LEDGER_URL, "").strip()
-        if ledger_url and urlsplit(ledger_url).scheme not in {"postgresql", "postgres"}:
-            problems.append(
-                f"{names.OSCAR_LEDGER_URL}: expected postgresql://user:password@host:port/db,"
-                f" found a URL of scheme {urlsplit(ledger_url).scheme!r}; unset it for SQLite"
-            )
+        ledger_url = _ledger_url(environ.get(names.OSCAR_LEDGER_URL, "").strip(), problems)
         config = cls(
             host=host,
             port=port,
@@ -110,3 +97,20 @@ class GatewayConfig:
         if problems:
             raise ConfigError(problems)
         return config
+
+
+def _http_url(name: str, text: str, problems: list[str]) -> SplitResult:
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        problems.append(f"{name}: expected http(s)://host:port, found {text!r}")
+    return parts
+
+
+def _ledger_url(text: str, problems: list[str]) -> str:
+    """PostgreSQL's URL, or "" for SQLite in the state folder."""
+    if text and urlsplit(text).scheme not in {"postgresql", "postgres"}:
+        problems.append(
+            f"{names.OSCAR_LEDGER_URL}: expected postgresql://user:password@host:port/db,"
+            f" found a URL of scheme {urlsplit(text).scheme!r}; unset it for SQLite"
+        )
+    return text
