@@ -55,11 +55,20 @@ def endpoints(config: StackConfig) -> dict[str, str]:
 
 def gateway_ports(config: StackConfig) -> dict[str, int]:
     """Each gateway's name and port: `gateway` alone, or `gateway`, `gateway-2`... sharing one
-    PostgreSQL ledger. The first is the one MinIO notifies and clients are given."""
+    PostgreSQL ledger. The first is the one clients are given; MinIO notifies every one."""
     return {
         "gateway" if n == 0 else f"gateway-{n + 1}": config.gateway_port + n
         for n in range(config.gateways)
     }
+
+
+def webhook_target(port: int, config: StackConfig) -> str:
+    """The MinIO webhook target of the gateway on `port`: `OSCAR` for the first, `OSCAR2`... for
+    the others. Each gateway keeps its own target's rules on the input buckets, so every event
+    reaches every gateway and the ledger's identity keeps one job of it: a dead gateway costs
+    no event (docs/RELIABILITY.md)."""
+    number = port - config.gateway_port + 1
+    return WEBHOOK_TARGET if number == 1 else f"{WEBHOOK_TARGET}{number}"
 
 
 def plan(
@@ -228,7 +237,7 @@ def _gateway(
         names.MINIO_ENDPOINT: urls["minio"],
         names.MINIO_ACCESS_KEY_FILE: str(secret / "minio-access-key"),
         names.MINIO_SECRET_KEY_FILE: str(secret / "minio-secret-key"),
-        names.MINIO_TARGET_ARN: f"arn:minio:sqs::{WEBHOOK_TARGET}:webhook",
+        names.MINIO_TARGET_ARN: f"arn:minio:sqs::{webhook_target(port, config)}:webhook",
         names.WEBHOOK_TOKEN_FILE: str(secret / "webhook-token"),
         names.ADMIN_TOKEN_FILE: str(secret / "admin-token"),
         names.CALLBACK_KEY_FILE: str(secret / "callback-key"),
@@ -251,15 +260,18 @@ def _minio(
         "MINIO_ROOT_USER": secrets_.minio_access_key,
         "MINIO_ROOT_PASSWORD": secrets_.minio_secret_key,
         "MINIO_UPDATE": "off",
-        # The project's gateway may not run yet: MinIO keeps events in the queue folder and
-        # replays them when the gateway answers.
-        **webhook_env(
-            WEBHOOK_TARGET,
-            f"http://{HOST}:{config.gateway_port}/events",
-            queue_dir=folder / "events" if config.minio_event_queue else None,
-            token=secrets_.webhook_token,
-        ),
     }
+    # One target per gateway. The project's gateway may not run yet: with the queue on, MinIO
+    # keeps events in each target's queue folder and replays them when that gateway answers.
+    for port in gateway_ports(config).values():
+        target = webhook_target(port, config)
+        queue = folder / ("events" if target == WEBHOOK_TARGET else f"events-{target.lower()}")
+        env |= webhook_env(
+            target,
+            f"http://{HOST}:{port}/events",
+            queue_dir=queue if config.minio_event_queue else None,
+            token=secrets_.webhook_token,
+        )
     command = (
         str(config.tool("minio")),
         *("server", "--quiet", "--address", f"{HOST}:{config.minio_port}"),

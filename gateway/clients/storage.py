@@ -79,16 +79,21 @@ class Storage:
         except (MinioException, urllib3.exceptions.HTTPError) as e:
             raise self._error(f"create bucket {bucket}", e) from e
 
-    def set_input_prefixes(self, bucket: str, prefixes: Iterable[str]) -> None:
-        """Make our target's rules on `bucket` cover exactly `prefixes` (merged); keep others'."""
+    def set_input_prefixes(self, bucket: str, prefixes: Iterable[str]) -> bool:
+        """Make our target's rules on `bucket` cover exactly `prefixes` (merged); keep others'.
+        Returns whether it had to write them (another writer may have dropped ours: a gateway
+        of another target rewrites the same bucket's configuration)."""
         wanted = merge_prefixes(prefixes)
         try:
             current = self._client.get_bucket_notification(bucket)
-            kept = [
-                q
-                for q in current.queue_config_list
-                if not (q.queue == self.target_arn and (q.config_id or "").startswith(RULE_PREFIX))
-            ]
+            kept, present = [], []
+            for q in current.queue_config_list:
+                if q.queue == self.target_arn and (q.config_id or "").startswith(RULE_PREFIX):
+                    present.append(q.prefix_filter_rule.value if q.prefix_filter_rule else "")
+                else:
+                    kept.append(q)
+            if sorted(present) == sorted(wanted):
+                return False
             ours = [
                 QueueConfig(
                     ["s3:ObjectCreated:*"],
@@ -108,6 +113,7 @@ class Storage:
             )
         except (MinioException, urllib3.exceptions.HTTPError) as e:
             raise self._error(f"set notifications on {bucket}", e) from e
+        return True
 
     def objects(self, bucket: str, prefix: str) -> Iterator[Listed]:
         """The current version of every object under `prefix` (delete markers skipped).

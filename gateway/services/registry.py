@@ -3,14 +3,20 @@
 A refresh reads every function, keeps those that are services, and when the set changed makes
 sure each input and output bucket exists and that every input bucket's notification rules cover
 exactly the inputs of the services on it.
+
+What it applied is looked at again every `VERIFY_SECONDS` even when nothing changed: with
+several gateways, each keeps the rules of its own MinIO target on the same buckets, and two
+gateways writing one bucket's configuration at once can drop each other's rules (MinIO's
+configuration is read, changed and written whole). The next look puts a dropped rule back.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from gateway.clients.openfaas import OpenFaaS
 from gateway.clients.storage import Storage
@@ -18,16 +24,21 @@ from gateway.errors import GatewayError, InvalidService, NotFound
 from gateway.services.model import Service
 
 log = logging.getLogger(__name__)
+VERIFY_SECONDS = 10.0
 
 
 class ServiceRegistry:
-    def __init__(self, *, openfaas: OpenFaaS, storage: Storage) -> None:
+    def __init__(
+        self, *, openfaas: OpenFaaS, storage: Storage, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._openfaas = openfaas
         self._storage = storage
         self._services: dict[str, Service] = {}
         self._problems: dict[str, str] = {}  # what was logged, so each is said once
         self._lock = threading.Lock()
-        self._applied: dict[str, tuple[str, ...]] = {}
+        self._clock = clock
+        # Per bucket: the prefixes applied and when they were last seen in place.
+        self._applied: dict[str, tuple[tuple[str, ...], float]] = {}
 
     def all(self) -> list[Service]:
         with self._lock:
@@ -88,16 +99,22 @@ class ServiceRegistry:
                 self._storage.ensure_bucket(bucket)
             except GatewayError as e:
                 log.error("%s", e.message)
+        now = self._clock()
         for bucket, wanted in prefixes.items():
             key = tuple(sorted(wanted))
-            if self._applied.get(bucket) == key:
+            applied, seen_at = self._applied.get(bucket, ((), float("-inf")))
+            if applied == key and now - seen_at < VERIFY_SECONDS:
                 continue
             try:
-                self._storage.set_input_prefixes(bucket, wanted)
+                wrote = self._storage.set_input_prefixes(bucket, wanted)
             except GatewayError as e:
                 log.error("%s", e.message)
                 continue
+            if wrote and applied == key:
+                log.warning(
+                    "notification rules on %s were dropped by another writer: set again", bucket
+                )
             if key:
-                self._applied[bucket] = key
+                self._applied[bucket] = (key, now)
             else:
                 self._applied.pop(bucket, None)

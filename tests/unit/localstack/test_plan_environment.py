@@ -65,3 +65,24 @@ def test_one_gateway_on_sqlite_is_the_default_and_names_no_ledger(tmp_path: Path
     env = _components(tmp_path)
     assert [name for name in env if name.startswith("gateway")] == ["gateway"]
     assert names.OSCAR_LEDGER_URL not in env["gateway"]
+
+
+def test_minio_notifies_each_of_n_gateways_through_a_webhook_target_of_its_own(
+    tmp_path: Path,
+) -> None:
+    url = "postgresql://oscar@127.0.0.1:5432/oscar"
+    config = StackConfig.from_env(
+        {"OSCAR_STATE_DIR": str(tmp_path), "OSCAR_GATEWAYS": "3", "OSCAR_LEDGER_URL": url}
+    )
+    specs = {s.name: s for s in plan(config, StackSecrets.generate(), uts=None)}
+    minio = specs["minio"].env
+
+    arns = [
+        specs[name].env[names.MINIO_TARGET_ARN] for name in ("gateway", "gateway-2", "gateway-3")
+    ]
+    targets = [arn.split(":")[4] for arn in arns]
+    assert targets == ["OSCAR", "OSCAR2", "OSCAR3"]
+    assert [minio[f"MINIO_NOTIFY_WEBHOOK_ENDPOINT_{t}"] for t in targets] == [
+        f"{specs[name].url}/events" for name in ("gateway", "gateway-2", "gateway-3")
+    ]
+    assert all(minio[f"MINIO_NOTIFY_WEBHOOK_ENABLE_{t}"] == "on" for t in targets)
