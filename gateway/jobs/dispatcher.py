@@ -116,9 +116,13 @@ class Dispatcher:
             service = self._registry.find(name)
             if service is None:
                 continue  # its function is gone for now: the jobs wait, they are not lost
-            free = service.concurrency - self._ledger.running(name)
+            # The claim counts the service's running jobs itself, under its lock.
             claimed = self._ledger.claim(
-                name, limit=free, now=now, timeout=service.timeout, concurrency=service.concurrency
+                name,
+                limit=service.concurrency,
+                now=now,
+                timeout=service.timeout,
+                concurrency=service.concurrency,
             )
             for job in claimed:
                 self._metrics.dispatched(job, now)

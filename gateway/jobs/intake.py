@@ -96,10 +96,9 @@ class Intake:
             for s in services(a)
         ]
         unrouted = sum(1 for a in announced if not services(a))
-        results = self._ledger.add(new_jobs)  # durable before MinIO hears 2xx
+        # Durable before MinIO hears 2xx; the dispatcher may start on them a little sooner.
+        results = self._ledger.add(new_jobs, visible=self._dispatcher.wake)
         created = [job for job, new in results if new]
-        if created:
-            self._dispatcher.wake()
         self._metrics.event("queued", len(created))
         self._metrics.event("duplicate", len(results) - len(created))
         self._metrics.event("unrouted", unrouted)

@@ -5,14 +5,16 @@ gateways (`postgres_ledger`); `open_ledger` picks one from the configuration."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from gateway.jobs.model import Attempt, AttemptResult, Job, NewJob
 
 
 class Ledger(Protocol):
-    def add(self, jobs: Iterable[NewJob]) -> list[tuple[Job, bool]]: ...
+    def add(
+        self, jobs: Iterable[NewJob], *, visible: Callable[[], None] | None = None
+    ) -> list[tuple[Job, bool]]: ...
     def claim(
         self,
         service: str,

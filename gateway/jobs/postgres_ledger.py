@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import select
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,7 +23,10 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from gateway.errors import LedgerUnavailable
+from gateway.jobs.ledger_rows import job_from_row
 from gateway.jobs.migrations import migrate
+from gateway.jobs.model import Job
+from gateway.jobs.postgres_claim import claim_rows
 from gateway.jobs.sql import Row, Session
 from gateway.jobs.sql_ledger import LEASE_SECONDS, SqlLedger
 
@@ -59,6 +63,17 @@ def describe(url: str) -> str:
     return f"{parts.get('host', 'localhost')}:{parts.get('port', 5432)}/{parts.get('dbname', '')}"
 
 
+def _check(conn: psycopg.Connection[Any]) -> None:
+    """The pool's check of a connection it hands out, without a round trip while the connection
+    is quiet: an idle connection the server closed (a restart, a terminated backend) has its
+    farewell or its end waiting on the socket, and only then is it asked (and, if dead,
+    replaced). A check on every checkout cost a round trip before every statement."""
+    idle = conn.pgconn.status == psycopg.pq.ConnStatus.OK
+    if idle and not select.select([conn.pgconn.socket], [], [], 0)[0]:
+        return
+    ConnectionPool.check_connection(conn)
+
+
 class PostgresDatabase:
     claim_rows = " FOR UPDATE SKIP LOCKED"
     lock_row = " FOR UPDATE"
@@ -72,11 +87,17 @@ class PostgresDatabase:
             migrate(_Session(conn), where=self._where)
         self._pool: ConnectionPool[psycopg.Connection[DictRow]] = ConnectionPool(
             url,
-            kwargs={"row_factory": dict_row, "connect_timeout": int(connect_timeout)},
+            # Autocommit: a read is one statement, not BEGIN, the statement and a ROLLBACK;
+            # `write` opens its transaction itself.
+            kwargs={
+                "row_factory": dict_row,
+                "connect_timeout": int(connect_timeout),
+                "autocommit": True,
+            },
             min_size=2,
             max_size=pool_size,
             timeout=connect_timeout,
-            check=ConnectionPool.check_connection,
+            check=_check,
             open=False,
             name="ledger",
         )
@@ -119,6 +140,16 @@ class PostgresDatabase:
 
     def unsynced(self, session: Session) -> None:
         session.run("SET LOCAL synchronous_commit TO OFF")
+
+    def flush(self) -> None:
+        """A commit that waits for the disk, which puts every commit before it there too (the
+        WAL is flushed in order): a transaction of one xid and nothing else."""
+        with self.read() as session:
+            session.one("SELECT pg_current_xact_id()")
+
+    def claim(self, service: str, params: dict[str, Any]) -> list[Row]:
+        with self._unavailable_as_error("write"), self._pool.connection() as conn:
+            return list(claim_rows(conn, lock=f"claim:{service}", params=params))
 
     def leads(self, role: str) -> bool:
         """Whether this replica holds `role`'s session lock; tries to take it when not. A lost
@@ -163,4 +194,28 @@ class PostgresDatabase:
 
 class PostgresLedger(SqlLedger):
     def __init__(self, url: str, *, lease: float = LEASE_SECONDS, replica: str = "") -> None:
-        super().__init__(PostgresDatabase(url), lease=lease, replica=replica)
+        self._pg = PostgresDatabase(url)
+        super().__init__(self._pg, lease=lease, replica=replica)
+
+    def claim(
+        self,
+        service: str,
+        *,
+        limit: int,
+        now: float,
+        timeout: float,
+        concurrency: int | None = None,
+    ) -> list[Job]:
+        """`SqlLedger.claim` in one round trip (`postgres_claim`)."""
+        if limit <= 0:
+            return []
+        params = {
+            "service": service,
+            "limit": limit,
+            "concurrency": concurrency,
+            "now": now,
+            "deadline": now + timeout,
+            "replica": self._replica,
+            "lease": now + self._lease,
+        }
+        return [job_from_row(row) for row in self._pg.claim(service, params)]

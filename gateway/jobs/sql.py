@@ -33,7 +33,12 @@ class Database(Protocol):
     def unsynced(self, session: Session) -> None:
         """Let this transaction's commit return before its log is on disk. Only for writes whose
         loss in a database crash repeats work rather than loses it (a claim: the job is queued
-        again and re-sent, which at-least-once allows)."""
+        again and re-sent, which at-least-once allows), or that are flushed before anyone is
+        told they happened (`flush`)."""
+        ...
+
+    def flush(self) -> None:
+        """Return once every commit made so far is as durable as a synchronous one."""
         ...
 
     def leads(self, role: str) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from gateway.jobs.ledger_rows import job_from_row
 from gateway.jobs.model import AttemptResult, Job, JobStatus, NewJob, after_attempt
@@ -40,10 +40,24 @@ class SqlLedger(SqlReads):
     def leads(self, role: str) -> bool:
         return self._db.leads(role)
 
-    def add(self, jobs: Iterable[NewJob]) -> list[tuple[Job, bool]]:
-        """Insert each job unless its identity exists; returns (job, created) in order."""
+    def add(
+        self, jobs: Iterable[NewJob], *, visible: Callable[[], None] | None = None
+    ) -> list[tuple[Job, bool]]:
+        """Insert each job unless its identity exists; returns (job, created) in order, once
+        the new jobs are durable. `visible` is called as soon as other connections see them,
+        which may be before they are on disk: the dispatcher claims them while the commit is
+        flushed, instead of after."""
+        results = self._insert(jobs)
+        if any(created for _, created in results):
+            if visible is not None:
+                visible()
+            self._db.flush()
+        return results
+
+    def _insert(self, jobs: Iterable[NewJob]) -> list[tuple[Job, bool]]:
         results: list[tuple[Job, bool]] = []
         with self._db.write() as db:
+            self._db.unsynced(db)  # made durable by `add`'s flush, before it returns
             for new in jobs:
                 inserted = db.one(
                     "INSERT INTO jobs (id, service, bucket, key, etag, event, status,"

@@ -71,8 +71,10 @@ class FakeStorage(Storage):
     def ensure_bucket(self, bucket: str) -> None:
         self.buckets.add(bucket)
 
-    def set_input_prefixes(self, bucket: str, prefixes: Iterable[str]) -> None:
-        self.rules[bucket] = sorted(prefixes)
+    def set_input_prefixes(self, bucket: str, prefixes: Iterable[str]) -> bool:
+        wanted = sorted(prefixes)
+        changed, self.rules[bucket] = self.rules.get(bucket) != wanted, wanted
+        return changed
 
 
 class FakeFaasCli:
