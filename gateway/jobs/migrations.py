@@ -1,7 +1,8 @@
 """The ledger's schema, as numbered migrations that every backend runs at start.
 
 Each migration is SQL that SQLite and PostgreSQL both read (`DOUBLE PRECISION` is a float on
-both). A ledger records the last migration it ran in `schema_version`; at start a gateway runs
+both), or, where they differ (triggers), a function of the dialect that gives each its own. A
+ledger records the last migration it ran in `schema_version`; at start a gateway runs
 the ones after it, in one transaction each, and refuses a ledger whose version is newer than the
 newest it knows (a newer gateway migrated it: running older code on it could corrupt it).
 
@@ -11,10 +12,14 @@ tables: migration 1 only creates what is missing, so it runs on it harmlessly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from gateway.errors import LedgerError
+from gateway.jobs import counters
 from gateway.jobs.sql import Session
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+Migration = tuple[str, ...] | Callable[[str], tuple[str, ...]]
+MIGRATIONS: tuple[Migration, ...] = (
     # 1: jobs, their attempts and the service tokens.
     (
         """CREATE TABLE IF NOT EXISTS jobs (
@@ -75,6 +80,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # A page of a service's jobs of any status, newest first, without sorting them all.
         "CREATE INDEX IF NOT EXISTS jobs_newest ON jobs (service, received_at, id)",
     ),
+    # 4: the counts by service and status kept by triggers (gateway/jobs/counters.py).
+    counters.migration,
 )
 LATEST = len(MIGRATIONS)
 VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
@@ -91,14 +98,20 @@ def pending(found: int, *, where: str) -> range:
     return range(found + 1, LATEST + 1)
 
 
-def migrate(session: Session, *, where: str) -> int:
-    """Bring the ledger to `LATEST` within `session`'s transaction; returns the version found."""
+def statements(number: int, dialect: str) -> tuple[str, ...]:
+    migration = MIGRATIONS[number - 1]
+    return migration if isinstance(migration, tuple) else migration(dialect)
+
+
+def migrate(session: Session, *, where: str, dialect: str) -> int:
+    """Bring the ledger to `LATEST` within `session`'s transaction; returns the version found.
+    `dialect`: `counters.SQLITE` or `counters.POSTGRESQL`."""
     session.run(VERSION_TABLE)
     row = session.one("SELECT MAX(version) AS v FROM schema_version")
     found = int(row["v"]) if row and row["v"] is not None else 0
     steps = pending(found, where=where)
     for number in steps:
-        for statement in MIGRATIONS[number - 1]:
+        for statement in statements(number, dialect):
             session.run(statement)
     if steps:
         session.run("DELETE FROM schema_version")

@@ -23,6 +23,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from gateway.errors import LedgerUnavailable
+from gateway.jobs.counters import POSTGRESQL
 from gateway.jobs.ledger_rows import job_from_row
 from gateway.jobs.migrations import migrate
 from gateway.jobs.model import Job
@@ -75,6 +76,7 @@ def _check(conn: psycopg.Connection[Any]) -> None:
 
 
 class PostgresDatabase:
+    dialect = POSTGRESQL
     claim_rows = " FOR UPDATE SKIP LOCKED"
     lock_row = " FOR UPDATE"
 
@@ -84,7 +86,7 @@ class PostgresDatabase:
         self._timeout = connect_timeout
         with self._unavailable_as_error("start"), self._connect() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-            migrate(_Session(conn), where=self._where)
+            migrate(_Session(conn), where=self._where, dialect=self.dialect)
         self._pool: ConnectionPool[psycopg.Connection[DictRow]] = ConnectionPool(
             url,
             # Autocommit: a read is one statement, not BEGIN, the statement and a ROLLBACK;

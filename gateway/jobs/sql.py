@@ -19,6 +19,7 @@ class Session(Protocol):
 
 
 class Database(Protocol):
+    dialect: str  # gateway.jobs.counters.SQLITE or POSTGRESQL: for what they spell differently
     # Appended to the SELECT that picks rows to change: PostgreSQL locks them, skipping rows
     # another replica holds; SQLite's write transaction already excludes every other writer.
     claim_rows: str

@@ -14,6 +14,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable
 
+from gateway.jobs import counters
 from gateway.jobs.ledger_rows import job_from_row
 from gateway.jobs.model import AttemptResult, Job, JobStatus, NewJob, after_attempt
 from gateway.jobs.sql import Database, Session
@@ -21,6 +22,10 @@ from gateway.jobs.sql_reads import SqlReads, running_jobs
 
 LEASE_SECONDS = 30.0
 RUNNING, QUEUED, DEAD = JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.DEAD
+
+
+def identity(job: NewJob) -> tuple[str, str, str, str]:
+    return (job.service, job.bucket, job.key, job.etag)
 
 
 class SqlLedger(SqlReads):
@@ -55,10 +60,15 @@ class SqlLedger(SqlReads):
         return results
 
     def _insert(self, jobs: Iterable[NewJob]) -> list[tuple[Job, bool]]:
-        results: list[tuple[Job, bool]] = []
+        listed = list(jobs)
+        # In one order of identities on every replica: two gateways told of the same objects
+        # wait for each other's inserts one way round, never both ways (a deadlock).
+        order = sorted(range(len(listed)), key=lambda i: identity(listed[i]))
+        results: dict[int, tuple[Job, bool]] = {}
         with self._db.write() as db:
             self._db.unsynced(db)  # made durable by `add`'s flush, before it returns
-            for new in jobs:
+            for index in order:
+                new = listed[index]
                 inserted = db.one(
                     "INSERT INTO jobs (id, service, bucket, key, etag, event, status,"
                     " max_attempts, received_at, updated_at, next_attempt_at)"
@@ -76,8 +86,8 @@ class SqlLedger(SqlReads):
                     (new.service, new.bucket, new.key, new.etag),
                 )
                 assert row is not None  # inserted, or there before: the identity is unique
-                results.append((job_from_row(row), inserted is not None))
-        return results
+                results[index] = (job_from_row(row), inserted is not None)
+        return [results[i] for i in range(len(listed))]
 
     def claim(
         self,
@@ -242,8 +252,12 @@ class SqlLedger(SqlReads):
     def prune(self, before: float, *, now: float, batch: int = 500) -> int:
         """Strip up to `batch` jobs that succeeded before `before` down to their identity (their
         row, for dedup) and drop their attempts; returns how many. Dead letters are kept whole.
-        One short transaction per batch, so the event path waits at most for one batch."""
+        One short transaction per batch, so the event path waits at most for one batch. The
+        job counters' changes are folded here too (a pass every reconciler interval), so they
+        stay few when nobody reads /metrics."""
         with self._db.write() as db:
+            self._db.serialise(db, counters.FOLD_LOCK)
+            counters.fold(db, self._db.dialect)
             old = (
                 "SELECT id FROM jobs WHERE status=? AND finished_at<? AND pruned_at IS NULL LIMIT ?"
             )

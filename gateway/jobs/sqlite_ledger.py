@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from gateway.jobs.counters import SQLITE
 from gateway.jobs.migrations import migrate
 from gateway.jobs.sql import Row, Session
 from gateway.jobs.sql_ledger import LEASE_SECONDS, SqlLedger
@@ -35,6 +36,7 @@ class _Session:
 
 
 class SqliteDatabase:
+    dialect = SQLITE
     claim_rows = ""  # BEGIN IMMEDIATE already holds the one write lock
     lock_row = ""
 
@@ -46,7 +48,7 @@ class SqliteDatabase:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'FULL' else 'NORMAL'}")
         with self.write() as session:
-            migrate(session, where=str(path))
+            migrate(session, where=str(path), dialect=self.dialect)
 
     @contextmanager
     def write(self) -> Iterator[_Session]:

@@ -155,7 +155,8 @@ def test_pruning_strips_old_successes_to_their_identity_and_keeps_dead_letters(
     ledger: Ledger,
 ) -> None:
     ledger.add([new("in/old.txt"), new("in/dead.txt", attempts=1), new("in/recent.txt")])
-    old, dead, recent = ledger.claim("svc", limit=3, now=101.0, timeout=30)
+    claimed = {j.key: j for j in ledger.claim("svc", limit=3, now=101.0, timeout=30)}
+    old, dead, recent = (claimed[f"in/{name}.txt"] for name in ("old", "dead", "recent"))
     ok = AttemptResult(True, 200, 0.1, ["out/x.txt"], "log", "")
     ledger.finish(old.id, old.call_id, ok, retry_at=None, now=102.0)
     ledger.finish(
@@ -174,3 +175,40 @@ def test_pruning_strips_old_successes_to_their_identity_and_keeps_dead_letters(
     [(again, created)] = ledger.add([new("in/old.txt")])  # MinIO replays the old event
     assert (again.id, created) == (old.id, False)
     assert ("in/old.txt", "e1") in ledger.keys("svc", "bucket")  # nor does the reconciler
+
+
+def counted_by_scanning(ledger: Ledger) -> dict[tuple[str, str], int]:
+    """What the counters must say: each status's jobs counted one by one."""
+    totals = {("svc", str(s)): ledger.total("svc", status=s) for s in JobStatus}
+    return {pair: n for pair, n in totals.items() if n}
+
+
+def test_the_counts_by_status_follow_every_transition_and_agree_with_a_scan(
+    ledger: Ledger,
+) -> None:
+    def agree() -> None:
+        assert ledger.counts() == counted_by_scanning(ledger)
+
+    ledger.add([new(f"in/{n}.txt", attempts=2) for n in range(4)])
+    ledger.add([new("in/0.txt", attempts=2)])  # a replayed event counts nothing
+    agree()
+    ok, retried, failed, _unsent = ledger.claim("svc", limit=4, now=101.0, timeout=30)
+    agree()
+    ledger.finish(ok.id, ok.call_id, AttemptResult(True), retry_at=None, now=102.0)
+    for job in (retried, failed):
+        ledger.finish(job.id, job.call_id, AttemptResult(False), retry_at=103.0, now=102.0)
+    agree()
+    for job in ledger.claim("svc", limit=2, now=104.0, timeout=30):
+        ledger.finish(job.id, job.call_id, AttemptResult(False), retry_at=None, now=105.0)
+    agree()
+    assert ledger.counts()[("svc", "dead")] == 2
+    assert ledger.release_expired(200.0) == 1  # `unsent`'s lease ran out
+    agree()
+    assert ledger.requeue_dead("svc", 300.0) == 2
+    agree()
+    assert ledger.prune(400.0, now=500.0) == 1  # pruned jobs are still counted, as succeeded
+    assert (
+        ledger.counts()
+        == counted_by_scanning(ledger)
+        == {("svc", "queued"): 3, ("svc", "succeeded"): 1}
+    )

@@ -11,7 +11,7 @@ import pytest
 from gateway.errors import LedgerError, LedgerUnavailable
 from gateway.jobs.ledger import Ledger
 from gateway.jobs.migrations import LATEST
-from gateway.jobs.model import JobStatus, NewJob
+from gateway.jobs.model import AttemptResult, JobStatus, NewJob
 from gateway.jobs.postgres_ledger import PostgresLedger
 from tests.support.postgres import PostgresServer
 from tests.support.waiting import free_port, wait_for
@@ -39,6 +39,31 @@ def test_two_replicas_claiming_at_once_never_claim_one_job_twice(open_ledger: Op
 
     every = claimed[0] + claimed[1]
     assert len(every) == len(set(every)) == 200
+
+
+def test_counts_stay_exact_while_two_replicas_add_claim_and_finish_at_once(
+    open_ledger: Opener,
+) -> None:
+    replicas = [open_ledger(), open_ledger()]
+
+    def work(index: int) -> None:
+        ledger = replicas[index]
+        for n in range(40):
+            ledger.add([new(f"in/{index}-{n}.txt"), new(f"in/{1 - index}-{n}.txt")])
+            for job in ledger.claim("svc", limit=2, now=101.0, timeout=30):
+                result = AttemptResult(n % 3 != 0)
+                ledger.finish(job.id, job.call_id, result, retry_at=101.0, now=102.0)
+            ledger.counts()  # folds the changes while the other replica makes more
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+
+    scanned = {("svc", str(s)): replicas[0].total("svc", status=s) for s in JobStatus}
+    assert sum(scanned.values()) == 80
+    assert replicas[0].counts() == replicas[1].counts() == {k: n for k, n in scanned.items() if n}
 
 
 def test_a_services_concurrency_holds_across_replicas(open_ledger: Opener) -> None:
