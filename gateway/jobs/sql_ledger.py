@@ -258,10 +258,12 @@ class SqlLedger(SqlReads):
         with self._db.write() as db:
             self._db.serialise(db, counters.FOLD_LOCK)
             counters.fold(db, self._db.dialect)
+            # Spelled as migration 5's partial index is, so that both databases use it.
             old = (
-                "SELECT id FROM jobs WHERE status=? AND finished_at<? AND pruned_at IS NULL LIMIT ?"
+                "SELECT id FROM jobs WHERE status='succeeded' AND pruned_at IS NULL"
+                " AND finished_at<? ORDER BY finished_at LIMIT ?"
             )
-            rows = db.rows(old + self._db.claim_rows, (JobStatus.SUCCEEDED, before, batch))
+            rows = db.rows(old + self._db.claim_rows, (before, batch))
             for row in rows:
                 db.run(
                     "UPDATE jobs SET event='', log_tail='', outputs='[]', error='', pruned_at=?"
