@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from gateway.jobs import counters
 from gateway.jobs.ledger_rows import job_from_row
 from gateway.jobs.model import AttemptResult, Job, JobStatus, NewJob, after_attempt
+from gateway.jobs.retention import strip_batch
 from gateway.jobs.sql import Database, Session
 from gateway.jobs.sql_reads import SqlReads, running_jobs
 
@@ -258,20 +259,7 @@ class SqlLedger(SqlReads):
         with self._db.write() as db:
             self._db.serialise(db, counters.FOLD_LOCK)
             counters.fold(db, self._db.dialect)
-            # Spelled as migration 5's partial index is, so that both databases use it.
-            old = (
-                "SELECT id FROM jobs WHERE status='succeeded' AND pruned_at IS NULL"
-                " AND finished_at<? ORDER BY finished_at LIMIT ?"
-            )
-            rows = db.rows(old + self._db.claim_rows, (before, batch))
-            for row in rows:
-                db.run(
-                    "UPDATE jobs SET event='', log_tail='', outputs='[]', error='', pruned_at=?"
-                    " WHERE id=?",
-                    (now, row["id"]),
-                )
-                db.run("DELETE FROM attempts WHERE job_id=?", (row["id"],))
-        return len(rows)
+            return strip_batch(db, before=before, now=now, batch=batch, lock=self._db.claim_rows)
 
     def service_token(self, service: str, new: str) -> str:
         """The service's token: `new` the first time, the same one ever after (across updates
