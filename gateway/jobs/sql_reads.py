@@ -38,9 +38,13 @@ class SqlReads:
         )
 
     def total(self, service: str, *, status: str | None) -> int:
-        where, args = _of_service(service, status)
-        sql = f"SELECT COUNT(*) AS n FROM jobs WHERE {where}"  # noqa: S608 - constant fragments
-        return self._count(sql, args)
+        """How many jobs the service has (of `status`), from the counters, not by counting
+        them: 13-18 ms at 100,000 jobs a service by index, a few rows this way."""
+        return sum(
+            n
+            for (name, state), n in self.counts().items()
+            if name == service and (not status or state == status)
+        )
 
     def counts(self) -> dict[tuple[str, str], int]:
         """Jobs by (service, status), from the counters the ledger's triggers keep (folding
@@ -84,11 +88,6 @@ class SqlReads:
     def _jobs(self, sql: str, args: Iterable[Any]) -> list[Job]:
         with self._db.read() as db:
             return [job_from_row(r) for r in db.rows(sql, list(args))]
-
-    def _count(self, sql: str, args: Iterable[Any]) -> int:
-        with self._db.read() as db:
-            row = db.one(sql, list(args))
-        return int(row["n"]) if row else 0
 
 
 def running_jobs(db: Session, service: str) -> int:

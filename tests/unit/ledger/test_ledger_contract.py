@@ -179,7 +179,9 @@ def test_pruning_strips_old_successes_to_their_identity_and_keeps_dead_letters(
 
 def counted_by_scanning(ledger: Ledger) -> dict[tuple[str, str], int]:
     """What the counters must say: each status's jobs counted one by one."""
-    totals = {("svc", str(s)): ledger.total("svc", status=s) for s in JobStatus}
+    totals = {
+        ("svc", str(s)): len(ledger.page("svc", status=s, limit=10**6, offset=0)) for s in JobStatus
+    }
     return {pair: n for pair, n in totals.items() if n}
 
 
@@ -212,3 +214,14 @@ def test_the_counts_by_status_follow_every_transition_and_agree_with_a_scan(
         == counted_by_scanning(ledger)
         == {("svc", "queued"): 3, ("svc", "succeeded"): 1}
     )
+
+
+def test_a_services_total_is_its_counted_jobs_of_any_or_one_status(ledger: Ledger) -> None:
+    ledger.add([new(f"in/{n}.txt") for n in range(5)])
+    ledger.add([NewJob("other", "bucket", "in/x.txt", "e1", "{}", 3, 100.0)])
+    ledger.claim("svc", limit=2, now=101.0, timeout=30)
+
+    assert ledger.total("svc", status=None) == 5
+    assert ledger.total("svc", status="running") == 2
+    assert ledger.total("svc", status="dead") == 0
+    assert ledger.total("nobody", status=None) == 0
