@@ -14,7 +14,7 @@ from gateway.clients.storage import Storage
 from gateway.services.registry import VERIFY_SECONDS, ServiceRegistry
 from localstack.minio_server import webhook_env
 from tests.support.minio_server import ACCESS_KEY, SECRET_KEY, start_minio
-from tests.support.waiting import free_port
+from tests.support.waiting import free_port, wait_for
 
 TARGETS = ("ONE", "TWO")
 
@@ -70,9 +70,15 @@ def test_each_gateway_keeps_its_own_targets_rule_and_puts_back_one_that_was_drop
             )
             for storage in stores
         ]
-        for registry in registries:
-            registry.refresh()
-        assert queues(s3, "uploads") == {"ONE": ["in/"], "TWO": ["in/"]}
+        both = {"ONE": ["in/"], "TWO": ["in/"]}
+
+        def applied() -> bool:  # MinIO may not know a target yet just after its start
+            for registry in registries:
+                now[0] += VERIFY_SECONDS  # so that a refresh looks again
+                registry.refresh()
+            return queues(s3, "uploads") == both
+
+        wait_for(applied, timeout=30, what="each target's rule on the bucket")
 
         # The first gateway writes from what it read before the second added its rule.
         read_before = s3.get_bucket_notification("uploads").queue_config_list
@@ -83,7 +89,7 @@ def test_each_gateway_keeps_its_own_targets_rule_and_puts_back_one_that_was_drop
 
         now[0] += VERIFY_SECONDS
         registries[1].refresh()
-        assert queues(s3, "uploads") == {"ONE": ["in/"], "TWO": ["in/"]}
+        assert queues(s3, "uploads") == both
         assert stores[1].set_input_prefixes("uploads", ["in"]) is False  # in place: no write
     finally:
         minio.stop()
