@@ -28,6 +28,7 @@ from tests.fuzz.gateway_stack import (
 from tests.fuzz.hostile import as_body
 from tests.fuzz.openfaas_server import FakeOpenFaaS, Received
 from tests.support.events import minio_document, minio_record
+from tests.support.waiting import wait_for
 
 STUB_FAAS_CLI = """#!/bin/sh
 # faas-cli as far as the gateway reads it: secrets and deploys succeed.
@@ -103,14 +104,17 @@ def driven(
 
 def _events_through_the_queue(gw: Gateway, openfaas: FakeOpenFaaS) -> None:
     """Events become jobs; the dispatcher sends them (one send refused, so it retries); each
-    function answers through a callback until every job has ended."""
-    body = minio_document(
-        minio_record("photos", "in/a.png", etag="e1"), minio_record("docs", "report.md", etag="e1")
-    )
-    assert gw.client.post("/events", data=as_body(body), headers=WEBHOOK).status_code == 200
+    function answers through a callback until every job has ended. The refused send is one of
+    the photo's jobs (both have attempts to spare): the document's event comes after it."""
+    photo = minio_document(minio_record("photos", "in/a.png", etag="e1"))
+    assert gw.client.post("/events", data=as_body(photo), headers=WEBHOOK).status_code == 200
     openfaas.refuse_async = 1
     gw.dispatcher.start()
     try:
+        wait_for(lambda: openfaas.refuse_async == 0, timeout=10, what="the refused send")
+        document = minio_document(minio_record("docs", "report.md", etag="e1"))
+        sent = gw.client.post("/events", data=as_body(document), headers=WEBHOOK)
+        assert sent.status_code == 200
         for _ in range(12):
             if all(j.status in TERMINAL for j in _all_jobs(gw)):
                 break
