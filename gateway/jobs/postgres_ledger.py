@@ -21,6 +21,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from gateway.credentials import Sealer
 from gateway.errors import LedgerUnavailable
 from gateway.jobs.migrations import migrate
 from gateway.jobs.sql import Row, Session
@@ -63,13 +64,20 @@ class PostgresDatabase:
     claim_rows = " FOR UPDATE SKIP LOCKED"
     lock_row = " FOR UPDATE"
 
-    def __init__(self, url: str, *, pool_size: int = 12, connect_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 12,
+        connect_timeout: float = 5.0,
+        sealer: Sealer | None = None,
+    ) -> None:
         self._url = url
         self._where = describe(url)
         self._timeout = connect_timeout
         with self._unavailable_as_error("start"), self._connect() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-            migrate(_Session(conn), where=self._where)
+            migrate(_Session(conn), where=self._where, sealer=sealer)
         self._pool: ConnectionPool[psycopg.Connection[DictRow]] = ConnectionPool(
             url,
             kwargs={"row_factory": dict_row, "connect_timeout": int(connect_timeout)},
@@ -162,5 +170,12 @@ class PostgresDatabase:
 
 
 class PostgresLedger(SqlLedger):
-    def __init__(self, url: str, *, lease: float = LEASE_SECONDS, replica: str = "") -> None:
-        super().__init__(PostgresDatabase(url), lease=lease, replica=replica)
+    def __init__(
+        self,
+        url: str,
+        *,
+        lease: float = LEASE_SECONDS,
+        replica: str = "",
+        sealer: Sealer | None = None,
+    ) -> None:
+        super().__init__(PostgresDatabase(url, sealer=sealer), lease=lease, replica=replica)

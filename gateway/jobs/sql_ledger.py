@@ -17,18 +17,18 @@ from collections.abc import Iterable
 from gateway.jobs.ledger_rows import job_from_row
 from gateway.jobs.model import AttemptResult, Job, JobStatus, NewJob, after_attempt
 from gateway.jobs.sql import Database, Session
+from gateway.jobs.sql_credentials import SqlCredentials
 from gateway.jobs.sql_reads import SqlReads, running_jobs
 
 LEASE_SECONDS = 30.0
 RUNNING, QUEUED, DEAD = JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.DEAD
 
 
-class SqlLedger(SqlReads):
+class SqlLedger(SqlReads, SqlCredentials):
     def __init__(self, db: Database, *, lease: float = LEASE_SECONDS, replica: str = "") -> None:
         super().__init__(db)
         self._lease = lease
         self._replica = replica or uuid.uuid4().hex[:12]
-        self._tokens: dict[str, str] = {}
 
     def close(self) -> None:
         self._db.close()
@@ -242,20 +242,3 @@ class SqlLedger(SqlReads):
                 )
                 db.run("DELETE FROM attempts WHERE job_id=?", (row["id"],))
         return len(rows)
-
-    def service_token(self, service: str, new: str) -> str:
-        """The service's token: `new` the first time, the same one ever after (across updates
-        and replicas). Once known it comes from memory (it never changes), not from a write
-        transaction that would queue behind the dispatcher's, on every `/run` call."""
-        known = self._tokens.get(service)
-        if known is not None:
-            return known
-        with self._db.write() as db:
-            db.run(
-                "INSERT INTO service_tokens (service, token) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                (service, new),
-            )
-            row = db.one("SELECT token FROM service_tokens WHERE service=?", (service,))
-        assert row is not None
-        token = self._tokens[service] = str(row["token"])
-        return token

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from gateway.credentials import Sealer
 from gateway.jobs.migrations import migrate
 from gateway.jobs.sql import Row, Session
 from gateway.jobs.sql_ledger import LEASE_SECONDS, SqlLedger
@@ -38,7 +39,9 @@ class SqliteDatabase:
     claim_rows = ""  # BEGIN IMMEDIATE already holds the one write lock
     lock_row = ""
 
-    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
+    def __init__(
+        self, path: Path, *, synchronous: str = "NORMAL", sealer: Sealer | None = None
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
@@ -46,7 +49,7 @@ class SqliteDatabase:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'FULL' else 'NORMAL'}")
         with self.write() as session:
-            migrate(session, where=str(path))
+            migrate(session, where=str(path), sealer=sealer)
 
     @contextmanager
     def write(self) -> Iterator[_Session]:
@@ -84,6 +87,12 @@ class SqliteDatabase:
 
 class SqliteLedger(SqlLedger):
     def __init__(
-        self, path: Path, *, synchronous: str = "NORMAL", lease: float = LEASE_SECONDS
+        self,
+        path: Path,
+        *,
+        synchronous: str = "NORMAL",
+        lease: float = LEASE_SECONDS,
+        sealer: Sealer | None = None,
     ) -> None:
-        super().__init__(SqliteDatabase(path, synchronous=synchronous), lease=lease)
+        database = SqliteDatabase(path, synchronous=synchronous, sealer=sealer)
+        super().__init__(database, lease=lease)

@@ -15,6 +15,7 @@ def test_a_ledger_from_before_versions_is_migrated_with_its_jobs(tmp_path: Path)
     path = tmp_path / "ledger.db"
     old = sqlite3.connect(path)
     for statement in MIGRATIONS[0]:  # what every gateway before versions created
+        assert isinstance(statement, str)
         old.execute(statement)
     old.execute(
         "INSERT INTO jobs (id, service, bucket, key, etag, event, status, max_attempts,"
