@@ -115,7 +115,9 @@ def _admin(request: Request, config: GatewayConfig) -> None:
             user, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
         except ValueError as e:
             raise Unauthorized("malformed basic auth header") from e
-        if same(user, config.openfaas_user) and same(password, config.openfaas_password):
+        # Both compared every time: a wrong user answers as fast as a wrong password.
+        right = [same(user, config.openfaas_user), same(password, config.openfaas_password)]
+        if all(right):
             return
         raise Forbidden("wrong user or password")
     _bearer(request, config.admin_token, "the admin token (or basic auth)")
