@@ -22,7 +22,7 @@ from tests.unit.gateway.test_service_api import (  # noqa: F401 - the fixtures
     storage,
 )
 
-EVENTS = {"Records": []}
+EVENTS: dict[str, list[object]] = {"Records": []}
 
 
 class Clock:
