@@ -3,6 +3,8 @@ gateway`) and the tests share. OpenFaaS and MinIO come in from outside, so a tes
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 from flask import Flask
@@ -11,6 +13,7 @@ from gateway.clients.faascli import Runner
 from gateway.clients.openfaas import OpenFaaS
 from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
+from gateway.credentials import Sealer
 from gateway.http.app import create_app
 from gateway.jobs.dispatcher import Dispatcher
 from gateway.jobs.ledger import Ledger
@@ -30,15 +33,16 @@ class Parts(JobParts):
     app: Flask
 
 
-def open_ledger(config: GatewayConfig) -> Ledger:
+def open_ledger(config: GatewayConfig, sealer: Sealer) -> Ledger:
     """PostgreSQL when `OSCAR_LEDGER_URL` names one (several gateways may share it), else SQLite
     in the state folder. Migrates it; raises `LedgerError` or `LedgerUnavailable` if it can't."""
     if config.ledger_url:
-        return PostgresLedger(config.ledger_url, lease=config.ledger_lease)
+        return PostgresLedger(config.ledger_url, lease=config.ledger_lease, sealer=sealer)
     return SqliteLedger(
         config.state_dir / "ledger.db",
         synchronous=config.ledger_synchronous,
         lease=config.ledger_lease,
+        sealer=sealer,
     )
 
 
@@ -48,10 +52,12 @@ def assemble(
     openfaas: OpenFaaS,
     storage: Storage,
     faas_cli: Runner | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> Parts:
     """Every part built and wired; nothing started (the caller starts the dispatcher and the
     reconciler, and closes the ledger)."""
-    ledger = open_ledger(config)
+    sealer = Sealer(config.callback_key)
+    ledger = open_ledger(config, sealer)
     metrics = Metrics(ledger.counts)
     registry = ServiceRegistry(openfaas=openfaas, storage=storage)
     signer = CallbackSigner(config.callback_key)
@@ -82,7 +88,8 @@ def assemble(
         metrics=metrics,
         openfaas=openfaas,
         storage=storage,
+        sealer=sealer,
     )
-    app = create_app(config, jobs, storage=storage, faas_cli=faas_cli)
+    app = create_app(config, jobs, storage=storage, faas_cli=faas_cli, clock=clock)
     shared = {f.name: getattr(jobs, f.name) for f in fields(jobs)}
     return Parts(**shared, app=app)  # the caller closes the ledger

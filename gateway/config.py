@@ -41,6 +41,7 @@ class GatewayConfig:
     ledger_retention_days: float = 30.0  # as OSCAR's job TTL
     faas_cli: str = "faas-cli"  # the binary that deploys FDL services
     function_s3_endpoint: str = ""  # S3_ENDPOINT of FDL services: MinIO as functions reach it
+    token_grace: float = 3600.0  # seconds a rotated token still passes
 
     log_level: str = "INFO"
 
@@ -92,6 +93,7 @@ class GatewayConfig:
             ledger_retention_days=number(names.OSCAR_LEDGER_RETENTION_DAYS, 30.0),
             faas_cli=faas_cli,
             function_s3_endpoint=function_s3,
+            token_grace=number(names.OSCAR_TOKEN_GRACE_SECONDS, 3600.0),
             log_level=settings.log_level(),
         )
         if problems:

@@ -1,4 +1,5 @@
-"""Tokens: the signed callback URL of each attempt, and constant-time comparisons."""
+"""Tokens: the signed callback URL of each attempt, and constant-time comparisons (every
+secret the gateway checks goes through `same`, or `gateway.credentials` for the ledger's)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ def new_token() -> str:
 
 
 def same(given: str | None, expected: str) -> bool:
-    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+    """Constant time, and length-blind: the digests are compared, not the strings (comparing
+    strings of different lengths tells an attacker the length)."""
+    if given is None:
+        return False
+    return hmac.compare_digest(hashlib.sha256(given.encode()).digest(), fingerprint(expected))
+
+
+def fingerprint(secret: str) -> bytes:
+    """What a secret is kept as where only a match is needed (a session's key in memory)."""
+    return hashlib.sha256(secret.encode()).digest()
 
 
 class CallbackSigner:

@@ -7,6 +7,7 @@ worded for the user (which credential, which service, how to fix it).
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -15,7 +16,14 @@ from urllib.parse import quote
 import requests
 
 from oscar_cli.endpoints import Endpoints
-from oscar_cli.errors import AuthRefused, CliError, ScriptFailed, StackDown, from_status
+from oscar_cli.errors import (
+    AuthRefused,
+    BadInput,
+    CliError,
+    ScriptFailed,
+    StackDown,
+    from_status,
+)
 
 TIMEOUT = 30.0
 # Synchronous calls and followed logs last as long as they last; only connecting is bounded.
@@ -86,6 +94,12 @@ class Gateway:
         answer = self._admin("POST", path, what=f"replaying {name}", name=name, params=params)
         return dict(answer.json())
 
+    def cluster_config(self) -> dict[str, Any]:
+        """OSCAR's `/system/config`: MinIO's endpoint and keys, for storage clients."""
+        return dict(
+            self._admin("GET", "/system/config", what="reading the cluster's config").json()
+        )
+
     # -- jobs -----------------------------------------------------------------------------
     def jobs(
         self, name: str, *, status: str | None, limit: int, offset: int = 0
@@ -146,6 +160,12 @@ class Gateway:
     def function_logs(self, name: str, *, tail: int | None, follow: bool) -> Iterator[str]:
         """The text of each line of the function's logs, from OpenFaaS's /system/logs."""
         e = self.endpoints
+        if e.cluster and not e.openfaas:
+            raise BadInput(
+                f"a function's logs come from its OpenFaaS gateway, and cluster {e.cluster} names"
+                f" none: add it with `oscar cluster add {e.cluster} ... --openfaas-url URL`;"
+                " `oscar logs SERVICE JOB` reads a job's log through the gateway"
+            )
         if not (e.openfaas_user and e.openfaas_password):
             raise AuthRefused(f"no OpenFaaS login: {e.credentials} is missing; run `oscar up`")
         params: dict[str, str | int] = {"name": name, "follow": str(follow).lower()}
@@ -157,11 +177,12 @@ class Gateway:
                 url,
                 params=params,
                 auth=(e.openfaas_user, e.openfaas_password),
+                verify=e.verify,
                 stream=True,
                 timeout=UNBOUNDED if follow else TIMEOUT,
             )
         except requests.ConnectionError as error:
-            raise _down(e.openfaas, "the OpenFaaS gateway") from error
+            raise _down(e.openfaas, "the OpenFaaS gateway", e.down_fix) from error
         except requests.RequestException as error:
             raise CliError(f"reading the logs of {name}: {error}") from error
         with answer:
@@ -172,14 +193,19 @@ class Gateway:
                     what=f"reading the logs of {name}",
                     not_found=unknown_service(name),
                     refused=f"the OpenFaaS gateway refused user {e.openfaas_user} with the "
-                    f"password in {e.credentials}; use the --state-dir the stack was started "
-                    "with, or restart it: `oscar down && oscar up`",
+                    f"password in {e.credentials}; {e.refused_fix}",
                 )
             for line in answer.iter_lines(decode_unicode=False):
                 if line.strip():
                     yield _text(line)
 
     # -- plumbing -------------------------------------------------------------------------
+    def admin(
+        self, method: str, path: str, *, what: str, name: str | None = None, **options: Any
+    ) -> requests.Response:
+        """An admin call of any route; a failure is the `CliError` a user reads."""
+        return self._admin(method, path, what=what, name=name, **options)
+
     def _admin(
         self, method: str, path: str, *, what: str, name: str | None = None, **options: Any
     ) -> requests.Response:
@@ -200,10 +226,16 @@ class Gateway:
         if admin and "Authorization" not in headers:
             headers.update(self._admin_header())
         options.setdefault("timeout", TIMEOUT)
+        options.setdefault("verify", e.verify)
         try:
             return self._http.request(method, f"{e.gateway}{path}", headers=headers, **options)
+        except requests.exceptions.SSLError as error:
+            raise CliError(
+                f"{what}: the TLS certificate of {e.gateway} is not trusted ({error}); fix the"
+                " server's certificate, or add the cluster again with --insecure"
+            ) from error
         except requests.ConnectionError as error:
-            raise _down(e.gateway, "the gateway") from error
+            raise _down(e.gateway, "the gateway", e.down_fix) from error
         except requests.Timeout as error:
             raise CliError(
                 f"{what}: the gateway did not answer in time; see `oscar status`"
@@ -213,6 +245,11 @@ class Gateway:
 
     def _admin_header(self) -> dict[str, str]:
         e = self.endpoints
+        if e.cluster and not e.admin_token:
+            if not (e.openfaas_user and e.openfaas_password):
+                raise AuthRefused(f"cluster {e.cluster} has no user and password; {e.refused_fix}")
+            login = f"{e.openfaas_user}:{e.openfaas_password}".encode()
+            return {"Authorization": "Basic " + base64.b64encode(login).decode()}
         if not e.admin_token:
             raise AuthRefused(
                 f"no admin token for the gateway: {e.credentials} is missing or incomplete; it "
@@ -223,23 +260,20 @@ class Gateway:
     def _check(self, answer: requests.Response, *, what: str, name: str | None) -> None:
         if answer.ok:
             return
+        e = self.endpoints
+        login = "the login of" if e.cluster else "the admin token in"
         with answer:
             raise from_status(
                 answer.status_code,
                 reason(answer),
                 what=what,
                 not_found=unknown_service(name) if name else f"{what}: not found",
-                refused=f"the gateway refused the admin token in {self.endpoints.credentials}; "
-                "use the --state-dir the stack was started with, or restart it: "
-                "`oscar down && oscar up`",
+                refused=f"the gateway refused {login} {e.credentials}; {e.refused_fix}",
             )
 
 
-def _down(url: str, component: str) -> StackDown:
-    return StackDown(
-        f"nothing answers at {url} ({component}): the stack is not running; start it with "
-        "`oscar up` (`oscar status` shows what runs)"
-    )
+def _down(url: str, component: str, fix: str) -> StackDown:
+    return StackDown(f"nothing answers at {url} ({component}): {fix}")
 
 
 def _json(answer: requests.Response) -> dict[str, Any]:

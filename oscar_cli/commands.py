@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from oscar_cli import (
+    commands_cluster,
+    commands_credentials,
     commands_jobs,
     commands_run,
     commands_services,
@@ -24,8 +26,15 @@ from oscar_cli.session import Session
     help="Folder holding the stack's data, logs and credentials "
     "[env OSCAR_STATE_DIR; /var/lib/oscar as root, else ~/.oscar]",
 )
+@click.option(
+    "--cluster",
+    "cluster",
+    metavar="NAME",
+    help="Work against this cluster's gateway (`oscar cluster list`; `local`: this machine's "
+    "stack) [env OSCAR_CLUSTER; default: `oscar cluster default`, else local]",
+)
 @click.pass_context
-def cli(ctx: click.Context, state_dir: Path | None) -> None:
+def cli(ctx: click.Context, state_dir: Path | None, cluster: str | None) -> None:
     """Serverless file processing on OpenFaaS: the local stack, services, files and jobs.
 
     \b
@@ -33,11 +42,12 @@ def cli(ctx: click.Context, state_dir: Path | None) -> None:
       0  ok
       1  failure (a component, a script, the network)
       2  bad usage or input (an option, a missing file, a malformed FDL)
-      3  the stack is not running (start it with `oscar up`)
+      3  the stack (or the cluster's gateway) is not running or unreachable
       4  not found (a service, a job, a bucket or key)
-      5  credentials refused (the stack's credentials.json does not match it)
+      5  credentials refused (the stack's credentials.json, or the cluster's login)
     """
-    ctx.obj = Session({"OSCAR_STATE_DIR": str(state_dir)} if state_dir else {})
+    overlay = {"OSCAR_STATE_DIR": str(state_dir)} if state_dir else {}
+    ctx.obj = Session(overlay, cluster=cluster)
 
 
 for _module in (
@@ -46,6 +56,8 @@ for _module in (
     commands_run,
     commands_storage,
     commands_jobs,
+    commands_credentials,
+    commands_cluster,
 ):
     for _command in _module.COMMANDS:
         cli.add_command(_command)

@@ -130,13 +130,10 @@ class Storage:
                 what=what,
                 not_found=missing,
                 refused=f"MinIO refused the access key {e.minio_access_key} from "
-                f"{e.credentials}; use the --state-dir the stack was started with",
+                f"{e.credentials}; {e.refused_fix}",
             ) from error
         except urllib3.exceptions.MaxRetryError as error:
-            raise StackDown(
-                f"nothing answers at {e.minio} (MinIO): the stack is not running; start it "
-                "with `oscar up` (`oscar status` shows what runs)"
-            ) from error
+            raise StackDown(f"nothing answers at {e.minio} (MinIO): {e.down_fix}") from error
         except (MinioException, urllib3.exceptions.HTTPError) as error:
             raise CliError(f"{what}: {error}") from error
         except ValueError as error:  # minio-py checks names before it sends anything

@@ -8,6 +8,7 @@ to the collaborators passed in; the routes themselves live in the `*_api` module
 | `callbacks_api` | `/callbacks/<job>` |
 | `jobs_api` | `/system/jobs/<svc>[/<job>]`, `/system/services/<svc>/replay` |
 | `service_api` | `/system/services[/<svc>]` |
+| `credentials_api` | `/system/services/<svc>/token/rotate`, `/system/webhook-token/rotate` |
 | `files_api` | `/system/files[/<bucket>[/object, /presign]]` |
 | `ui` | `/ui` (the dashboard: HTML, over the routes above) |
 | `oscar_api` | OSCAR's `/system/info`, `config`, `status`, `logs/<svc>[/<job>]`, `buckets` |
@@ -28,6 +29,7 @@ from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
 from gateway.http import (
     callbacks_api,
+    credentials_api,
     events_api,
     files_api,
     jobs_api,
@@ -40,9 +42,10 @@ from gateway.http.auth import Authorizer
 from gateway.http.errors_body import register_error_handlers
 from gateway.http.sessions import Sessions
 from gateway.http.sync_relay import SyncRelay
+from gateway.jobs.bearer_tokens import BearerTokens
 from gateway.jobs.intake import Intake
 from gateway.jobs.parts import JobParts
-from gateway.jobs.service_tokens import ServiceTokens
+from gateway.jobs.service_tokens import ServiceTokens, WebhookToken
 from gateway.services.deploy_plan import Planner
 
 
@@ -58,10 +61,16 @@ def create_app(
     ledger, registry, metrics = parts.ledger, parts.registry, parts.metrics
     dispatcher, openfaas = parts.dispatcher, parts.openfaas
     app = Flask(__name__)
-    tokens = ServiceTokens(ledger, registry)
+    bearer = BearerTokens(ledger=ledger, sealer=parts.sealer, clock=clock)
+    tokens = ServiceTokens(bearer, registry)
+    webhook = WebhookToken(bearer, config.webhook_token)
     sessions = sessions or Sessions()
     authorizer = Authorizer(
-        config=config, signer=parts.signer, service_token=tokens.of_existing, sessions=sessions
+        config=config,
+        signer=parts.signer,
+        service_accepts=tokens.accepts,
+        webhook_accepts=webhook.accepts,
+        sessions=sessions,
     )
     app.before_request(lambda: authorizer.check(request))
     register_error_handlers(app)
@@ -88,6 +97,9 @@ def create_app(
         files_api.blueprint(storage=storage),
         ui.blueprint(config=config, sessions=sessions),
         oscar_api.blueprint(config=config, parts=parts),
+        credentials_api.blueprint(
+            services=tokens, webhook=webhook, registry=registry, default_grace=config.token_grace
+        ),
     ):
         app.register_blueprint(routes)
     relay = SyncRelay(

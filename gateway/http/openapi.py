@@ -36,6 +36,7 @@ RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     oscar_schemas.Presigned,
     schemas.Plan,
     schemas.Replayed,
+    schemas.TokenRotated,
     schemas.Job,
     schemas.JobDetail,
     schemas.JobPage,

@@ -16,6 +16,7 @@ from gateway.http.schemas import (
     Plan,
     Queued,
     Replayed,
+    TokenRotated,
 )
 from gateway.jobs.model import JobStatus
 
@@ -27,6 +28,12 @@ DRY_RUN = Param(
     "query",
     {"type": "boolean"},
     description="true: answer with the faas-cli plan, run nothing",
+)
+GRACE = Param(
+    "grace_seconds",
+    "query",
+    {"type": "integer", "minimum": 0, "maximum": 30 * 86400},
+    description="how long the replaced token still passes (default OSCAR_TOKEN_GRACE_SECONDS)",
 )
 BINARY: Schema = {"type": "string", "format": "binary"}
 BYTES_BODY: Schema = {"content": {"application/octet-stream": {"schema": BINARY}}}
@@ -249,6 +256,28 @@ OPERATIONS: tuple[Operation, ...] = (
         responses={
             "200": Reply("The job, with its attempts as `history`", ref(JobDetail)),
             **errors(401, 403, 404),
+        },
+    ),
+    Operation(
+        "post",
+        "/system/services/{service}/token/rotate",
+        "A new token for the service; the replaced one still passes for the grace",
+        auth=ADMIN,
+        parameters=(SERVICE, GRACE),
+        responses={
+            "200": Reply("The new token, shown here", ref(TokenRotated)),
+            **errors(400, 401, 403, 404),
+        },
+    ),
+    Operation(
+        "post",
+        "/system/webhook-token/rotate",
+        "A new MinIO webhook token; the replaced one still passes for the grace",
+        auth=ADMIN,
+        parameters=(GRACE,),
+        responses={
+            "200": Reply("The new token, shown only here", ref(TokenRotated)),
+            **errors(400, 401, 403),
         },
     ),
 )

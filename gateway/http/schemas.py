@@ -192,6 +192,14 @@ class Notification(BaseModel):
     Records: list[NotificationRecord]
 
 
+class TokenRotated(Answer):
+    """A rotation: the new token (shown here once) and when the replaced one stops passing."""
+
+    name: str = Field(description="`service/<name>` or `webhook`")
+    token: str
+    previous_valid_until: float = Field(description="Unix time; until then the old one passes")
+
+
 def reply(answer: Answer | list[Answer], status: int = 200) -> tuple[Response, int]:
     """The answer (or a list of them) as the route's JSON response."""
     body = [a.body() for a in answer] if isinstance(answer, list) else answer.body()

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gateway.tokens import new_token, same
+from gateway.tokens import fingerprint, new_token, same
 
 COOKIE = "oscar_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -46,7 +46,7 @@ class Sessions:
         self._idle = idle
         self._clock = clock
         self._pause = pause
-        self._sessions: dict[str, Session] = {}
+        self._sessions: dict[bytes, Session] = {}  # by the key's digest: no key kept, none compared
         self._failures: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -55,7 +55,7 @@ class Sessions:
         key, session = new_token(), Session(csrf=new_token(), last_seen=self._clock())
         with self._lock:
             self._drop_idle()
-            self._sessions[key] = session
+            self._sessions[fingerprint(key)] = session
         return key, session
 
     def find(self, key: str | None) -> Session | None:
@@ -64,18 +64,18 @@ class Sessions:
             return None
         now = self._clock()
         with self._lock:
-            session = self._sessions.get(key)
+            session = self._sessions.get(fingerprint(key))
             if session is None:
                 return None
             if now - session.last_seen > self._idle:
-                del self._sessions[key]
+                del self._sessions[fingerprint(key)]
                 return None
             session.last_seen = now
             return session
 
     def close(self, key: str | None) -> None:
         with self._lock:
-            self._sessions.pop(key or "", None)
+            self._sessions.pop(fingerprint(key or ""), None)
 
     def allows_change(self, session: Session, token: str | None) -> bool:
         return same(token, session.csrf)

@@ -62,7 +62,9 @@ def blueprint(*, config: GatewayConfig, sessions: Sessions) -> Blueprint:
         address = request.remote_addr or "unknown"
         user = request.form.get("user", "")
         password = request.form.get("password", "")
-        if not (same(user, config.openfaas_user) and same(password, config.openfaas_password)):
+        # Both compared every time: a wrong user answers as fast as a wrong password.
+        right = [same(user, config.openfaas_user), same(password, config.openfaas_password)]
+        if not all(right):
             sessions.failed_login(address)
             message = "Wrong user or password: use the OpenFaaS admin login (oscar status)."
             return render_template("login.html", message=message), 401

@@ -14,11 +14,36 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from gateway.credentials import Sealer
 from gateway.errors import LedgerError
 from gateway.jobs import counters
 from gateway.jobs.sql import Session
 
-Migration = tuple[str, ...] | Callable[[str], tuple[str, ...]]
+# A step is SQL, or Python for what SQL cannot do on both backends (sealing a token).
+Step = str | Callable[[Session, Sealer | None], None]
+
+
+def _seal_service_tokens(session: Session, sealer: Sealer | None) -> None:
+    """Migration 6: each plaintext service token becomes its digest and a sealed copy."""
+    rows = session.rows("SELECT service, token FROM service_tokens")
+    if rows and sealer is None:
+        raise LedgerError(
+            f"the ledger holds {len(rows)} plaintext service tokens that this migration seals,"
+            " and it was opened without the sealing key: open it from the gateway (which has"
+            " its callback key), not from a tool"
+        )
+    for row in rows:
+        assert sealer is not None
+        name = f"service/{row['service']}"
+        sealed = sealer.credential(name, str(row["token"]), shown=True)
+        session.run(
+            "INSERT INTO credentials (name, digest, sealed) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (name, sealed.digest, sealed.sealed),
+        )
+
+
+Migration = tuple[Step, ...] | Callable[[str], tuple[Step, ...]]
 MIGRATIONS: tuple[Migration, ...] = (
     # 1: jobs, their attempts and the service tokens.
     (
@@ -88,6 +113,20 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE INDEX IF NOT EXISTS jobs_prunable ON jobs (finished_at)"
         " WHERE status='succeeded' AND pruned_at IS NULL",
     ),
+    # 6: credentials at rest (gateway.credentials): tokens as digests, service tokens also
+    # sealed, a rotated token's digest kept until its grace ends; plaintext tokens converted.
+    (
+        """CREATE TABLE IF NOT EXISTS credentials (
+            name TEXT PRIMARY KEY,
+            digest TEXT NOT NULL,
+            sealed TEXT NOT NULL DEFAULT '',
+            previous_digest TEXT NOT NULL DEFAULT '',
+            previous_until DOUBLE PRECISION,
+            rotated_at DOUBLE PRECISION
+        )""",
+        _seal_service_tokens,
+        "DROP TABLE service_tokens",
+    ),
 )
 LATEST = len(MIGRATIONS)
 VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
@@ -104,21 +143,25 @@ def pending(found: int, *, where: str) -> range:
     return range(found + 1, LATEST + 1)
 
 
-def statements(number: int, dialect: str) -> tuple[str, ...]:
+def statements(number: int, dialect: str) -> tuple[Step, ...]:
     migration = MIGRATIONS[number - 1]
     return migration if isinstance(migration, tuple) else migration(dialect)
 
 
-def migrate(session: Session, *, where: str, dialect: str) -> int:
+def migrate(session: Session, *, where: str, dialect: str, sealer: Sealer | None = None) -> int:
     """Bring the ledger to `LATEST` within `session`'s transaction; returns the version found.
-    `dialect`: `counters.SQLITE` or `counters.POSTGRESQL`."""
+    `dialect`: `counters.SQLITE` or `counters.POSTGRESQL`; `sealer`: the gateway's, for a step
+    that seals tokens (a fresh ledger needs none)."""
     session.run(VERSION_TABLE)
     row = session.one("SELECT MAX(version) AS v FROM schema_version")
     found = int(row["v"]) if row and row["v"] is not None else 0
     steps = pending(found, where=where)
     for number in steps:
-        for statement in statements(number, dialect):
-            session.run(statement)
+        for step in statements(number, dialect):
+            if isinstance(step, str):
+                session.run(step)
+            else:
+                step(session, sealer)
     if steps:
         session.run("DELETE FROM schema_version")
         session.run("INSERT INTO schema_version (version) VALUES (?)", (LATEST,))

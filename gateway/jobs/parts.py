@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from gateway.clients.openfaas import OpenFaaS
 from gateway.clients.storage import Storage
+from gateway.credentials import Sealer
 from gateway.jobs.dispatcher import Dispatcher
 from gateway.jobs.ledger import Ledger
 from gateway.jobs.metrics import Metrics
@@ -25,3 +26,4 @@ class JobParts:
     metrics: Metrics
     openfaas: OpenFaaS
     storage: Storage
+    sealer: Sealer  # seals the tokens the ledger keeps (gateway.credentials)

@@ -22,6 +22,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from gateway.credentials import Sealer
 from gateway.errors import LedgerUnavailable
 from gateway.jobs.counters import POSTGRESQL
 from gateway.jobs.ledger_rows import job_from_row
@@ -80,13 +81,20 @@ class PostgresDatabase:
     claim_rows = " FOR UPDATE SKIP LOCKED"
     lock_row = " FOR UPDATE"
 
-    def __init__(self, url: str, *, pool_size: int = 12, connect_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 12,
+        connect_timeout: float = 5.0,
+        sealer: Sealer | None = None,
+    ) -> None:
         self._url = url
         self._where = describe(url)
         self._timeout = connect_timeout
         with self._unavailable_as_error("start"), self._connect() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-            migrate(_Session(conn), where=self._where, dialect=self.dialect)
+            migrate(_Session(conn), where=self._where, dialect=self.dialect, sealer=sealer)
         self._pool: ConnectionPool[psycopg.Connection[DictRow]] = ConnectionPool(
             url,
             # Autocommit: a read is one statement, not BEGIN, the statement and a ROLLBACK;
@@ -195,8 +203,15 @@ class PostgresDatabase:
 
 
 class PostgresLedger(SqlLedger):
-    def __init__(self, url: str, *, lease: float = LEASE_SECONDS, replica: str = "") -> None:
-        self._pg = PostgresDatabase(url)
+    def __init__(
+        self,
+        url: str,
+        *,
+        lease: float = LEASE_SECONDS,
+        replica: str = "",
+        sealer: Sealer | None = None,
+    ) -> None:
+        self._pg = PostgresDatabase(url, sealer=sealer)
         super().__init__(self._pg, lease=lease, replica=replica)
 
     def claim(

@@ -19,6 +19,7 @@ from gateway.jobs.ledger_rows import job_from_row
 from gateway.jobs.model import AttemptResult, Job, JobStatus, NewJob, after_attempt
 from gateway.jobs.retention import strip_batch
 from gateway.jobs.sql import Database, Session
+from gateway.jobs.sql_credentials import SqlCredentials
 from gateway.jobs.sql_reads import SqlReads, running_jobs
 
 LEASE_SECONDS = 30.0
@@ -29,12 +30,11 @@ def identity(job: NewJob) -> tuple[str, str, str, str]:
     return (job.service, job.bucket, job.key, job.etag)
 
 
-class SqlLedger(SqlReads):
+class SqlLedger(SqlReads, SqlCredentials):
     def __init__(self, db: Database, *, lease: float = LEASE_SECONDS, replica: str = "") -> None:
         super().__init__(db)
         self._lease = lease
         self._replica = replica or uuid.uuid4().hex[:12]
-        self._tokens: dict[str, str] = {}
 
     def close(self) -> None:
         self._db.close()
@@ -260,20 +260,3 @@ class SqlLedger(SqlReads):
             self._db.serialise(db, counters.FOLD_LOCK)
             counters.fold(db, self._db.dialect)
             return strip_batch(db, before=before, now=now, batch=batch, lock=self._db.claim_rows)
-
-    def service_token(self, service: str, new: str) -> str:
-        """The service's token: `new` the first time, the same one ever after (across updates
-        and replicas). Once known it comes from memory (it never changes), not from a write
-        transaction that would queue behind the dispatcher's, on every `/run` call."""
-        known = self._tokens.get(service)
-        if known is not None:
-            return known
-        with self._db.write() as db:
-            db.run(
-                "INSERT INTO service_tokens (service, token) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                (service, new),
-            )
-            row = db.one("SELECT token FROM service_tokens WHERE service=?", (service,))
-        assert row is not None
-        token = self._tokens[service] = str(row["token"])
-        return token

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from gateway.credentials import Sealer
 from gateway.jobs.counters import SQLITE
 from gateway.jobs.migrations import migrate
 from gateway.jobs.sql import Row, Session
@@ -40,7 +41,9 @@ class SqliteDatabase:
     claim_rows = ""  # BEGIN IMMEDIATE already holds the one write lock
     lock_row = ""
 
-    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
+    def __init__(
+        self, path: Path, *, synchronous: str = "NORMAL", sealer: Sealer | None = None
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
@@ -48,7 +51,7 @@ class SqliteDatabase:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'FULL' else 'NORMAL'}")
         with self.write() as session:
-            migrate(session, where=str(path), dialect=self.dialect)
+            migrate(session, where=str(path), dialect=self.dialect, sealer=sealer)
 
     @contextmanager
     def write(self) -> Iterator[_Session]:
@@ -89,6 +92,12 @@ class SqliteDatabase:
 
 class SqliteLedger(SqlLedger):
     def __init__(
-        self, path: Path, *, synchronous: str = "NORMAL", lease: float = LEASE_SECONDS
+        self,
+        path: Path,
+        *,
+        synchronous: str = "NORMAL",
+        lease: float = LEASE_SECONDS,
+        sealer: Sealer | None = None,
     ) -> None:
-        super().__init__(SqliteDatabase(path, synchronous=synchronous), lease=lease)
+        database = SqliteDatabase(path, synchronous=synchronous, sealer=sealer)
+        super().__init__(database, lease=lease)

@@ -108,13 +108,16 @@ class FakeGateway(LocalServer):
             return self._services(r, parts[2:])
         if parts[:2] == ["system", "jobs"] and len(parts) in {3, 4}:
             return self._jobs(r, parts[2], parts[3] if len(parts) == 4 else None)
+        if r.path == "/system/webhook-token/rotate" and r.method == "POST":
+            return _json(200, _rotated("webhook", r))
         return _json(404, {"error": f"no route {r.path}"})
 
     def _admin(self, r: Recorded) -> Answer | None:
         header = r.headers.get("authorization", "")
         if not header:
             return _json(401, {"error": f"{r.path} needs `Authorization: Bearer <admin token>`"})
-        if header != f"Bearer {ADMIN_TOKEN}":
+        basic = "Basic " + base64.b64encode(":".join(OPENFAAS).encode()).decode()
+        if header not in {f"Bearer {ADMIN_TOKEN}", basic}:  # as the gateway: either
             return _json(403, {"error": f"{r.path}: the bearer token is not the admin token"})
         return None
 
@@ -140,6 +143,8 @@ class FakeGateway(LocalServer):
         if len(rest) == 1 and r.method == "DELETE":
             del self.services[name]
             return Answer(204, b"")
+        if rest[1:] == ["token", "rotate"] and r.method == "POST":
+            return _json(200, _rotated(f"service/{name}", r))
         if rest[1:] == ["replay"] and r.method == "POST":
             dead = 2 if r.query.get("dead") == "true" else 0
             return _json(202, {"queued": 1, "requeued_dead": dead})
@@ -184,6 +189,12 @@ class FakeGateway(LocalServer):
             for line in lines
         )
         return Answer(200, body.encode(), {"Content-Type": "application/x-ndjson"})
+
+
+def _rotated(name: str, r: Recorded) -> dict[str, Any]:
+    """A rotation's answer, as the gateway's: the grace asked for, on a fixed clock."""
+    grace = float(r.query.get("grace_seconds", 3600))
+    return {"name": name, "token": f"new-{name}", "previous_valid_until": 1_700_000_000 + grace}
 
 
 def _json(status: int, body: Any) -> Answer:

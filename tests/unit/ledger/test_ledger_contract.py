@@ -134,19 +134,6 @@ def test_jobs_survive_reopening_the_database(open_ledger: Opener) -> None:
     assert again.counts() == {("svc", "queued"): 1}
 
 
-def test_a_service_token_is_issued_once_and_kept_across_restarts(open_ledger: Opener) -> None:
-    first = open_ledger()
-    issued = first.service_token("grayify", "token-one")
-    offered_again = first.service_token("grayify", "token-two")
-    other = first.service_token("thumbnail", "token-three")
-    first.close()
-
-    again = open_ledger()
-
-    assert (issued, offered_again, other) == ("token-one", "token-one", "token-three")
-    assert again.service_token("grayify", "token-four") == "token-one"
-
-
 def test_backoff_doubles_up_to_its_cap() -> None:
     assert [backoff_seconds(n, base=1.0, cap=5.0) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 5.0]
 

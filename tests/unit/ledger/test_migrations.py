@@ -30,6 +30,7 @@ def test_a_ledger_from_before_versions_is_migrated_with_its_jobs(tmp_path: Path)
     path = tmp_path / "ledger.db"
     old = sqlite3.connect(path)
     for statement in statements(1, SQLITE):  # what every gateway before versions created
+        assert isinstance(statement, str)
         old.execute(statement)
     old.execute(
         "INSERT INTO jobs (id, service, bucket, key, etag, event, status, max_attempts,"
@@ -53,7 +54,7 @@ def test_a_ledger_from_before_versions_is_migrated_with_its_jobs(tmp_path: Path)
 
 def _version_3(dialect: str) -> list[str]:
     """The statements that leave a ledger as a gateway of schema version 3 left it, with jobs."""
-    steps = [s for number in (1, 2, 3) for s in statements(number, dialect)]
+    steps = [s for number in (1, 2, 3) for s in statements(number, dialect) if isinstance(s, str)]
     steps += ["CREATE TABLE schema_version (version INTEGER NOT NULL)"]
     steps += ["INSERT INTO schema_version (version) VALUES (3)"]
     return steps + [JOB.format(id=i, service=s, status=st) for i, s, st in OLD_JOBS]
