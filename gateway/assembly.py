@@ -8,11 +8,13 @@ from dataclasses import dataclass, fields
 from flask import Flask
 
 from gateway.clients.faascli import Runner
+from gateway.clients.kube_lease import LeaseElector, connect
 from gateway.clients.openfaas import OpenFaaS
 from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
 from gateway.http.app import create_app
 from gateway.jobs.dispatcher import Dispatcher
+from gateway.jobs.leadership import Elector, LedgerLock
 from gateway.jobs.ledger import Ledger
 from gateway.jobs.metrics import Metrics
 from gateway.jobs.parts import JobParts
@@ -25,9 +27,10 @@ from gateway.tokens import CallbackSigner
 
 @dataclass(frozen=True, kw_only=True)
 class Parts(JobParts):
-    """The parts, and the app that serves them."""
+    """The parts, the app that serves them, and who leads the once-only loops."""
 
     app: Flask
+    leadership: Elector
 
 
 def open_ledger(config: GatewayConfig) -> Ledger:
@@ -42,6 +45,13 @@ def open_ledger(config: GatewayConfig) -> Ledger:
     )
 
 
+def elect(config: GatewayConfig, ledger: Ledger) -> Elector:
+    """A coordination.k8s.io Lease when `OSCAR_LEASE_NAME` names one, else the ledger's lock."""
+    if config.lease is None:
+        return LedgerLock(ledger)
+    return LeaseElector(connect(config.lease), config.lease)
+
+
 def assemble(
     config: GatewayConfig,
     *,
@@ -52,6 +62,7 @@ def assemble(
     """Every part built and wired; nothing started (the caller starts the dispatcher and the
     reconciler, and closes the ledger)."""
     ledger = open_ledger(config)
+    leadership = elect(config, ledger)
     metrics = Metrics(ledger.counts)
     registry = ServiceRegistry(openfaas=openfaas, storage=storage)
     signer = CallbackSigner(config.callback_key)
@@ -64,6 +75,7 @@ def assemble(
         metrics=metrics,
         retry_base=config.retry_base,
         retry_cap=config.retry_cap,
+        leadership=leadership,
     )
     reconciler = Reconciler(
         ledger=ledger,
@@ -72,6 +84,7 @@ def assemble(
         on_new=dispatcher.wake,
         interval=config.reconcile_interval,
         retention=config.ledger_retention_days * 86400,
+        leadership=leadership,
     )
     jobs = JobParts(
         ledger=ledger,
@@ -85,4 +98,4 @@ def assemble(
     )
     app = create_app(config, jobs, storage=storage, faas_cli=faas_cli)
     shared = {f.name: getattr(jobs, f.name) for f in fields(jobs)}
-    return Parts(**shared, app=app)  # the caller closes the ledger
+    return Parts(**shared, app=app, leadership=leadership)  # the caller closes the ledger

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from gateway.clients.openfaas import OpenFaaS
 from gateway.errors import GatewayError, LedgerUnavailable
+from gateway.jobs.leadership import Leadership
 from gateway.jobs.ledger import Ledger
 from gateway.jobs.metrics import Metrics
 from gateway.jobs.model import AttemptResult, Job, backoff_seconds
@@ -43,8 +44,11 @@ class Dispatcher:
         retry_cap: float,
         clock: Callable[[], float] = time.time,
         senders: int = 8,
+        leadership: Leadership | None = None,
     ) -> None:
+        """`leadership`: who runs the timeouts pass; None: the ledger's lock."""
         self._ledger = ledger
+        self._leadership: Leadership = leadership or ledger
         self._openfaas = openfaas
         self._registry = registry
         self._signer = signer
@@ -103,7 +107,7 @@ class Dispatcher:
     def _pass(self, now: float) -> None:
         # Timeouts are one replica's work (any could, each finish is checked under lock, but
         # N replicas racing for every overdue row is waste): the one that leads "timeouts".
-        if now - self._timeouts_at >= TIMEOUTS_EVERY and self._ledger.leads("timeouts"):
+        if now - self._timeouts_at >= TIMEOUTS_EVERY and self._leadership.leads("timeouts"):
             self._timeouts_at = now
             if released := self._ledger.release_expired(now):
                 log.warning(
