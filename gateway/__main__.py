@@ -75,6 +75,8 @@ def serve(config: GatewayConfig, parts: Parts) -> None:
     parts.leadership.start()
     parts.dispatcher.start()  # resumes queued jobs and times out in-flight ones from the ledger
     parts.reconciler.start()
+    if parts.job_watcher is not None:
+        parts.job_watcher.start()
     log.info(
         "gateway on %s:%d, OpenFaaS %s, MinIO %s",
         config.host,
@@ -85,6 +87,8 @@ def serve(config: GatewayConfig, parts: Parts) -> None:
     try:
         serve_until_signalled(server, stopping=stopping)
     finally:
+        if parts.job_watcher is not None:
+            parts.job_watcher.stop()
         parts.reconciler.stop()
         parts.dispatcher.stop()
         parts.leadership.close()  # a Lease is released: the next replica need not wait

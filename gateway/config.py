@@ -57,6 +57,9 @@ class GatewayConfig:
     faas_cli: str = "faas-cli"  # the binary that deploys FDL services
     function_s3_endpoint: str = ""  # S3_ENDPOINT of FDL services: MinIO as functions reach it
     lease: LeaseConfig | None = None  # None: the ledger's own lock (PostgreSQL's advisory lock)
+    kubeconfig: str = ""  # the API server for the Lease and Job mode ("": the pod's account)
+    job_namespace: str = ""  # "": no Job mode; else where job-mode services' Jobs run
+    job_ttl: int = 600  # seconds a finished Job stays (ttlSecondsAfterFinished)
 
     log_level: str = "INFO"
 
@@ -109,6 +112,9 @@ class GatewayConfig:
             faas_cli=faas_cli,
             function_s3_endpoint=function_s3,
             lease=_lease(settings),
+            kubeconfig=settings.text(names.OSCAR_KUBECONFIG).strip(),
+            job_namespace=settings.text(names.OSCAR_JOB_NAMESPACE).strip(),
+            job_ttl=settings.count(names.OSCAR_JOB_TTL_SECONDS, 600),
             log_level=settings.log_level(),
         )
         if problems:

@@ -39,17 +39,17 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def connect(lease: LeaseConfig) -> Any:
-    """An API client from the kubeconfig the lease names, or the pod's own service account."""
+def connect(kubeconfig: str, *, why: str) -> Any:
+    """An API client from `kubeconfig`, or ("") the pod's own service account."""
     try:
-        if not lease.kubeconfig:
+        if not kubeconfig:
             config.load_incluster_config()
             return client.ApiClient()
-        return config.new_client_from_config(config_file=lease.kubeconfig)
+        return config.new_client_from_config(config_file=kubeconfig)
     except (config.ConfigException, OSError) as e:
         raise LeaseUnavailable(
-            f"the Lease {lease.namespace}/{lease.name} needs the API server: {e}; set"
-            " OSCAR_KUBECONFIG, or run in a pod with a service account token"
+            f"{why} needs the API server: {e}; set OSCAR_KUBECONFIG, or run in a pod with a"
+            " service account token"
         ) from e
 
 
