@@ -12,6 +12,7 @@ namespace with its webhook pointed at the gateway.
 
 from __future__ import annotations
 
+import io
 import secrets
 import shutil
 import subprocess
@@ -41,6 +42,29 @@ GATEWAY_PORT = 8090
 MINIO_PORT = 9100  # not test_grayify's 9000: each module has a MinIO of its own
 RELEASE = "e2e"
 LEASE = "e2e-gateway"
+SLOW = """version: 1.0
+provider:
+  name: openfaas
+functions:
+  slow:
+    lang: python-watchdog
+    handler: ./slow
+    image: {image}
+    environment:
+      S3_ENDPOINT: {s3}
+      INPUT_PATH: slow/in
+      OUTPUT_PATH: slow/out
+      S3_ACCESS_KEY_SECRET: e2e-s3-access-key
+      S3_SECRET_KEY_SECRET: e2e-s3-secret-key
+      HELLO_SLEEP: "25"
+      exec_timeout: 10s
+    annotations:
+      oscar.job_mode: "true"
+      oscar.timeout: "600"
+    secrets:
+      - e2e-s3-access-key
+      - e2e-s3-secret-key
+"""
 STACK = """version: 1.0
 provider:
   name: openfaas
@@ -157,6 +181,8 @@ def _install(config: ClusterConfig, image: str) -> None:
         "leaderElection.enabled": "true", "leaderElection.leaseName": LEASE,
         "leaderElection.leaseSeconds": "5",
         "apiServer.host": node, "apiServer.port": "6443",
+        "jobMode.enabled": "true", "jobMode.namespace": NAMESPACE,
+        "jobMode.ttlSecondsAfterFinished": "30",
     }  # fmt: skip
     sets = [f"--set={k}={v}" for k, v in values.items()]
     _helm(config, "install", RELEASE, str(REPO / "deploy" / "oscar"), "-n", "default", *sets)
@@ -227,6 +253,12 @@ def _deploy_grayify(config: ClusterConfig, url: str, password: str, gateway: Gat
     (home / "grayify").mkdir()
     s3 = f"http://{config.node_ip}:{MINIO_PORT}"
     (home / "stack.yml").write_text(STACK.format(image=f"{config.registry_inside}/{name}", s3=s3))
+    _s3_secrets(config, url, password, gateway, home)
+    _faas_cli(config, home, "deploy", "-f", "stack.yml", "--gateway", url)
+
+
+def _s3_secrets(config: ClusterConfig, url: str, password: str, gateway: Gateway,
+                home: Path) -> None:  # fmt: skip
     _faas_cli(config, home, "login", "--gateway", url, "-u", "admin", "--password-stdin",
               stdin=password)  # fmt: skip
     access, secret_key = gateway.s3_keys
@@ -236,7 +268,6 @@ def _deploy_grayify(config: ClusterConfig, url: str, password: str, gateway: Gat
                        cwd=home, timeout=60)  # fmt: skip
         _faas_cli(config, home, "secret", "create", secret, "--from-literal", value,
                   "--gateway", url)  # fmt: skip
-    _faas_cli(config, home, "deploy", "-f", "stack.yml", "--gateway", url)
 
 
 def _succeeded(gateway: Gateway, count: int) -> bool | str:
@@ -342,3 +373,54 @@ def _gateway_killed_with_uploads_in_flight(gateway: Gateway) -> None:
         timeout=30, interval=0.3,
     )  # fmt: skip
     assert ok, last
+
+
+def test_a_job_mode_service_runs_a_file_longer_than_its_function_s_timeout_to_success(
+    k8s_cluster: ClusterConfig,
+    template_image: tuple[str, str],
+    openfaas: tuple[str, str],  # noqa: F811
+    gateway: Gateway,
+    tmp_path: Path,
+) -> None:
+    """The function's watchdog would cut a call at 10 s (exec_timeout); in job mode the file
+    runs as a Kubernetes Job of the same image for 25 s and succeeds, its record in the ledger
+    like any job's, and Kubernetes removes the finished Job after its TTL."""
+    config = k8s_cluster
+    url, password = openfaas
+    _, image = template_image
+    shutil.copytree(REPO / "template", tmp_path / "template")
+    (tmp_path / "slow").mkdir()
+    s3 = f"http://{config.node_ip}:{MINIO_PORT}"
+    (tmp_path / "stack.yml").write_text(SLOW.format(image=image, s3=s3))
+    _s3_secrets(config, url, password, gateway, tmp_path)
+    _faas_cli(config, tmp_path, "deploy", "-f", "stack.yml", "--gateway", url)
+    try:
+        ok, last = wait_until(lambda: gateway.minio.bucket_exists("slow") or "no bucket",
+                              timeout=120, interval=0.5)  # fmt: skip
+        assert ok, last
+        gateway.minio.put_object("slow", "in/long.txt", io.BytesIO(b"long work\n"), 10)
+
+        def done() -> bool | str:
+            page = gateway.get("/system/jobs/slow")
+            jobs = page["jobs"]
+            return (bool(jobs) and jobs[0]["status"] == "succeeded") or str(jobs)[:300]
+
+        ok, last = wait_until(done, timeout=240, interval=1.0)
+        assert ok, f"{last}\n{_pod_logs(gateway.kube)}"
+        job = gateway.get("/system/jobs/slow")["jobs"][0]
+        one = gateway.get(f"/system/jobs/slow/{job['id']}")
+        assert one["duration_seconds"] >= 25, one
+        assert one["outputs"] == ["out/long.txt"], one
+        assert "hello from" in one["log_tail"], one
+        copied = gateway.minio.get_object("slow", "out/long.txt").read()
+        assert copied == b"long work\n"
+        made = gateway.kube.jobs_of(NAMESPACE, "faas_function=slow")
+        assert len(made) == 1, made
+
+        ok, last = wait_until(
+            lambda: not gateway.kube.jobs_of(NAMESPACE, "faas_function=slow") or "still there",
+            timeout=120, interval=1.0,
+        )  # fmt: skip
+        assert ok, last
+    finally:
+        _faas_cli(config, tmp_path, "remove", "slow", "--gateway", url)
