@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+import yaml
 
 from contract.paths import StoragePath
 from gateway.clients.kube_jobs import Finished, job_body, job_name
@@ -18,6 +19,8 @@ from gateway.jobs.job_mode import JobWatcher
 from gateway.jobs.metrics import Metrics
 from gateway.jobs.model import Job, NewJob
 from gateway.jobs.sqlite_ledger import SqliteLedger
+from gateway.services import fdl
+from gateway.services.deploy_plan import Planner
 from gateway.services.model import Service
 from gateway.tokens import CallbackSigner
 
@@ -186,3 +189,20 @@ def test_the_job_is_the_deployment_s_pod_with_the_supervisor_once_and_no_probes(
     )  # fmt: skip
     assert "containerPort" not in json.dumps(body)
     assert len(job_name("a" * 80, "j", "c")) <= 63
+
+
+def test_an_fdl_service_in_job_mode_is_deployed_with_the_annotation_the_gateway_reads() -> None:
+    document = {"name": "long", "image": "reg/long:1", "job_mode": True,
+                "input": [{"storage_provider": "minio", "path": "long/in"}]}  # fmt: skip
+    spec = fdl.parse(json.dumps(document).encode(), "application/json", name=None)
+    planner = Planner(gateway="http://of:8080", username="admin", password="pw",
+                      s3_endpoint="http://minio:9000")  # fmt: skip
+
+    files = dict(planner.deploy(spec)[-1].files)
+
+    function = yaml.safe_load(files["stack.yml"])["functions"]["long"]
+    assert function["annotations"]["oscar.job_mode"] == "true"
+    assert spec.service.job_mode is True
+    found = Service.from_function({"name": "long", "annotations": function["annotations"],
+                                   "envVars": function["environment"]})  # fmt: skip
+    assert found is not None and found.job_mode
