@@ -34,6 +34,7 @@ from k8s_cluster.waiting import wait_until
 from . import objects
 from .conftest import REPO, free_port
 from .kube import Kube
+from .postgres import PostgresInCluster
 from .test_grayify import SAMPLE, _colour_type
 from .test_openfaas_gateway import _faas_cli, openfaas  # noqa: F401
 from .test_provider import NAMESPACE, kube, provider  # noqa: F401
@@ -82,7 +83,7 @@ functions:
       SCRIPT_TIMEOUT: "60"
       exec_timeout: 90s
     annotations:
-      oscar.timeout: "120"
+      oscar.timeout: "60"
     secrets:
       - e2e-s3-access-key
       - e2e-s3-secret-key
@@ -178,6 +179,7 @@ def _install(config: ClusterConfig, image: str) -> None:
         "minio.endpoint": f"http://{node}:{MINIO_PORT}",
         "minio.credentialsSecret.name": "e2e-minio",
         "tokensSecret.name": "e2e-gateway-tokens",
+        "ledger.urlSecret.name": "e2e-ledger",
         "leaderElection.enabled": "true", "leaderElection.leaseName": LEASE,
         "leaderElection.leaseSeconds": "5",
         "apiServer.host": node, "apiServer.port": "6443",
@@ -193,11 +195,23 @@ def _available(api: Kube) -> bool | str:
 
 
 @pytest.fixture(scope="module")
+def ledger_url(k8s_cluster: ClusterConfig) -> Iterator[str]:
+    """A PostgreSQL database in the cluster's namespace, as pods reach it: the ledger survives
+    the gateway's pod (an emptyDir's SQLite does not)."""
+    server = PostgresInCluster(k8s_cluster)
+    try:
+        yield server.url_for_pods(server.create_database())
+    finally:
+        server.remove()
+
+
+@pytest.fixture(scope="module")
 def gateway(
     k8s_cluster: ClusterConfig,
     kube: Kube,  # noqa: F811
     openfaas: tuple[str, str],  # noqa: F811
     minio_webhook: tuple[Minio, str, str, str],
+    ledger_url: str,
 ) -> Iterator[Gateway]:
     config = k8s_cluster
     push_base_images(config)
@@ -208,6 +222,7 @@ def gateway(
     kube.create(objects.secret("e2e-gateway-tokens", {
         "webhook-token": webhook, "admin-token": admin, "callback-key": secrets.token_hex(16),
     }))  # fmt: skip
+    kube.create(objects.secret("e2e-ledger", {"url": ledger_url}))
     _install(config, image)
     host, forward = _forward(config, "test-gateway-forward", f"{config.node_ip}:{GATEWAY_PORT}")
     try:
@@ -346,9 +361,11 @@ def test_uploads_become_grey_outputs_sync_runs_answer_and_three_pods_serve(
 
 
 def _gateway_killed_with_uploads_in_flight(gateway: Gateway) -> None:
-    """SIGKILL (grace 0) of the gateway's pod while files arrive: every file gets its output
-    (the new pod's reconciler finds what no ledger holds; MinIO's events to a dead gateway are
-    lost, its webhook has no queue here), and the new pod takes the Lease over."""
+    """SIGKILL (grace 0) of the gateway's pod while files arrive: every file gets its output and
+    exactly one job that succeeds (the ledger is PostgreSQL's, so the new pod resumes it; its
+    reconciler finds the files whose events MinIO could not deliver, its webhook having no queue
+    here; callbacks lost with the pod time out and are sent again), and the new pod takes the
+    Lease over."""
     api = gateway.kube
     before = api.pods_of("default", f"app.kubernetes.io/instance={RELEASE}")
     keys = [f"in/killed/{i}.png" for i in range(12)]
@@ -365,6 +382,10 @@ def _gateway_killed_with_uploads_in_flight(gateway: Gateway) -> None:
         timeout=300, interval=1.0,
     )  # fmt: skip
     assert ok, last
+    ok, last = wait_until(lambda: _succeeded(gateway, 24), timeout=300, interval=1.0)
+    assert ok, last
+    everything = gateway.get("/system/jobs/grayify?limit=1")["total"]
+    assert everything == 24, f"{everything} jobs for 24 files: one each, none twice"
     after = api.pods_of("default", f"app.kubernetes.io/instance={RELEASE}")
     names = [p["metadata"]["name"] for p in after]
     assert before[0]["metadata"]["name"] not in names
