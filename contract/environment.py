@@ -27,11 +27,16 @@ LOG_TAIL_BYTES = "LOG_TAIL_BYTES"
 SUPERVISOR_LISTEN = "SUPERVISOR_LISTEN"
 SUPERVISOR_THREADS = "SUPERVISOR_THREADS"
 SYNC_BASE64 = "SYNC_BASE64"
-SUPERVISOR_SETTINGS = (
+# One-shot mode (OSCAR's Job mode, a Kubernetes Job per file): the storage event to run, and the
+# file the result's JSON is written to (the Job's pod reports it as its termination message).
+OSCAR_ONESHOT_EVENT = "OSCAR_ONESHOT_EVENT"
+OSCAR_RESULT_FILE = "OSCAR_RESULT_FILE"
+SUPERVISOR_SETTINGS: tuple[str, ...] = (
     LOG_LEVEL, INPUT_PATH, OUTPUT_PATH, S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_SECRET,
     S3_SECRET_KEY_SECRET, SCRIPT_PATH, FUNCTION_DIR, SECRETS_DIR, SCRIPT_TIMEOUT, WORKSPACE_ROOT,
     LOG_TAIL_BYTES, SUPERVISOR_LISTEN, SUPERVISOR_THREADS, SYNC_BASE64,
 )  # fmt: skip
+SUPERVISOR_SETTINGS += (OSCAR_ONESHOT_EVENT, OSCAR_RESULT_FILE)
 
 # The user's script, set by the supervisor for each run.
 INPUT_FILE_PATH = "INPUT_FILE_PATH"
@@ -71,6 +76,19 @@ OSCAR_LEDGER_LEASE_SECONDS = "OSCAR_LEDGER_LEASE_SECONDS"
 OSCAR_LEDGER_RETENTION_DAYS = "OSCAR_LEDGER_RETENTION_DAYS"  # succeeded jobs kept whole (30)
 FAAS_CLI = "FAAS_CLI"
 FUNCTION_S3_ENDPOINT = "FUNCTION_S3_ENDPOINT"
+# The gateway on Kubernetes: the ledger URL as a file (a Secret's key, as the chart mounts it;
+# used when OSCAR_LEDGER_URL is unset), and the coordination.k8s.io Lease its once-only loops
+# run under (unset name: the ledger's own lock), its holder's name and the API server's
+# kubeconfig (empty: the pod's service account).
+OSCAR_LEDGER_URL_FILE = "OSCAR_LEDGER_URL_FILE"
+OSCAR_LEASE_NAME = "OSCAR_LEASE_NAME"
+OSCAR_LEASE_NAMESPACE = "OSCAR_LEASE_NAMESPACE"
+OSCAR_LEASE_HOLDER = "OSCAR_LEASE_HOLDER"
+OSCAR_LEASE_SECONDS = "OSCAR_LEASE_SECONDS"
+# OSCAR's Job mode: the functions' namespace where job-mode services' files run as Kubernetes
+# Jobs (unset: job mode is off), and how long a finished Job stays before Kubernetes removes it.
+OSCAR_JOB_NAMESPACE = "OSCAR_JOB_NAMESPACE"
+OSCAR_JOB_TTL_SECONDS = "OSCAR_JOB_TTL_SECONDS"
 GATEWAY_SETTINGS: tuple[str, ...] = (
     LOG_LEVEL, GATEWAY_LISTEN, GATEWAY_PUBLIC_URL, GATEWAY_STATE_DIR, OPENFAAS_URL,
     OPENFAAS_USER, OPENFAAS_PASSWORD_FILE, MINIO_ENDPOINT, MINIO_ACCESS_KEY_FILE,
@@ -104,4 +122,10 @@ PROVIDER_SETTINGS = (
     OSCAR_FUNCTION_NAMESPACE, OSCAR_READY_TIMEOUT, OSCAR_INVOKE_TIMEOUT, OSCAR_FORWARD_PORTS,
     OSCAR_REPLICA_PIDS, OSCAR_PROVIDER_BACKEND, OSCAR_KUBECONFIG,
     OSCAR_UNBUILT_IMAGES,
+)  # fmt: skip
+
+# The gateway on Kubernetes reads these too (the kubeconfig of its Lease).
+GATEWAY_SETTINGS += (
+    OSCAR_LEDGER_URL_FILE, OSCAR_LEASE_NAME, OSCAR_LEASE_NAMESPACE, OSCAR_LEASE_HOLDER,
+    OSCAR_LEASE_SECONDS, OSCAR_KUBECONFIG, OSCAR_JOB_NAMESPACE, OSCAR_JOB_TTL_SECONDS,
 )  # fmt: skip

@@ -16,6 +16,7 @@ from gateway.clients.openfaas import OpenFaaS
 from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
 from gateway.errors import GatewayError
+from gateway.jobs.leadership import Leadership
 from gateway.services.registry import ServiceRegistry
 from wsgi_relay.serving import serve_until_signalled
 
@@ -66,13 +67,16 @@ def serve(config: GatewayConfig, parts: Parts) -> None:
     _refresh(parts.registry)  # before the reconciler's first pass, which needs the services
     refresher = threading.Thread(
         target=_refresh_forever,
-        args=(parts.registry, stopping, config.refresh_interval),
+        args=(parts.registry, parts.leadership, stopping, config.refresh_interval),
         name="refresh",
         daemon=True,
     )
     refresher.start()
+    parts.leadership.start()
     parts.dispatcher.start()  # resumes queued jobs and times out in-flight ones from the ledger
     parts.reconciler.start()
+    if parts.job_watcher is not None:
+        parts.job_watcher.start()
     log.info(
         "gateway on %s:%d, OpenFaaS %s, MinIO %s",
         config.host,
@@ -83,21 +87,26 @@ def serve(config: GatewayConfig, parts: Parts) -> None:
     try:
         serve_until_signalled(server, stopping=stopping)
     finally:
+        if parts.job_watcher is not None:
+            parts.job_watcher.stop()
         parts.reconciler.stop()
         parts.dispatcher.stop()
+        parts.leadership.close()  # a Lease is released: the next replica need not wait
         parts.ledger.close()
 
 
-def _refresh(registry: ServiceRegistry) -> None:
+def _refresh(registry: ServiceRegistry, leadership: Leadership | None = None) -> None:
     try:
-        registry.refresh()
+        registry.refresh(apply=leadership is None or leadership.leads("registry"))
     except GatewayError as e:
         log.warning("could not refresh services: %s", e.message)
 
 
-def _refresh_forever(registry: ServiceRegistry, stopping: threading.Event, every: float) -> None:
+def _refresh_forever(
+    registry: ServiceRegistry, leadership: Leadership, stopping: threading.Event, every: float
+) -> None:
     while not stopping.wait(every):
-        _refresh(registry)
+        _refresh(registry, leadership)
 
 
 if __name__ == "__main__":

@@ -10,12 +10,16 @@ from dataclasses import dataclass, fields
 from flask import Flask
 
 from gateway.clients.faascli import Runner
+from gateway.clients.kube_jobs import KubeJobs
+from gateway.clients.kube_lease import LeaseElector, connect
 from gateway.clients.openfaas import OpenFaaS
 from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
 from gateway.credentials import Sealer
 from gateway.http.app import create_app
 from gateway.jobs.dispatcher import Dispatcher
+from gateway.jobs.job_mode import JobWatcher
+from gateway.jobs.leadership import Elector, LedgerLock
 from gateway.jobs.ledger import Ledger
 from gateway.jobs.metrics import Metrics
 from gateway.jobs.parts import JobParts
@@ -28,9 +32,11 @@ from gateway.tokens import CallbackSigner
 
 @dataclass(frozen=True, kw_only=True)
 class Parts(JobParts):
-    """The parts, and the app that serves them."""
+    """The parts, the app that serves them, and who leads the once-only loops."""
 
     app: Flask
+    leadership: Elector
+    job_watcher: JobWatcher | None = None  # with Job mode (OSCAR_JOB_NAMESPACE)
 
 
 def open_ledger(config: GatewayConfig, sealer: Sealer) -> Ledger:
@@ -46,6 +52,22 @@ def open_ledger(config: GatewayConfig, sealer: Sealer) -> Ledger:
     )
 
 
+def elect(config: GatewayConfig, ledger: Ledger) -> Elector:
+    """A coordination.k8s.io Lease when `OSCAR_LEASE_NAME` names one, else the ledger's lock."""
+    if config.lease is None:
+        return LedgerLock(ledger)
+    why = f"the Lease {config.lease.namespace}/{config.lease.name}"
+    return LeaseElector(connect(config.lease.kubeconfig, why=why), config.lease)
+
+
+def job_mode(config: GatewayConfig) -> KubeJobs | None:
+    """Kubernetes Jobs for job-mode services when `OSCAR_JOB_NAMESPACE` names their namespace."""
+    if not config.job_namespace:
+        return None
+    api = connect(config.kubeconfig, why=f"Job mode in {config.job_namespace}")
+    return KubeJobs(api, namespace=config.job_namespace, ttl=config.job_ttl)
+
+
 def assemble(
     config: GatewayConfig,
     *,
@@ -58,6 +80,8 @@ def assemble(
     reconciler, and closes the ledger)."""
     sealer = Sealer(config.callback_key)
     ledger = open_ledger(config, sealer)
+    leadership = elect(config, ledger)
+    kube_jobs = job_mode(config)
     metrics = Metrics(ledger.counts)
     registry = ServiceRegistry(openfaas=openfaas, storage=storage)
     signer = CallbackSigner(config.callback_key)
@@ -70,6 +94,8 @@ def assemble(
         metrics=metrics,
         retry_base=config.retry_base,
         retry_cap=config.retry_cap,
+        leadership=leadership,
+        launcher=kube_jobs,
     )
     reconciler = Reconciler(
         ledger=ledger,
@@ -78,6 +104,7 @@ def assemble(
         on_new=dispatcher.wake,
         interval=config.reconcile_interval,
         retention=config.ledger_retention_days * 86400,
+        leadership=leadership,
     )
     jobs = JobParts(
         ledger=ledger,
@@ -92,4 +119,10 @@ def assemble(
     )
     app = create_app(config, jobs, storage=storage, faas_cli=faas_cli, clock=clock)
     shared = {f.name: getattr(jobs, f.name) for f in fields(jobs)}
-    return Parts(**shared, app=app)  # the caller closes the ledger
+    watcher = None
+    if kube_jobs is not None:
+        watcher = JobWatcher(jobs=kube_jobs, ledger=ledger, dispatcher=dispatcher,
+                             metrics=metrics, leadership=leadership)  # fmt: skip
+    return Parts(
+        **shared, app=app, leadership=leadership, job_watcher=watcher
+    )  # the caller closes the ledger

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,20 @@ from urllib.parse import SplitResult, urlsplit
 from contract import environment as names
 from contract.settings import Settings
 from gateway.errors import ConfigError
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeaseConfig:
+    """The coordination.k8s.io Lease the once-only loops run under (OSCAR_LEASE_*)."""
+
+    name: str
+    namespace: str
+    holder: str  # this replica's name in the Lease (the pod's name)
+    seconds: float  # how long a holder that stopped renewing keeps it
+    kubeconfig: str = ""  # "": the pod's own service account
+
+
+SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,10 @@ class GatewayConfig:
     faas_cli: str = "faas-cli"  # the binary that deploys FDL services
     function_s3_endpoint: str = ""  # S3_ENDPOINT of FDL services: MinIO as functions reach it
     token_grace: float = 3600.0  # seconds a rotated token still passes
+    lease: LeaseConfig | None = None  # None: the ledger's own lock (PostgreSQL's advisory lock)
+    kubeconfig: str = ""  # the API server for the Lease and Job mode ("": the pod's account)
+    job_namespace: str = ""  # "": no Job mode; else where job-mode services' Jobs run
+    job_ttl: int = 600  # seconds a finished Job stays (ttlSecondsAfterFinished)
 
     log_level: str = "INFO"
 
@@ -65,7 +84,7 @@ class GatewayConfig:
         if not environ.get(names.GATEWAY_STATE_DIR):
             problems.append(f"{names.GATEWAY_STATE_DIR}: missing; the ledger lives there")
         public_url = environ.get(names.GATEWAY_PUBLIC_URL, f"http://{listen}")
-        ledger_url = _ledger_url(environ.get(names.OSCAR_LEDGER_URL, "").strip(), problems)
+        ledger_url = _ledger_url(settings)
         config = cls(
             host=host,
             port=port,
@@ -94,6 +113,10 @@ class GatewayConfig:
             faas_cli=faas_cli,
             function_s3_endpoint=function_s3,
             token_grace=number(names.OSCAR_TOKEN_GRACE_SECONDS, 3600.0),
+            lease=_lease(settings),
+            kubeconfig=settings.text(names.OSCAR_KUBECONFIG).strip(),
+            job_namespace=settings.text(names.OSCAR_JOB_NAMESPACE).strip(),
+            job_ttl=settings.count(names.OSCAR_JOB_TTL_SECONDS, 600),
             log_level=settings.log_level(),
         )
         if problems:
@@ -108,11 +131,40 @@ def _http_url(name: str, text: str, problems: list[str]) -> SplitResult:
     return parts
 
 
-def _ledger_url(text: str, problems: list[str]) -> str:
-    """PostgreSQL's URL, or "" for SQLite in the state folder."""
+def _ledger_url(settings: Settings) -> str:
+    """PostgreSQL's URL (OSCAR_LEDGER_URL, else the file OSCAR_LEDGER_URL_FILE names, as a
+    Secret is mounted), or "" for SQLite in the state folder."""
+    name = names.OSCAR_LEDGER_URL
+    text = settings.text(name).strip()
+    if not text and settings.text(names.OSCAR_LEDGER_URL_FILE):
+        name = names.OSCAR_LEDGER_URL_FILE
+        text = settings.secret_file(name)
     if text and urlsplit(text).scheme not in {"postgresql", "postgres"}:
-        problems.append(
-            f"{names.OSCAR_LEDGER_URL}: expected postgresql://user:password@host:port/db,"
+        settings.problems.append(
+            f"{name}: expected postgresql://user:password@host:port/db,"
             f" found a URL of scheme {urlsplit(text).scheme!r}; unset it for SQLite"
         )
     return text
+
+
+def _lease(settings: Settings) -> LeaseConfig | None:
+    """The Lease when OSCAR_LEASE_NAME is set; its namespace defaults to the pod's own."""
+    name = settings.text(names.OSCAR_LEASE_NAME).strip()
+    if not name:
+        return None
+    namespace = settings.text(names.OSCAR_LEASE_NAMESPACE).strip()
+    if not namespace and SERVICE_ACCOUNT_NAMESPACE.exists():
+        namespace = SERVICE_ACCOUNT_NAMESPACE.read_text().strip()
+    if not namespace:
+        settings.problems.append(
+            f"{names.OSCAR_LEASE_NAMESPACE}: missing, and {SERVICE_ACCOUNT_NAMESPACE} is not"
+            " there (not in a pod); name the Lease's namespace"
+        )
+    holder = settings.text(names.OSCAR_LEASE_HOLDER).strip() or socket.gethostname()
+    return LeaseConfig(
+        name=name,
+        namespace=namespace,
+        holder=holder,
+        seconds=settings.number(names.OSCAR_LEASE_SECONDS, 15.0),
+        kubeconfig=settings.text(names.OSCAR_KUBECONFIG).strip(),
+    )

@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from . import api, builder, cluster, images, netns, pki, plan, stack
+from . import api, builder, cluster, images, netns, pki, plan, product, stack
 from .config import ClusterConfig, current
 from .errors import ClusterError
 
@@ -76,6 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="REGISTRY",
         help="registry to push to, as the host reaches it (default: the cluster's)",
     )
+    made = commands.add_parser(
+        "product", help="build this project's gateway and provider image with buildah, and push it"
+    )
+    made.add_argument("--push", metavar="REGISTRY", help="registry to push to (the cluster's)")
+    made.add_argument("--tag", default="latest", help="the image's tag (latest)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
@@ -90,12 +95,15 @@ def main(argv: list[str] | None = None) -> int:
             if os.geteuid() != 0:
                 raise ClusterError("the cluster needs root (namespaces, mounts): run with sudo")
             start = time.monotonic()
-            if args.command in {"images", "build"} and not args.__dict__.get("push"):
+            if args.command in {"images", "build", "product"} and not args.__dict__.get("push"):
                 _require_registry(config)
             if args.command == "images":
                 print(json.dumps(asdict(images.push_base_images(config)), indent=2))
             elif args.command == "build":
                 _build(config, Path(args.file), args.filter, args.push)
+            elif args.command == "product":
+                image = product.build(config, registry=args.push or "", tag=args.tag)
+                print(f"pushed {image} in {time.monotonic() - start:.0f} s")
             elif args.command == "up":
                 timings = cluster.up(config)
                 print(json.dumps({"seconds": timings.steps, **cluster.status(config)}, indent=2))

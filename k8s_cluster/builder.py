@@ -93,6 +93,21 @@ def build(
     push: bool = True,
 ) -> str:
     """Build `handler` on the template as `image` (a host registry name); push it."""
+    with tempfile.TemporaryDirectory(prefix="oscar-build-") as tmp:
+        ctx = context(handler, Path(tmp) / "context")
+        arguments = build_args(config, args or {})
+        return build_dockerfile(config, context=ctx, image=image, args=arguments, push=push)
+
+
+def build_dockerfile(
+    config: ClusterConfig,
+    *,
+    context: Path,
+    image: str,
+    args: Mapping[str, str],
+    push: bool = True,
+) -> str:
+    """Build `context`'s Dockerfile as `image` (a host registry name); push it."""
     conf = config.state_dir / "buildah" / "registries.conf"
     policy = config.state_dir / "buildah" / "policy.json"
     conf.parent.mkdir(parents=True, exist_ok=True)
@@ -108,19 +123,10 @@ def build(
     }
     flags = [f"--signature-policy={policy}", "--tls-verify=false"]
     mounts = [f"--volume={HOST_CA_BUNDLE}:{HOST_CA_BUNDLE}:ro"] if HOST_CA_BUNDLE.exists() else []
-    with tempfile.TemporaryDirectory(prefix="oscar-build-") as tmp:
-        try:
-            _build(
-                config,
-                env=env,
-                flags=[*flags, *mounts],
-                handler=handler,
-                image=image,
-                args=args or {},
-                tmp=Path(tmp),
-            )
-        finally:
-            release(config, env)
+    try:
+        _build(env=env, flags=[*flags, *mounts], ctx=context, image=image, args=args, config=config)
+    finally:
+        release(config, env)
     if push:
         _run([*buildah(config), "push", *flags, image, f"docker://{image}"], env)
         release(config, env)
@@ -133,17 +139,15 @@ def release(config: ClusterConfig, env: dict[str, str]) -> None:
 
 
 def _build(
-    config: ClusterConfig,
     *,
+    config: ClusterConfig,
     env: dict[str, str],
     flags: list[str],
-    handler: Path,
+    ctx: Path,
     image: str,
     args: Mapping[str, str],
-    tmp: Path,
 ) -> None:
-    ctx = context(handler, tmp / "context")
-    arguments = [f"--build-arg={k}={v}" for k, v in build_args(config, args).items()]
+    arguments = [f"--build-arg={k}={v}" for k, v in args.items()]
     _run(
         [
             *buildah(config),

@@ -14,6 +14,7 @@ from supervisor.app import create_app
 from supervisor.config import SupervisorConfig
 from supervisor.errors import ConfigError
 from supervisor.job import Runner
+from supervisor.oneshot import run_once
 from supervisor.storage import MinioStorage
 
 # waitress refuses bodies over 1 GiB by default; inputs are files and may be far larger.
@@ -30,6 +31,9 @@ def main() -> int:
     handler.setFormatter(JsonFormatter(LOG_FORMAT, style="{", rename_fields=LOG_FIELD_NAMES))
     logging.basicConfig(level=config.log_level, handlers=[handler])
     storage = MinioStorage(config.storage, pool_size=config.threads) if config.storage else None
+    if config.oneshot_event:  # a Kubernetes Job's pod: this one event, then exit
+        runner = Runner(config=config, storage=storage)
+        return run_once(runner, config.oneshot_event, result_file=config.result_file)
     app = create_app(config, runner=Runner(config=config, storage=storage))
     logging.getLogger(__name__).info(
         "supervisor listening on %s:%d, script %s, storage %s",

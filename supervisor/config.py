@@ -49,6 +49,8 @@ class SupervisorConfig:
     script_env: Mapping[str, str] = field(repr=False)
 
     log_level: str = "INFO"
+    oneshot_event: str = field(default="", repr=False)  # "": serve HTTP; else run this once
+    result_file: Path = Path("/dev/termination-log")  # where one-shot mode writes its result
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> SupervisorConfig:
@@ -75,6 +77,8 @@ class SupervisorConfig:
             output_path=settings.storage_path(names.OUTPUT_PATH),
             script_env=dict(environ),
             log_level=settings.log_level(),
+            oneshot_event=settings.text(names.OSCAR_ONESHOT_EVENT).strip(),
+            result_file=Path(settings.text(names.OSCAR_RESULT_FILE, "/dev/termination-log")),
         )
         if not config.workspace_root.is_dir():
             problems.append(

@@ -13,9 +13,11 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
 
 from gateway.clients.openfaas import OpenFaaS
 from gateway.errors import GatewayError, LedgerUnavailable
+from gateway.jobs.leadership import Leadership
 from gateway.jobs.ledger import Ledger
 from gateway.jobs.metrics import Metrics
 from gateway.jobs.model import AttemptResult, Job, backoff_seconds
@@ -23,6 +25,16 @@ from gateway.services.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner
 
 log = logging.getLogger(__name__)
+
+
+class Launcher(Protocol):
+    """Starts one attempt as a Kubernetes Job (`gateway.clients.kube_jobs.KubeJobs`)."""
+
+    def start(
+        self, function: str, *, job_id: str, call_id: str, event: str, deadline: float
+    ) -> str: ...
+
+
 MAX_SLEEP = 1.0
 # How often a pass looks for attempts past their deadline or lease: not on every pass, which
 # runs for each new job (on PostgreSQL each look is a round trip before the job is sent).
@@ -43,8 +55,14 @@ class Dispatcher:
         retry_cap: float,
         clock: Callable[[], float] = time.time,
         senders: int = 8,
+        leadership: Leadership | None = None,
+        launcher: Launcher | None = None,
     ) -> None:
+        """`leadership`: who runs the timeouts pass; None: the ledger's lock. `launcher`: runs
+        the files of job-mode services as Kubernetes Jobs; None: job mode is off."""
+        self._launcher = launcher
         self._ledger = ledger
+        self._leadership: Leadership = leadership or ledger
         self._openfaas = openfaas
         self._registry = registry
         self._signer = signer
@@ -103,7 +121,7 @@ class Dispatcher:
     def _pass(self, now: float) -> None:
         # Timeouts are one replica's work (any could, each finish is checked under lock, but
         # N replicas racing for every overdue row is waste): the one that leads "timeouts".
-        if now - self._timeouts_at >= TIMEOUTS_EVERY and self._ledger.leads("timeouts"):
+        if now - self._timeouts_at >= TIMEOUTS_EVERY and self._leadership.leads("timeouts"):
             self._timeouts_at = now
             if released := self._ledger.release_expired(now):
                 log.warning(
@@ -129,6 +147,10 @@ class Dispatcher:
                 self._pool.submit(self._send, job)
 
     def _send(self, job: Job) -> None:
+        service = self._registry.find(job.service)
+        if service is not None and service.job_mode:
+            self._start_job(job, service.timeout)
+            return
         signature = self._signer.sign(job.id, job.call_id)
         callback = f"{self._public_url}/callbacks/{job.id}?call={job.call_id}&sig={signature}"
         try:
@@ -149,6 +171,29 @@ class Dispatcher:
             self._ledger.mark_sent(job.id, job.call_id)
         except GatewayError as e:  # its lease runs out: another pass queues it again
             log.warning("job %s: sent, but its lease could not be ended: %s", job.id, e.message)
+
+    def _start_job(self, job: Job, deadline: float) -> None:
+        """The attempt as a Kubernetes Job; `gateway.jobs.job_mode` settles it when it ends."""
+        if self._launcher is None:
+            self._give_up_on_attempt(
+                job,
+                f"service {job.service} is in job mode (annotation oscar.job_mode), but this"
+                " gateway runs no Kubernetes Jobs: set OSCAR_JOB_NAMESPACE (the chart's"
+                " jobMode.enabled), or remove the annotation",
+            )
+            return
+        try:
+            event = job.sent().to_json().decode()
+            self._launcher.start(
+                job.service, job_id=job.id, call_id=job.call_id, event=event, deadline=deadline
+            )
+        except GatewayError as e:
+            self._give_up_on_attempt(job, f"could not start its Kubernetes Job: {e.message}")
+            return
+        try:
+            self._ledger.mark_sent(job.id, job.call_id)
+        except GatewayError as e:
+            log.warning("job %s: started, but its lease could not be ended: %s", job.id, e.message)
 
     def _give_up_on_attempt(self, job: Job, reason: str) -> None:
         now = self._clock()

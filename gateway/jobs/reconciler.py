@@ -16,6 +16,7 @@ from urllib.parse import quote_plus
 
 from gateway.clients.storage import Listed, Storage
 from gateway.jobs.events import Announced
+from gateway.jobs.leadership import Leadership
 from gateway.jobs.ledger import Ledger
 from gateway.jobs.model import NewJob
 from gateway.services.model import Service
@@ -60,9 +61,12 @@ class Reconciler:
         interval: float,
         retention: float = 0.0,
         clock: Callable[[], float] = time.time,
+        leadership: Leadership | None = None,
     ) -> None:
-        """`retention`: seconds a succeeded job is kept whole (0: for ever); see `prune`."""
+        """`retention`: seconds a succeeded job is kept whole (0: for ever); see `prune`.
+        `leadership`: who runs the periodic pass; None: the ledger's lock."""
         self._ledger = ledger
+        self._leadership: Leadership = leadership or ledger
         self._storage = storage
         self._registry = registry
         self._on_new = on_new
@@ -107,7 +111,7 @@ class Reconciler:
         delay = 0.0
         while not self._stopping.wait(delay):
             delay = self._interval
-            if not self._ledger.leads("reconciler"):
+            if not self._leadership.leads("reconciler"):
                 continue  # another replica on this ledger reconciles
             for service in self._registry.all():
                 try:

@@ -90,6 +90,11 @@ class FdlService(BaseModel):
     max_attempts: PositiveInt | None = None
     concurrency: PositiveInt | None = None
     timeout: PositiveInt | None = Field(None, description="seconds")
+    job_mode: bool = Field(
+        False,
+        description="each file runs as a Kubernetes Job (OSCAR's Job mode): no timeout"
+        " but `timeout` bounds it; needs the gateway on Kubernetes with Job mode on",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -188,4 +193,5 @@ class FdlService(BaseModel):
             max_attempts=self.max_attempts,
             concurrency=self.concurrency,
             timeout=self.timeout,
+            job_mode=self.job_mode,
         )

@@ -11,6 +11,7 @@ supervisor reads anyway (so a plain stack.yml entry needs no duplicated settings
 | `oscar.max_attempts` | | attempts before a job becomes a dead letter (default 3) |
 | `oscar.concurrency` | | jobs of this service running at once (default 4) |
 | `oscar.timeout` | | seconds to wait for a job's callback before retrying (default 330) |
+| `oscar.job_mode` | | `true`: each file runs as a Kubernetes Job (OSCAR's Job mode), not a call |
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ SUFFIX = "oscar.suffix"
 MAX_ATTEMPTS = "oscar.max_attempts"
 CONCURRENCY = "oscar.concurrency"
 TIMEOUT = "oscar.timeout"
+JOB_MODE = "oscar.job_mode"
 
 
 def parse_path(text: str, *, field: str) -> StoragePath:
@@ -50,6 +52,7 @@ class Service:
     max_attempts: int = 3
     concurrency: int = 4
     timeout: float = 330.0
+    job_mode: bool = False  # each file a Kubernetes Job of the function's image (OSCAR's mode)
     # What OSCAR's API shows of the function beside its input and output (the FDL's fields);
     # a description, not what the service does with a file, so no part of its equality.
     image: str = field(default="", compare=False)
@@ -89,6 +92,7 @@ class Service:
             max_attempts=_number(annotations, MAX_ATTEMPTS, 3, name),
             concurrency=_number(annotations, CONCURRENCY, 4, name),
             timeout=float(_number(annotations, TIMEOUT, 330, name)),
+            job_mode=_flag(annotations, JOB_MODE, name),
             image=str(status.get("image") or ""),
             memory=_limit(status, "memory"),
             cpu=_limit(status, "cpu"),
@@ -103,6 +107,13 @@ class Service:
 def route(services: Iterable[Service], bucket: str, key: str) -> list[Service]:
     """Every service whose input (bucket, prefix, suffixes) takes this object."""
     return [s for s in services if s.matches(bucket, key)]
+
+
+def _flag(annotations: Mapping[str, str], name: str, service: str) -> bool:
+    text = str(annotations.get(name, "false")).strip().lower()
+    if text not in {"true", "false"}:
+        raise InvalidService(f"{service}: annotation {name} must be true or false, found {text!r}")
+    return text == "true"
 
 
 def _limit(status: Mapping[str, Any], name: str) -> str | None:

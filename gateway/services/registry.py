@@ -62,8 +62,10 @@ class ServiceRegistry:
         with self._lock:
             return self._services.get(name)
 
-    def refresh(self) -> list[Service]:
-        """Read the functions from OpenFaaS; apply buckets and rules for what changed."""
+    def refresh(self, *, apply: bool = True) -> list[Service]:
+        """Read the functions from OpenFaaS; apply buckets and rules for what changed (unless
+        `apply` is false: among several gateways, the periodic refresh of all but the one that
+        leads "registry" only reads, so that no two rewrite a bucket's rules at once)."""
         found: dict[str, Service] = {}
         problems: dict[str, str] = {}
         for status in self._openfaas.functions():
@@ -80,7 +82,8 @@ class ServiceRegistry:
         with self._lock:
             self._services = found
             self._problems = problems
-        self._apply(found.values())
+        if apply:
+            self._apply(found.values())
         return list(found.values())
 
     def _apply(self, services: Iterable[Service]) -> None:

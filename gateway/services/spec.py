@@ -41,6 +41,7 @@ class ServiceSpec:
     max_attempts: int | None = None
     concurrency: int | None = None
     timeout: int | None = None
+    job_mode: bool = False  # OSCAR's Job mode: each file a Kubernetes Job
 
     @property
     def service(self) -> Service:
@@ -54,6 +55,7 @@ class ServiceSpec:
             max_attempts=self.max_attempts or defaults.max_attempts,
             concurrency=self.concurrency or defaults.concurrency,
             timeout=float(self.timeout) if self.timeout else defaults.timeout,
+            job_mode=self.job_mode,
         )
 
     def function(self, *, s3_endpoint: str) -> dict[str, Any]:
@@ -82,6 +84,8 @@ class ServiceSpec:
         ):
             if value is not None:
                 annotations[name] = str(value)
+        if self.job_mode:
+            annotations[services.JOB_MODE] = "true"
         secrets = [*S3_SECRETS, *(s for s in self.secrets if s not in S3_SECRETS)]
         if self.script is not None:
             secret = script_secret(self.name)

@@ -139,6 +139,19 @@ class Kube:
         )
         return [self.plain(p) for p in items]
 
+    def pod_log(self, namespace: str, name: str) -> str:
+        answer = self._core().read_namespaced_pod_log(name, namespace, _preload_content=False)
+        return bytes(answer.data).decode()
+
+    def jobs_of(self, namespace: str, selector: str) -> list[dict[str, Any]]:
+        batch: Any = client.BatchV1Api(self.api)
+        items: list[Any] = batch.list_namespaced_job(namespace, label_selector=selector).items
+        return [self.plain(j) for j in items]
+
+    def delete_pod(self, namespace: str, name: str) -> None:
+        """At once (grace 0): the kubelet SIGKILLs its containers."""
+        self._core().delete_namespaced_pod(name, namespace, grace_period_seconds=0)
+
     def token(self, namespace: str, service_account: str) -> str:
         """A short-lived token of the service account (the TokenRequest API, as a pod gets)."""
         body = {"spec": {"expirationSeconds": 3600}}

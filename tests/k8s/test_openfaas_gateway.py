@@ -8,6 +8,7 @@ address). The provider runs in the cluster's network namespace, as in test_provi
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 import shutil
@@ -52,7 +53,13 @@ functions:
 """
 
 
-def _openfaas_pods(config: ClusterConfig, api: Kube, password: str) -> None:
+def _openfaas_pods(config: ClusterConfig, api: Kube) -> str:
+    """The OpenFaaS pods, made by the first module that needs them (they outlive it: a later
+    module's provider starts on the same address); the admin password."""
+    known = api.read("Secret", "default", "basic-auth")
+    if known is not None:
+        return base64.b64decode(known["data"]["basic-auth-password"]).decode()
+    password = secrets.token_hex(12)
     push_base_images(config)
     image = push_openfaas(config).replace(config.registry_on_host, config.registry_inside)
     node = config.node_ip
@@ -96,14 +103,14 @@ def _openfaas_pods(config: ClusterConfig, api: Kube, password: str) -> None:
     for name in ("nats", "openfaas-gateway", "queue-worker"):
         ok, last = wait_until(lambda: api.available(name), timeout=180, interval=0.5)  # noqa: B023
         assert ok, f"{name}: {last}"
+    return password
 
 
 @pytest.fixture(scope="module")
 def openfaas(k8s_cluster: ClusterConfig, kube: Kube, provider: str) -> Iterator[tuple[str, str]]:  # noqa: F811
     """The in-cluster OpenFaaS gateway's URL on the host's loopback, and its password."""
     config = k8s_cluster
-    password = secrets.token_hex(12)
-    _openfaas_pods(config, kube, password)
+    password = _openfaas_pods(config, kube)
     port = free_port()
     forward = processes.spawn(
         "test-openfaas-forward",
