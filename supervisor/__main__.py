@@ -14,6 +14,7 @@ from supervisor.app import create_app
 from supervisor.config import SupervisorConfig
 from supervisor.errors import ConfigError
 from supervisor.job import Runner
+from supervisor.results import ResultBook
 from supervisor.storage import MinioStorage
 
 # waitress refuses bodies over 1 GiB by default; inputs are files and may be far larger.
@@ -30,7 +31,8 @@ def main() -> int:
     handler.setFormatter(JsonFormatter(LOG_FORMAT, style="{", rename_fields=LOG_FIELD_NAMES))
     logging.basicConfig(level=config.log_level, handlers=[handler])
     storage = MinioStorage(config.storage, pool_size=config.threads) if config.storage else None
-    app = create_app(config, runner=Runner(config=config, storage=storage))
+    results = ResultBook(storage) if storage else None  # recorded where each job says
+    app = create_app(config, runner=Runner(config=config, storage=storage, results=results))
     logging.getLogger(__name__).info(
         "supervisor listening on %s:%d, script %s, storage %s",
         config.listen_host,
