@@ -71,6 +71,8 @@ def serve(config: GatewayConfig, parts: Parts) -> None:
         daemon=True,
     )
     refresher.start()
+    _ensure_results_bucket(config, parts)
+    parts.settler.start()  # first: in-flight attempts whose result a function recorded
     parts.dispatcher.start()  # resumes queued jobs and times out in-flight ones from the ledger
     parts.reconciler.start()
     log.info(
@@ -84,8 +86,19 @@ def serve(config: GatewayConfig, parts: Parts) -> None:
         serve_until_signalled(server, stopping=stopping)
     finally:
         parts.reconciler.stop()
+        parts.settler.stop()
         parts.dispatcher.stop()
         parts.ledger.close()
+
+
+def _ensure_results_bucket(config: GatewayConfig, parts: Parts) -> None:
+    """The system bucket where functions record results (they make it too, if they can)."""
+    if not config.results_bucket:
+        return
+    try:
+        parts.storage.ensure_bucket(config.results_bucket)
+    except GatewayError as e:
+        log.warning("could not create the results bucket: %s", e.message)
 
 
 def _refresh(registry: ServiceRegistry) -> None:

@@ -18,6 +18,7 @@ from gateway.jobs.metrics import Metrics
 from gateway.jobs.parts import JobParts
 from gateway.jobs.postgres_ledger import PostgresLedger
 from gateway.jobs.reconciler import Reconciler
+from gateway.jobs.settler import Settler
 from gateway.jobs.sqlite_ledger import SqliteLedger
 from gateway.services.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner
@@ -28,6 +29,7 @@ class Parts(JobParts):
     """The parts, and the app that serves them."""
 
     app: Flask
+    settler: Settler
 
 
 def open_ledger(config: GatewayConfig) -> Ledger:
@@ -49,8 +51,8 @@ def assemble(
     storage: Storage,
     faas_cli: Runner | None = None,
 ) -> Parts:
-    """Every part built and wired; nothing started (the caller starts the dispatcher and the
-    reconciler, and closes the ledger)."""
+    """Every part built and wired; nothing started (the caller starts the settler, the
+    dispatcher and the reconciler, and closes the ledger)."""
     ledger = open_ledger(config)
     metrics = Metrics(ledger.counts)
     registry = ServiceRegistry(openfaas=openfaas, storage=storage)
@@ -64,6 +66,7 @@ def assemble(
         metrics=metrics,
         retry_base=config.retry_base,
         retry_cap=config.retry_cap,
+        results_bucket=config.results_bucket,
     )
     reconciler = Reconciler(
         ledger=ledger,
@@ -83,6 +86,14 @@ def assemble(
         openfaas=openfaas,
         storage=storage,
     )
+    settler = Settler(
+        ledger=ledger,
+        records=storage,
+        dispatcher=dispatcher,
+        metrics=metrics,
+        bucket=config.results_bucket,
+        interval=config.settle_interval,
+    )
     app = create_app(config, jobs, storage=storage, faas_cli=faas_cli)
     shared = {f.name: getattr(jobs, f.name) for f in fields(jobs)}
-    return Parts(**shared, app=app)  # the caller closes the ledger
+    return Parts(**shared, app=app, settler=settler)  # the caller closes the ledger

@@ -9,6 +9,9 @@ from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
 from contract import environment as names
+from contract.errors import BadEvent
+from contract.records import check_bucket
+from contract.results import RESULTS_BUCKET
 from contract.settings import Settings
 from gateway.errors import ConfigError
 
@@ -41,6 +44,8 @@ class GatewayConfig:
     ledger_retention_days: float = 30.0  # as OSCAR's job TTL
     faas_cli: str = "faas-cli"  # the binary that deploys FDL services
     function_s3_endpoint: str = ""  # S3_ENDPOINT of FDL services: MinIO as functions reach it
+    results_bucket: str = RESULTS_BUCKET  # where functions record results; "": not at all
+    settle_interval: float = 2.0  # seconds between passes that settle attempts from records
 
     log_level: str = "INFO"
 
@@ -92,6 +97,8 @@ class GatewayConfig:
             ledger_retention_days=number(names.OSCAR_LEDGER_RETENTION_DAYS, 30.0),
             faas_cli=faas_cli,
             function_s3_endpoint=function_s3,
+            results_bucket=_results_bucket(environ, problems),
+            settle_interval=number(names.OSCAR_SETTLE_INTERVAL_SECONDS, 2.0),
             log_level=settings.log_level(),
         )
         if problems:
@@ -104,6 +111,17 @@ def _http_url(name: str, text: str, problems: list[str]) -> SplitResult:
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         problems.append(f"{name}: expected http(s)://host:port, found {text!r}")
     return parts
+
+
+def _results_bucket(environ: Mapping[str, str], problems: list[str]) -> str:
+    """The system bucket of result records (contract.results); empty turns them off."""
+    bucket = environ.get(names.OSCAR_RESULTS_BUCKET, RESULTS_BUCKET).strip()
+    try:
+        if bucket:
+            check_bucket(bucket, names.OSCAR_RESULTS_BUCKET)
+    except BadEvent as e:
+        problems.append(f"{e.reason}; name a bucket, or set it empty to record no results")
+    return bucket
 
 
 def _ledger_url(text: str, problems: list[str]) -> str:

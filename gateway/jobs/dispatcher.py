@@ -43,6 +43,7 @@ class Dispatcher:
         retry_cap: float,
         clock: Callable[[], float] = time.time,
         senders: int = 8,
+        results_bucket: str = "",
     ) -> None:
         self._ledger = ledger
         self._openfaas = openfaas
@@ -53,6 +54,7 @@ class Dispatcher:
         self._retry_base = retry_base
         self._retry_cap = retry_cap
         self._clock = clock
+        self._results_bucket = results_bucket
         self._timeouts_at = float("-inf")
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -130,7 +132,7 @@ class Dispatcher:
         try:
             status = self._openfaas.invoke_async(
                 job.service,
-                job.sent().to_json(),
+                job.sent(results_bucket=self._results_bucket).to_json(),
                 callback_url=callback,
                 call_id=job.call_id,
                 headers={"X-Oscar-Input": "event", "X-Oscar-Job": job.id},
