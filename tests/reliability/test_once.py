@@ -83,11 +83,13 @@ def test_a_script_naming_outputs_by_time_leaves_one_output_per_input_through_gat
         assert found[output] == acknowledged[job["key"]].upper()
 
     outcomes: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
     repeated = 0
     for job in final:  # the ledger: one successful attempt per job, whatever else happened
         history = job_detail(stack, service.name, job["id"])["history"]
         assert [a["outcome"] for a in history].count("succeeded") == 1, history
         outcomes.update(a["outcome"] for a in history)
+        reasons.update(a["error"][:80] for a in history if a["outcome"] != "succeeded")
         repeated += len(history) > 1
     records = [
         AttemptRecord.from_json(body)
@@ -105,3 +107,4 @@ def test_a_script_naming_outputs_by_time_leaves_one_output_per_input_through_gat
         log_text.count("settled from its result record"),
         settled_at - began, settled_at - uploaded_at,
     )  # fmt: skip
+    log.info("why other attempts ended: %s", dict(reasons))
