@@ -6,7 +6,7 @@ Run from the repository root:
 
 One run starts a real MinIO and the `copy` function (watchdog in front of the supervisor, built
 as the integration tests build it), uploads small files, and POSTs each as a job from our
-gateway, side by side in alternating rounds: half with `OscarJob.results` (the supervisor lists
+gateway, side by side in alternating rounds: half with `OscarJob.results` (the supervisor reads
 the job's earlier records, runs the script, writes a record) and half without (the old path).
 A third set sends each recorded job a second time: the answer from its record, no script.
 It prints a table and rewrites the `results` section of docs/BENCHMARKS.md, nothing else.
@@ -115,8 +115,9 @@ def render(timings: dict[str, list[float]], *, files: int) -> str:
         f"{datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} CPUs shared with other sessions' work; "
         f"{files} files of {SMALL_BYTES} bytes each way, a real MinIO, the `copy` function "
         "(watchdog, supervisor, `cp`), POSTed one at a time as jobs, the ways alternating by "
-        "round. With a record the supervisor lists the job's records, runs the script, uploads "
-        "and writes the record; a repeat lists, reads the success and writes its own record.",
+        "round. With a record the supervisor reads the job's record (a 404), runs the script, "
+        "uploads and writes the record; a repeat (attempt 2) reads its records until the "
+        "success and writes its own record, and runs no script.",
         "",
         "| way | median | p90 | median vs. without |",
         "|---|---|---|---|",

@@ -142,18 +142,6 @@ class MinioStorage:
             except (MinioException, urllib3.exceptions.HTTPError, OSError, ValueError) as e:
                 raise self._unavailable(f"writing {bucket}/{key}", e) from e
 
-    def list_keys(self, bucket: str, prefix: str) -> list[str]:
-        """The keys under `prefix`; none when the bucket does not exist."""
-        try:
-            found = self._client.list_objects(bucket, prefix=prefix, recursive=True)
-            return [o.object_name for o in found if o.object_name]
-        except S3Error as e:
-            if e.code == "NoSuchBucket":
-                return []
-            raise self._unavailable(f"listing {bucket}/{prefix}", e) from e
-        except (MinioException, urllib3.exceptions.HTTPError, OSError, ValueError) as e:
-            raise self._unavailable(f"listing {bucket}/{prefix}", e) from e
-
     def _make_bucket(self, bucket: str) -> None:
         try:
             self._client.make_bucket(bucket)

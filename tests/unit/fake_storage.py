@@ -42,9 +42,6 @@ class FakeStorage:
     def write_bytes(self, bucket: str, key: str, data: bytes) -> None:
         self.objects[(bucket, key)] = data
 
-    def list_keys(self, bucket: str, prefix: str) -> list[str]:
-        return sorted(k for b, k in self.objects if b == bucket and k.startswith(prefix))
-
 
 class DownStorage(FakeStorage):
     """A storage whose result records can be neither read nor written (MinIO unreachable)."""
@@ -54,9 +51,6 @@ class DownStorage(FakeStorage):
 
     def write_bytes(self, bucket: str, key: str, data: bytes) -> None:
         raise StorageUnavailable("MinIO at fake:9000 failed during a write: connection refused")
-
-    def list_keys(self, bucket: str, prefix: str) -> list[str]:
-        raise StorageUnavailable("MinIO at fake:9000 failed during a list: connection refused")
 
 
 class ExplodingStorage(FakeStorage):
