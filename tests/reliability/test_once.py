@@ -15,9 +15,10 @@ import os
 import re
 import time
 from collections import Counter, defaultdict
+from typing import Any
 
 from contract.results import RESULTS_BUCKET, AttemptRecord
-from tests.reliability.services import FUNCTIONS, deploy_service, job_detail, outputs
+from tests.reliability.services import FUNCTIONS, Service, deploy_service, job_detail, outputs
 from tests.reliability.test_faults import CALLBACK_TIMEOUT, MAX_ATTEMPTS, kill_gateway, settle
 from tests.reliability.uploader import Uploader
 from tests.support.stack import RunningStack
@@ -41,6 +42,37 @@ def test_a_script_naming_outputs_by_time_leaves_one_output_per_input_through_gat
         annotations={"oscar.timeout": CALLBACK_TIMEOUT, "oscar.max_attempts": MAX_ATTEMPTS},
         replicas=2,
     )
+    acknowledged = upload_through_gateway_kills(stack, service)
+    uploaded_at = time.monotonic()
+
+    final = settle(stack, service, set(acknowledged))
+    settled_at = time.monotonic()
+
+    assert Counter(j["key"] for j in final) == Counter(list(acknowledged))  # one job each
+    assert {j["status"] for j in final} == {"succeeded"}, Counter(j["status"] for j in final)
+    assert_one_output_each(stack, service, acknowledged, final)
+    outcomes, reasons, repeated = assert_one_success_each(stack, service, final)
+    records = [
+        AttemptRecord.from_json(body)
+        for key, body in outputs(stack, RESULTS_BUCKET).items()
+        if key.startswith(f"{service.name}/")
+    ]
+    assert {r.job_id for r in records if r.succeeded} == {j["id"] for j in final}
+    log_text = (stack.state_dir / "logs" / "gateway.log").read_text(errors="replace")
+    log.info(
+        "%d uploads, %d gateway kills: %d jobs, %d with more than one attempt, attempts %s; "
+        "%d records (%d answered from an earlier success), %d attempts settled from records "
+        "by the gateways; %.0fs in all, %.0fs from the last upload to every job settled",
+        UPLOADS, len(KILLS), len(final), repeated, dict(outcomes), len(records),
+        sum(1 for r in records if r.repeat_of is not None),
+        log_text.count("settled from its result record"),
+        settled_at - began, settled_at - uploaded_at,
+    )  # fmt: skip
+    log.info("why other attempts ended: %s", dict(reasons))
+
+
+def upload_through_gateway_kills(stack: RunningStack, service: Service) -> dict[str, bytes]:
+    """Every upload acknowledged, the gateway SIGKILLed (and started again) at each of KILLS."""
     uploader = Uploader(stack.minio, service.input_bucket, count=UPLOADS, rate=RATE)
     uploader.start()
     try:
@@ -59,15 +91,17 @@ def test_a_script_naming_outputs_by_time_leaves_one_output_per_input_through_gat
         wait_for(uploader.finished, timeout=UPLOADS / RATE + 60, what="every upload sent")
     finally:
         uploader.stop()
-    uploaded_at = time.monotonic()
-    acknowledged = uploader.acknowledged
-    assert len(acknowledged) == UPLOADS
+    assert len(uploader.acknowledged) == UPLOADS
+    return uploader.acknowledged
 
-    final = settle(stack, service, set(acknowledged))
-    settled_at = time.monotonic()
 
-    assert Counter(j["key"] for j in final) == Counter(list(acknowledged))  # one job each
-    assert {j["status"] for j in final} == {"succeeded"}, Counter(j["status"] for j in final)
+def assert_one_output_each(
+    stack: RunningStack,
+    service: Service,
+    acknowledged: dict[str, bytes],
+    final: list[dict[str, Any]],
+) -> None:
+    """One timestamped output per input, its bytes right, and the one its job names."""
     found = outputs(stack, service.output_bucket)
     by_input: defaultdict[str, list[str]] = defaultdict(list)
     for key in found:
@@ -82,29 +116,19 @@ def test_a_script_naming_outputs_by_time_leaves_one_output_per_input_through_gat
         assert job["outputs"] == [output]  # the ledger names the one output there is
         assert found[output] == acknowledged[job["key"]].upper()
 
+
+def assert_one_success_each(
+    stack: RunningStack, service: Service, final: list[dict[str, Any]]
+) -> tuple[Counter[str], Counter[str], int]:
+    """Each job's history holds exactly one succeeded attempt; returns the outcomes of all
+    attempts, why the others ended and how many jobs had more than one."""
     outcomes: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     repeated = 0
-    for job in final:  # the ledger: one successful attempt per job, whatever else happened
+    for job in final:
         history = job_detail(stack, service.name, job["id"])["history"]
         assert [a["outcome"] for a in history].count("succeeded") == 1, history
         outcomes.update(a["outcome"] for a in history)
         reasons.update(a["error"][:80] for a in history if a["outcome"] != "succeeded")
         repeated += len(history) > 1
-    records = [
-        AttemptRecord.from_json(body)
-        for key, body in outputs(stack, RESULTS_BUCKET).items()
-        if key.startswith(f"{service.name}/")
-    ]
-    assert {r.job_id for r in records if r.succeeded} == {j["id"] for j in final}
-    log_text = (stack.state_dir / "logs" / "gateway.log").read_text(errors="replace")
-    log.info(
-        "%d uploads, %d gateway kills: %d jobs, %d with more than one attempt, attempts %s; "
-        "%d records (%d answered from an earlier success), %d attempts settled from records "
-        "by the gateways; %.0fs in all, %.0fs from the last upload to every job settled",
-        UPLOADS, len(KILLS), len(final), repeated, dict(outcomes), len(records),
-        sum(1 for r in records if r.repeat_of is not None),
-        log_text.count("settled from its result record"),
-        settled_at - began, settled_at - uploaded_at,
-    )  # fmt: skip
-    log.info("why other attempts ended: %s", dict(reasons))
+    return outcomes, reasons, repeated
