@@ -55,7 +55,9 @@ def assemble(
     dispatcher and the reconciler, and closes the ledger)."""
     ledger = open_ledger(config)
     metrics = Metrics(ledger.counts)
-    registry = ServiceRegistry(openfaas=openfaas, storage=storage)
+    registry = ServiceRegistry(
+        openfaas=openfaas, storage=storage, system_buckets=[config.results_bucket]
+    )
     signer = CallbackSigner(config.callback_key)
     dispatcher = Dispatcher(
         ledger=ledger,

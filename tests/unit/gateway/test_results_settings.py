@@ -16,6 +16,7 @@ from gateway.jobs.dispatcher import Dispatcher
 from gateway.jobs.metrics import Metrics
 from gateway.jobs.model import NewJob
 from gateway.jobs.sqlite_ledger import SqliteLedger
+from gateway.services.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner
 
 
@@ -71,3 +72,36 @@ def test_each_sent_job_names_its_call_and_the_results_bucket(tmp_path: Path) -> 
     assert (fields["id"], fields["attempt"], fields["call"]) == (job.id, 1, job.call_id)
     assert fields["results"] == "oscar-results"
     ledger.close()
+
+
+class Functions:
+    """An in-memory stand-in for OpenFaaS's function list, and for MinIO's bucket calls."""
+
+    def __init__(self, *inputs: str) -> None:
+        self.statuses = [
+            {"name": f"fn{n}", "envVars": {"INPUT_PATH": path, "OUTPUT_PATH": f"out{n}/o"}}
+            for n, path in enumerate(inputs)
+        ]
+
+    def functions(self) -> list[dict[str, Any]]:
+        return self.statuses
+
+    def ensure_bucket(self, bucket: str) -> None:
+        pass
+
+    def set_input_prefixes(self, bucket: str, prefixes: Any) -> None:
+        pass
+
+
+def test_a_service_reading_the_results_bucket_is_refused_with_a_reason(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake = Functions("oscar-results/in", "photos/in")
+    registry = ServiceRegistry(
+        openfaas=cast(Any, fake), storage=cast(Any, fake), system_buckets=["oscar-results"]
+    )
+
+    services = registry.refresh()
+
+    assert [s.name for s in services] == ["fn1"]
+    assert "fn0" in caplog.text and "system bucket where functions record results" in caplog.text
