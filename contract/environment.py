@@ -102,6 +102,13 @@ GATEWAY_SETTINGS: tuple[str, ...] = (
 OSCAR_TOKEN_GRACE_SECONDS = "OSCAR_TOKEN_GRACE_SECONDS"  # noqa: S105 - a setting's name
 GATEWAY_SETTINGS = (*GATEWAY_SETTINGS, OSCAR_TOKEN_GRACE_SECONDS)
 
+# The gateway, effectively-once results (contract.results): the bucket where functions record
+# each attempt's result ("" turns recording and settling off), and how often the gateway
+# settles attempts whose callback is overdue from those records.
+OSCAR_RESULTS_BUCKET = "OSCAR_RESULTS_BUCKET"
+OSCAR_SETTLE_INTERVAL_SECONDS = "OSCAR_SETTLE_INTERVAL_SECONDS"
+GATEWAY_SETTINGS = (*GATEWAY_SETTINGS, OSCAR_RESULTS_BUCKET, OSCAR_SETTLE_INTERVAL_SECONDS)
+
 # The faas-provider's settings (python -m provider), which the local stack writes.
 OSCAR_PROVIDER_LISTEN = "OSCAR_PROVIDER_LISTEN"
 OSCAR_STATE_DIR = "OSCAR_STATE_DIR"

@@ -26,3 +26,7 @@ class BadJob(ContractError):
 
 class BadPath(ContractError):
     """A `bucket/prefix` text without a bucket."""
+
+
+class BadRecord(ContractError):
+    """An attempt's result record (`contract.results`) that is malformed or of another version."""

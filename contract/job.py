@@ -5,12 +5,16 @@ fields beside it under `OscarJob`:
 
     {"EventName": "s3:ObjectCreated:Put", "Key": "photos/in/a b.png", "Records": [record],
      "OscarJob": {"service": "grayify", "bucket": "photos", "key": "in/a b.png",
-                  "identity": "<version id or etag>", "id": "<job id>", "attempt": 1}}
+                  "identity": "<version id or etag>", "id": "<job id>", "attempt": 1,
+                  "call": "<call id>", "results": "oscar-results"}}
 
 So a supervisor that knows nothing of jobs (OSCAR's, or an older one) still reads a MinIO event,
 and ours takes bucket and key from `OscarJob`, already decoded by the gateway, instead of decoding
 the record's escaped key a second time. The record stays as MinIO (or the reconciler, which
 escapes keys as MinIO does so that scripts that read `$EVENT` decode them the same way) wrote it.
+
+`call` (the attempt's call id) and `results` (the bucket where the function records the
+attempt's result, `contract.results`) are optional: without `results` nothing is recorded.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from contract.records import Created, check_bucket, check_key, check_text, decod
 
 JOB_FIELD = "OscarJob"
 _JOB_TEXT = ("service", "bucket", "key", "identity", "id")
+_OPTIONAL = ("call", "results")
 
 
 def event_json(*, bucket: str, key: str, event_name: str, record: Mapping[str, Any]) -> str:
@@ -46,6 +51,8 @@ class Job:
     attempt: int  # 1 for the first try
     event_name: str
     record: Mapping[str, Any]  # the original record, for `$EVENT`
+    call_id: str = ""  # the attempt's call id, when the gateway sent one
+    results_bucket: str = ""  # where the attempt's result is recorded; "": not recorded
 
     def event_json(self) -> str:
         return event_json(
@@ -62,6 +69,10 @@ class Job:
             "id": self.job_id,
             "attempt": self.attempt,
         }
+        if self.call_id:
+            document[JOB_FIELD]["call"] = self.call_id
+        if self.results_bucket:
+            document[JOB_FIELD]["results"] = self.results_bucket
         return json.dumps(document, separators=(",", ":")).encode("utf-8")
 
     @classmethod
@@ -87,6 +98,9 @@ class Job:
             raise BadJob(f"{JOB_FIELD}.attempt: expected a positive integer, found {attempt!r}")
         record = records[0]
         check_text(str(record.get("eventTime", "")), "Records[0].eventTime")
+        optional = {name: _text(fields, name) if name in fields else "" for name in _OPTIONAL}
+        if optional["results"]:
+            check_bucket(optional["results"], f"{JOB_FIELD}.results")
         return cls(
             service=text["service"],
             bucket=text["bucket"],
@@ -96,12 +110,14 @@ class Job:
             attempt=attempt,
             event_name=str(document.get("EventName", record.get("eventName", ""))),
             record=record,
+            call_id=optional["call"],
+            results_bucket=optional["results"],
         )
 
     @classmethod
     def from_stored(
         cls, *, service: str, job_id: str, attempt: int, bucket: str, key: str,
-        identity: str, event: str,
+        identity: str, event: str, call_id: str = "", results_bucket: str = "",
     ) -> Job:  # fmt: skip
         """The job of a ledger row, whose `event` column holds the event text (rows of every
         version of the gateway do); a row whose text holds no record sends an empty one."""
@@ -122,6 +138,8 @@ class Job:
             attempt=attempt,
             event_name=str(name if name is not None else record.get("eventName", "")),
             record=record,
+            call_id=call_id,
+            results_bucket=results_bucket,
         )
 
     def created(self) -> Created:

@@ -73,6 +73,8 @@ def serve(config: GatewayConfig, parts: Parts) -> None:
     )
     refresher.start()
     parts.leadership.start()
+    _ensure_results_bucket(config, parts)
+    parts.settler.start()  # first: in-flight attempts whose result a function recorded
     parts.dispatcher.start()  # resumes queued jobs and times out in-flight ones from the ledger
     parts.reconciler.start()
     if parts.job_watcher is not None:
@@ -90,9 +92,20 @@ def serve(config: GatewayConfig, parts: Parts) -> None:
         if parts.job_watcher is not None:
             parts.job_watcher.stop()
         parts.reconciler.stop()
+        parts.settler.stop()
         parts.dispatcher.stop()
         parts.leadership.close()  # a Lease is released: the next replica need not wait
         parts.ledger.close()
+
+
+def _ensure_results_bucket(config: GatewayConfig, parts: Parts) -> None:
+    """The system bucket where functions record results (they make it too, if they can)."""
+    if not config.results_bucket:
+        return
+    try:
+        parts.storage.ensure_bucket(config.results_bucket)
+    except GatewayError as e:
+        log.warning("could not create the results bucket: %s", e.message)
 
 
 def _refresh(registry: ServiceRegistry, leadership: Leadership | None = None) -> None:

@@ -25,6 +25,7 @@ from gateway.jobs.metrics import Metrics
 from gateway.jobs.parts import JobParts
 from gateway.jobs.postgres_ledger import PostgresLedger
 from gateway.jobs.reconciler import Reconciler
+from gateway.jobs.settler import Settler
 from gateway.jobs.sqlite_ledger import SqliteLedger
 from gateway.services.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner
@@ -37,6 +38,7 @@ class Parts(JobParts):
     app: Flask
     leadership: Elector
     job_watcher: JobWatcher | None = None  # with Job mode (OSCAR_JOB_NAMESPACE)
+    settler: Settler
 
 
 def open_ledger(config: GatewayConfig, sealer: Sealer) -> Ledger:
@@ -76,14 +78,16 @@ def assemble(
     faas_cli: Runner | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Parts:
-    """Every part built and wired; nothing started (the caller starts the dispatcher and the
-    reconciler, and closes the ledger)."""
+    """Every part built and wired; nothing started (the caller starts the settler, the
+    dispatcher and the reconciler, and closes the ledger)."""
     sealer = Sealer(config.callback_key)
     ledger = open_ledger(config, sealer)
     leadership = elect(config, ledger)
     kube_jobs = job_mode(config)
     metrics = Metrics(ledger.counts)
-    registry = ServiceRegistry(openfaas=openfaas, storage=storage)
+    registry = ServiceRegistry(
+        openfaas=openfaas, storage=storage, system_buckets=[config.results_bucket]
+    )
     signer = CallbackSigner(config.callback_key)
     dispatcher = Dispatcher(
         ledger=ledger,
@@ -96,6 +100,7 @@ def assemble(
         retry_cap=config.retry_cap,
         leadership=leadership,
         launcher=kube_jobs,
+        results_bucket=config.results_bucket,
     )
     reconciler = Reconciler(
         ledger=ledger,
@@ -117,6 +122,15 @@ def assemble(
         storage=storage,
         sealer=sealer,
     )
+    settler = Settler(
+        ledger=ledger,
+        records=storage,
+        dispatcher=dispatcher,
+        metrics=metrics,
+        bucket=config.results_bucket,
+        interval=config.settle_interval,
+        leadership=leadership,
+    )
     app = create_app(config, jobs, storage=storage, faas_cli=faas_cli, clock=clock)
     shared = {f.name: getattr(jobs, f.name) for f in fields(jobs)}
     watcher = None
@@ -124,5 +138,5 @@ def assemble(
         watcher = JobWatcher(jobs=kube_jobs, ledger=ledger, dispatcher=dispatcher,
                              metrics=metrics, leadership=leadership)  # fmt: skip
     return Parts(
-        **shared, app=app, leadership=leadership, job_watcher=watcher
+        **shared, app=app, leadership=leadership, job_watcher=watcher, settler=settler
     )  # the caller closes the ledger

@@ -10,6 +10,9 @@ from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
 from contract import environment as names
+from contract.errors import BadEvent
+from contract.records import check_bucket
+from contract.results import RESULTS_BUCKET
 from contract.settings import Settings
 from gateway.errors import ConfigError
 
@@ -61,6 +64,8 @@ class GatewayConfig:
     kubeconfig: str = ""  # the API server for the Lease and Job mode ("": the pod's account)
     job_namespace: str = ""  # "": no Job mode; else where job-mode services' Jobs run
     job_ttl: int = 600  # seconds a finished Job stays (ttlSecondsAfterFinished)
+    results_bucket: str = RESULTS_BUCKET  # where functions record results; "": not at all
+    settle_interval: float = 2.0  # seconds between passes that settle attempts from records
 
     log_level: str = "INFO"
 
@@ -117,6 +122,8 @@ class GatewayConfig:
             kubeconfig=settings.text(names.OSCAR_KUBECONFIG).strip(),
             job_namespace=settings.text(names.OSCAR_JOB_NAMESPACE).strip(),
             job_ttl=settings.count(names.OSCAR_JOB_TTL_SECONDS, 600),
+            results_bucket=_results_bucket(environ, problems),
+            settle_interval=number(names.OSCAR_SETTLE_INTERVAL_SECONDS, 2.0),
             log_level=settings.log_level(),
         )
         if problems:
@@ -129,6 +136,17 @@ def _http_url(name: str, text: str, problems: list[str]) -> SplitResult:
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         problems.append(f"{name}: expected http(s)://host:port, found {text!r}")
     return parts
+
+
+def _results_bucket(environ: Mapping[str, str], problems: list[str]) -> str:
+    """The system bucket of result records (contract.results); empty turns them off."""
+    bucket = environ.get(names.OSCAR_RESULTS_BUCKET, RESULTS_BUCKET).strip()
+    try:
+        if bucket:
+            check_bucket(bucket, names.OSCAR_RESULTS_BUCKET)
+    except BadEvent as e:
+        problems.append(f"{e.reason}; name a bucket, or set it empty to record no results")
+    return bucket
 
 
 def _ledger_url(settings: Settings) -> str:

@@ -15,6 +15,7 @@ from supervisor.config import SupervisorConfig
 from supervisor.errors import ConfigError
 from supervisor.job import Runner
 from supervisor.oneshot import run_once
+from supervisor.results import ResultBook
 from supervisor.storage import MinioStorage
 
 # waitress refuses bodies over 1 GiB by default; inputs are files and may be far larger.
@@ -31,10 +32,11 @@ def main() -> int:
     handler.setFormatter(JsonFormatter(LOG_FORMAT, style="{", rename_fields=LOG_FIELD_NAMES))
     logging.basicConfig(level=config.log_level, handlers=[handler])
     storage = MinioStorage(config.storage, pool_size=config.threads) if config.storage else None
+    results = ResultBook(storage) if storage else None  # recorded where each job says
+    runner = Runner(config=config, storage=storage, results=results)
     if config.oneshot_event:  # a Kubernetes Job's pod: this one event, then exit
-        runner = Runner(config=config, storage=storage)
         return run_once(runner, config.oneshot_event, result_file=config.result_file)
-    app = create_app(config, runner=Runner(config=config, storage=storage))
+    app = create_app(config, runner=runner)
     logging.getLogger(__name__).info(
         "supervisor listening on %s:%d, script %s, storage %s",
         config.listen_host,

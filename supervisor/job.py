@@ -7,6 +7,7 @@ import binascii
 import errno
 import json
 import logging
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any, Protocol
 
 from contract import environment as names
+from contract.job import Job
 from contract.records import Created
 from supervisor.config import SupervisorConfig
 from supervisor.errors import (
@@ -22,10 +24,12 @@ from supervisor.errors import (
     ScriptFailed,
     ScriptTimedOut,
     StorageNotConfigured,
+    SupervisorError,
     WorkspaceFull,
 )
 from supervisor.event import StorageEvent
 from supervisor.keys import local_name, output_key, relative_dir
+from supervisor.results import ResultBook, recordable
 from supervisor.script import ScriptRun, echo_log, read_tail, run_script
 from supervisor.storage import Storage
 from supervisor.workspace import Workspace
@@ -52,9 +56,10 @@ class ObjectResult:
     duration_seconds: float
     exit_code: int | None
     log_tail: str
+    repeat_of: int | None = None  # the attempt whose recorded success this answer repeats
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        answer = {
             "bucket": self.bucket,
             "key": self.key,
             "outputs": self.outputs,
@@ -62,6 +67,7 @@ class ObjectResult:
             "exit_code": self.exit_code,
             "log_tail": self.log_tail,
         }
+        return answer if self.repeat_of is None else {**answer, "repeat_of": self.repeat_of}
 
 
 @dataclass
@@ -77,9 +83,16 @@ class SyncResult:
 
 
 class Runner:
-    def __init__(self, *, config: SupervisorConfig, storage: Storage | None) -> None:
+    def __init__(
+        self,
+        *,
+        config: SupervisorConfig,
+        storage: Storage | None,
+        results: ResultBook | None = None,
+    ) -> None:
         self._config = config
         self._storage = storage
+        self._results = results
 
     def run_event(self, event: StorageEvent) -> list[ObjectResult]:
         """Process every created object of the event in turn; the first failure is raised."""
@@ -88,7 +101,36 @@ class Runner:
                 "a storage event arrived but this function has no storage configured; set "
                 "S3_ENDPOINT and the s3-access-key / s3-secret-key secrets"
             )
+        job = event.job
+        if job is not None and self._results is not None and recordable(job):
+            return [self.run_once(job, event, self._results)]
         return [self._run_object(ref, event) for ref in event.objects]
+
+    def run_once(self, job: Job, event: StorageEvent, book: ResultBook) -> ObjectResult:
+        """One job: its script runs unless an attempt of it already succeeded (then that
+        result is the answer); either way this attempt's result is recorded before the answer."""
+        earlier = book.earlier_success(job)
+        if earlier is not None:
+            first = earlier.repeat_of or earlier.attempt
+            log.info(
+                "job %s attempt %d: attempt %d already succeeded, its result is the answer "
+                "and the script is not run again",
+                *(job.job_id, job.attempt, first),
+            )
+            repeat = ObjectResult(
+                job.bucket, job.key, list(earlier.outputs), earlier.duration_seconds or 0.0,
+                earlier.exit_code, earlier.log_tail, repeat_of=first,
+            )  # fmt: skip
+            book.succeeded(job, repeat)
+            return repeat
+        started = time.monotonic()
+        try:
+            result = self._run_object(job.created(), event)
+        except SupervisorError as e:
+            book.failed(job, e, duration=time.monotonic() - started)
+            raise
+        book.succeeded(job, result)
+        return result
 
     def _run_object(self, ref: Created, event: StorageEvent) -> ObjectResult:
         assert self._storage is not None

@@ -7,6 +7,7 @@ pool is reused across requests (no TLS or TCP set-up per file).
 from __future__ import annotations
 
 import errno
+import io
 import logging
 import mimetypes
 from pathlib import Path
@@ -107,6 +108,46 @@ class MinioStorage:
             raise OutputRejected(f"output key {key!r} is not a valid object name: {e}") from e
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as e:
             raise self._unavailable("upload", e) from e
+
+    # Result records (supervisor.results): small objects in the system bucket the job names.
+
+    def read_bytes(self, bucket: str, key: str) -> bytes | None:
+        """A small object's bytes; None when it or its bucket does not exist."""
+        try:
+            response = self._client.get_object(bucket, key)
+            try:
+                return response.read()
+            finally:
+                response.close()
+                response.release_conn()
+        except S3Error as e:
+            if e.code in {"NoSuchKey", "NoSuchBucket"}:
+                return None
+            raise self._unavailable(f"reading {bucket}/{key}", e) from e
+        except (MinioException, urllib3.exceptions.HTTPError, OSError, ValueError) as e:
+            raise self._unavailable(f"reading {bucket}/{key}", e) from e
+
+    def write_bytes(self, bucket: str, key: str, data: bytes) -> None:
+        """Store `data` at `key`, making the bucket first if it does not exist yet."""
+        for tries_left in (1, 0):
+            try:
+                self._client.put_object(
+                    bucket, key, io.BytesIO(data), len(data), content_type="application/json"
+                )
+                return
+            except S3Error as e:
+                if e.code != "NoSuchBucket" or not tries_left:
+                    raise self._unavailable(f"writing {bucket}/{key}", e) from e
+                self._make_bucket(bucket)
+            except (MinioException, urllib3.exceptions.HTTPError, OSError, ValueError) as e:
+                raise self._unavailable(f"writing {bucket}/{key}", e) from e
+
+    def _make_bucket(self, bucket: str) -> None:
+        try:
+            self._client.make_bucket(bucket)
+        except S3Error as e:
+            if e.code not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+                raise self._unavailable(f"creating bucket {bucket}", e) from e
 
     def _unavailable(self, action: str, error: Exception) -> StorageUnavailable:
         detail = str(error)[:300]

@@ -182,6 +182,22 @@ class Storage:
         kind = answer.headers.get("Content-Type", "application/octet-stream")
         return chunks(), kind, int(answer.headers.get("Content-Length", "0"))
 
+    def read(self, bucket: str, key: str) -> bytes | None:
+        """A small object's bytes (a result record); None when it or its bucket is missing."""
+        try:
+            answer = self._client.get_object(bucket, key)
+            try:
+                return answer.read()
+            finally:
+                answer.close()
+                answer.release_conn()
+        except S3Error as e:
+            if e.code in {"NoSuchKey", "NoSuchBucket"}:
+                return None
+            raise self._error(f"read {bucket}/{key}", e) from e
+        except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
+            raise self._error(f"read {bucket}/{key}", e) from e
+
     def remove(self, bucket: str, key: str) -> None:
         try:
             self._client.remove_object(bucket, key)

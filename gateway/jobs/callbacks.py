@@ -1,5 +1,6 @@
-"""What a queue-worker callback says about an attempt (`read_callback`), turned into the job's
-next state (`settle`)."""
+"""What a queue-worker callback (`read_callback`) or the function's result record
+(`read_record`, `contract.results`) says about an attempt, turned into the job's next state
+(`settle`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from contract.results import AttemptRecord
 from gateway.errors import NotFound
 from gateway.jobs.dispatcher import Dispatcher
 from gateway.jobs.ledger import Ledger
@@ -50,8 +52,31 @@ def read_callback(headers: Mapping[str, str], body: bytes) -> AttemptResult:
     # the platform answers 4xx too while a function is briefly missing (a provider restart),
     # and a retry then succeeds.
     from_function = isinstance(document, dict) and isinstance(document.get("error"), str)
-    retryable = status is None or status >= 500 or status in _RETRYABLE_4XX or not from_function
+    retryable = _retryable(status) or not from_function
     return AttemptResult(False, status, duration, [], tail, f"HTTP {status}: {error}", retryable)
+
+
+def read_record(record: AttemptRecord) -> AttemptResult:
+    """The attempt's end as the function recorded it: what its callback would have said."""
+    if record.succeeded:
+        outputs = list(record.outputs)
+        return AttemptResult(
+            True, record.http_status, record.duration_seconds, outputs, record.log_tail, "", False
+        )
+    error = f"HTTP {record.http_status}: {record.error or 'the function failed'}"
+    return AttemptResult(
+        False,
+        record.http_status,
+        record.duration_seconds,
+        [],
+        record.log_tail,
+        error,
+        retryable=_retryable(record.http_status),  # a record is always the function's own word
+    )
+
+
+def _retryable(status: int | None) -> bool:
+    return status is None or status >= 500 or status in _RETRYABLE_4XX
 
 
 def _json(body: bytes) -> Any:

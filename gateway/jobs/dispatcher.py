@@ -57,6 +57,7 @@ class Dispatcher:
         senders: int = 8,
         leadership: Leadership | None = None,
         launcher: Launcher | None = None,
+        results_bucket: str = "",
     ) -> None:
         """`leadership`: who runs the timeouts pass; None: the ledger's lock. `launcher`: runs
         the files of job-mode services as Kubernetes Jobs; None: job mode is off."""
@@ -71,6 +72,7 @@ class Dispatcher:
         self._retry_base = retry_base
         self._retry_cap = retry_cap
         self._clock = clock
+        self._results_bucket = results_bucket
         self._timeouts_at = float("-inf")
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -156,7 +158,7 @@ class Dispatcher:
         try:
             status = self._openfaas.invoke_async(
                 job.service,
-                job.sent().to_json(),
+                job.sent(results_bucket=self._results_bucket).to_json(),
                 callback_url=callback,
                 call_id=job.call_id,
                 headers={"X-Oscar-Input": "event", "X-Oscar-Job": job.id},

@@ -65,6 +65,12 @@ class Metrics:
         self._succeeded = Counter(
             "oscar_jobs_succeeded_total", "Jobs that succeeded", ["service"], registry=self.registry
         )
+        self._from_records = Counter(
+            "oscar_attempts_settled_from_records_total",
+            "Attempts settled from the function's result record, their callback overdue or lost",
+            ["service"],
+            registry=self.registry,
+        )
 
     def event(self, outcome: str, count: int = 1) -> None:
         self._events.labels(outcome).inc(count)
@@ -84,6 +90,9 @@ class Metrics:
             self._dead.labels(job.service).inc()
         else:
             self._retries.labels(job.service).inc()
+
+    def settled_from_record(self, job: Job) -> None:
+        self._from_records.labels(job.service).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

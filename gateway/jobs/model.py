@@ -88,9 +88,10 @@ class Job:
     log_tail: str = ""
     error: str = ""
 
-    def sent(self) -> SentJob:
+    def sent(self, *, results_bucket: str = "") -> SentJob:
         """What the function receives for this attempt (`contract.job`): the stored event,
-        which rows of every gateway version hold, with the job's own fields beside it."""
+        which rows of every gateway version hold, with the job's own fields beside it (and
+        where the function records the attempt's result, `contract.results`)."""
         return SentJob.from_stored(
             service=self.service,
             job_id=self.id,
@@ -99,6 +100,8 @@ class Job:
             key=self.key,
             identity=self.etag,
             event=self.event,
+            call_id=self.call_id,
+            results_bucket=results_bucket,
         )
 
 

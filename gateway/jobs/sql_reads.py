@@ -21,6 +21,13 @@ class SqlReads:
     def overdue(self, now: float) -> list[Job]:
         return self._jobs("SELECT * FROM jobs WHERE status=? AND deadline_at<?", (RUNNING, now))
 
+    def in_flight(self, dispatched_before: float) -> list[Job]:
+        """Running attempts dispatched before the given time, oldest first."""
+        return self._jobs(
+            "SELECT * FROM jobs WHERE status=? AND dispatched_at<? ORDER BY dispatched_at",
+            (RUNNING, dispatched_before),
+        )
+
     def get(self, job_id: str) -> Job | None:
         found = self._jobs("SELECT * FROM jobs WHERE id=?", (job_id,))
         return found[0] if found else None

@@ -29,10 +29,17 @@ VERIFY_SECONDS = 10.0
 
 class ServiceRegistry:
     def __init__(
-        self, *, openfaas: OpenFaaS, storage: Storage, clock: Callable[[], float] = time.monotonic
+        self,
+        *,
+        openfaas: OpenFaaS,
+        storage: Storage,
+        system_buckets: Iterable[str] = (),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`system_buckets`: the gateway's own (the results bucket); no service may use one."""
         self._openfaas = openfaas
         self._storage = storage
+        self._system = frozenset(b for b in system_buckets if b)
         self._services: dict[str, Service] = {}
         self._problems: dict[str, str] = {}  # what was logged, so each is said once
         self._lock = threading.Lock()
@@ -71,6 +78,7 @@ class ServiceRegistry:
         for status in self._openfaas.functions():
             try:
                 service = Service.from_function(status)
+                self._check_buckets(service)
             except InvalidService as e:
                 problems[str(status.get("name"))] = e.message
                 continue
@@ -85,6 +93,19 @@ class ServiceRegistry:
         if apply:
             self._apply(found.values())
         return list(found.values())
+
+    def _check_buckets(self, service: Service | None) -> None:
+        """A service in a system bucket would be triggered by the gateway's own objects: each
+        result record written into its input would be a job, whose record is another."""
+        if service is None:
+            return
+        for role, path in (("input", service.input), ("output", service.output)):
+            if path is not None and path.bucket in self._system:
+                raise InvalidService(
+                    f"service {service.name!r}: {role} {path} is in {path.bucket!r}, the "
+                    "system bucket where functions record results (OSCAR_RESULTS_BUCKET); "
+                    "use another bucket"
+                )
 
     def _apply(self, services: Iterable[Service]) -> None:
         prefixes: dict[str, list[str]] = defaultdict(list)

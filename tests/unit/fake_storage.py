@@ -1,11 +1,13 @@
-"""An in-memory stand-in for MinIO that implements the `supervisor.storage.Storage` protocol."""
+"""An in-memory stand-in for MinIO that implements the `supervisor.storage.Storage` protocol
+and the result book's `supervisor.results.RecordStore`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from contract.records import Created
-from supervisor.errors import InputNotFound
+from supervisor.errors import InputNotFound, StorageUnavailable
+from supervisor.results import RecordStore
 from supervisor.storage import Storage
 
 
@@ -32,6 +34,24 @@ class FakeStorage:
         # Read now: the workspace, and the file with it, is gone once the job ends.
         self.uploads[(bucket, key)] = source.read_bytes()
 
+    # Result records: small objects kept in `objects`, like any other.
+
+    def read_bytes(self, bucket: str, key: str) -> bytes | None:
+        return self.objects.get((bucket, key))
+
+    def write_bytes(self, bucket: str, key: str, data: bytes) -> None:
+        self.objects[(bucket, key)] = data
+
+
+class DownStorage(FakeStorage):
+    """A storage whose result records can be neither read nor written (MinIO unreachable)."""
+
+    def read_bytes(self, bucket: str, key: str) -> bytes | None:
+        raise StorageUnavailable("MinIO at fake:9000 failed during a read: connection refused")
+
+    def write_bytes(self, bucket: str, key: str, data: bytes) -> None:
+        raise StorageUnavailable("MinIO at fake:9000 failed during a write: connection refused")
+
 
 class ExplodingStorage(FakeStorage):
     """A storage whose download fails with an error the supervisor does not know about."""
@@ -42,3 +62,4 @@ class ExplodingStorage(FakeStorage):
 
 # mypy checks here that the fakes satisfy the protocol the Runner expects.
 _CHECK: tuple[Storage, ...] = (FakeStorage(), ExplodingStorage())
+_CHECK_RECORDS: tuple[RecordStore, ...] = (FakeStorage(), DownStorage())
