@@ -58,8 +58,9 @@ class Sent:
 def test_each_sent_job_names_its_call_and_the_results_bucket(tmp_path: Path) -> None:
     ledger = SqliteLedger(tmp_path / "ledger.db")
     sent = Sent()
+    no_services = SimpleNamespace(find=lambda name: None)
     dispatcher = Dispatcher(
-        ledger=ledger, openfaas=cast(Any, sent), registry=cast(Any, SimpleNamespace(find=lambda name: None)),
+        ledger=ledger, openfaas=cast(Any, sent), registry=cast(Any, no_services),
         signer=CallbackSigner("k"), public_url="http://gateway", metrics=Metrics(ledger.counts),
         retry_base=1.0, retry_cap=60.0, results_bucket="oscar-results",
     )  # fmt: skip
