@@ -101,3 +101,13 @@ PROVIDER_SETTINGS = (
     OSCAR_REPLICA_PIDS, OSCAR_PROVIDER_BACKEND, OSCAR_KUBECONFIG,
     OSCAR_UNBUILT_IMAGES,
 )  # fmt: skip
+
+# Request body limits (issue 10): past them each deployable answers 413 with a JSON reason
+# before reading the body; 0 for none. Not in the tuples above, to keep merges small; each
+# deployable's config loader reads its own.
+GATEWAY_MAX_BODY_BYTES = "GATEWAY_MAX_BODY_BYTES"  # default 8 GiB: /run and uploads
+OSCAR_PROVIDER_MAX_BODY_BYTES = "OSCAR_PROVIDER_MAX_BODY_BYTES"  # default 0: the gateway limits
+SUPERVISOR_MAX_BODY_BYTES = "SUPERVISOR_MAX_BODY_BYTES"  # default 0: the gateway limits
+BODY_LIMIT_SETTINGS = (
+    GATEWAY_MAX_BODY_BYTES, OSCAR_PROVIDER_MAX_BODY_BYTES, SUPERVISOR_MAX_BODY_BYTES,
+)  # fmt: skip

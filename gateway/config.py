@@ -12,6 +12,8 @@ from contract import environment as names
 from contract.settings import Settings
 from gateway.errors import ConfigError
 
+DEFAULT_MAX_BODY_BYTES = 8 << 30  # a request body (/run, uploads) of at most 8 GiB
+
 
 @dataclass(frozen=True)
 class GatewayConfig:
@@ -41,6 +43,7 @@ class GatewayConfig:
     ledger_retention_days: float = 30.0  # as OSCAR's job TTL
     faas_cli: str = "faas-cli"  # the binary that deploys FDL services
     function_s3_endpoint: str = ""  # S3_ENDPOINT of FDL services: MinIO as functions reach it
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # 413 past it; 0: no limit
 
     log_level: str = "INFO"
 
@@ -92,6 +95,7 @@ class GatewayConfig:
             ledger_retention_days=number(names.OSCAR_LEDGER_RETENTION_DAYS, 30.0),
             faas_cli=faas_cli,
             function_s3_endpoint=function_s3,
+            max_body_bytes=settings.count(names.GATEWAY_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
             log_level=settings.log_level(),
         )
         if problems:

@@ -49,6 +49,7 @@ class SupervisorConfig:
     script_env: Mapping[str, str] = field(repr=False)
 
     log_level: str = "INFO"
+    max_body_bytes: int = 0  # a request's body; 413 past it, 0: no limit
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> SupervisorConfig:
@@ -75,6 +76,7 @@ class SupervisorConfig:
             output_path=settings.storage_path(names.OUTPUT_PATH),
             script_env=dict(environ),
             log_level=settings.log_level(),
+            max_body_bytes=settings.count(names.SUPERVISOR_MAX_BODY_BYTES, 0),
         )
         if not config.workspace_root.is_dir():
             problems.append(
