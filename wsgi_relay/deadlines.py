@@ -3,8 +3,8 @@
 A blocking read cannot be given a total time, only a time per `recv`; a client that sends a
 byte now and then keeps it waiting for ever. `Deadlines.watch` marks a socket for the length of
 a block; once its deadline passes the watcher shuts the socket's reading side, the read returns
-end of file and the server drops the connection. One thread and a dict for every connection,
-so a request pays a lock and two dict operations.
+end of file (the block's `Watch.expired` says why) and the server drops the connection. One
+thread and a dict for every connection, so a block costs a lock and two dict operations.
 """
 
 from __future__ import annotations
@@ -15,13 +15,21 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 TICK = 0.25  # how late a deadline may be acted on, in seconds
 
 
+@dataclass
+class Watch:
+    deadline: float
+    sock: socket.socket
+    expired: bool = False
+
+
 class Deadlines:
     def __init__(self, *, name: str) -> None:
-        self._watched: dict[int, tuple[float, socket.socket]] = {}
+        self._watched: dict[int, Watch] = {}
         self._ids = itertools.count()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -35,13 +43,14 @@ class Deadlines:
         self._stopping.set()
 
     @contextlib.contextmanager
-    def watch(self, sock: socket.socket, seconds: float) -> Iterator[None]:
+    def watch(self, sock: socket.socket, seconds: float) -> Iterator[Watch]:
         """Within the block, `sock` is cut off `seconds` from now."""
         key = next(self._ids)
+        entry = Watch(time.monotonic() + seconds, sock)
         with self._lock:
-            self._watched[key] = (time.monotonic() + seconds, sock)
+            self._watched[key] = entry
         try:
-            yield
+            yield entry
         finally:
             with self._lock:
                 self._watched.pop(key, None)
@@ -50,9 +59,10 @@ class Deadlines:
         while not self._stopping.wait(TICK):
             now = time.monotonic()
             with self._lock:
-                late = [k for k, (deadline, _) in self._watched.items() if deadline <= now]
-                socks = [self._watched.pop(k)[1] for k in late]
-            for sock in socks:
+                late = [k for k, entry in self._watched.items() if entry.deadline <= now]
+                entries = [self._watched.pop(k) for k in late]
+            for entry in entries:
+                entry.expired = True
                 self.expired += 1
                 with contextlib.suppress(OSError):  # closed already
-                    sock.shutdown(socket.SHUT_RD)
+                    entry.sock.shutdown(socket.SHUT_RD)

@@ -7,7 +7,9 @@ files), with the limits that keep a hostile client from taking it over.
   (`deadlines.py`), so it holds a worker thread for at most that long.
 - Between two requests a keep-alive connection waits in cheroot's selector, not in a thread:
   idle connections cost a file descriptor each, up to `max_keepalive`.
-- Each read and write of a body waits at most `io_seconds` for the other side.
+- A body must keep coming: past a grace, at least `pace.min_rate` bytes a second of waiting on
+  the client (`paced_body.py`), else 408; and no single read or write waits more than
+  `io_seconds`.
 
 docs/BENCHMARKS.md measures cheroot against waitress, gunicorn and granian; docs/RELIABILITY.md
 says what hostile traffic does to it.
@@ -17,13 +19,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from cheroot import server as http_server
 from cheroot import wsgi
 
 from wsgi_relay.deadlines import Deadlines
+from wsgi_relay.paced_body import Pace, PacedBody
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -39,19 +42,58 @@ class Limits:
     max_header_bytes: int = 64 * 1024
     max_keepalive: int = 4096
     backlog: int = 1024
+    pace: Pace = field(default_factory=Pace)
+
+
+# cheroot's own 5xx answers to a client's mistakes, and what they are for a client: 4xx.
+CLIENT_MISTAKES = {"501": "400 Bad Request", "505": "400 Bad Request"}
 
 
 class _Request(http_server.HTTPRequest):
-    """A request whose line and headers are read under the server's header deadline."""
+    """A request whose line and headers are read under the server's header deadline, whose
+    header values carry no control bytes, and whose mistakes are never answered with a 5xx."""
 
     def parse_request(self) -> None:
         server: StreamingServer = self.server
         with server.deadlines.watch(self.conn.socket, server.header_seconds):
             super().parse_request()
 
+    def read_request_headers(self) -> bool:
+        if not super().read_request_headers():  # type: ignore[no-untyped-call]
+            return False
+        values = b"".join(self.inheaders.values())
+        if any(byte < 0x20 and byte != 0x09 for byte in values) or 0x7F in values:
+            self.simple_response("400 Bad Request", "a header value holds a control byte")
+            return False
+        return True
+
+    def simple_response(self, status: str, msg: str = "") -> None:
+        code = str(status)[:3]
+        if code in CLIENT_MISTAKES:
+            msg = f"{status}: {msg}" if msg else str(status)
+            status = CLIENT_MISTAKES[code]
+        super().simple_response(status, msg)
+
 
 class _Connection(http_server.HTTPConnection):
     RequestHandlerClass = _Request
+
+
+class _Gateway(wsgi.Gateway_10):
+    """WSGI as cheroot makes it, with the body paced (`paced_body.py`)."""
+
+    def get_environ(self) -> dict[str, Any]:  # type: ignore[override]  # cheroot's stub says None
+        environ: dict[str, Any] = super().get_environ()  # type: ignore[no-untyped-call]
+        server: StreamingServer = self.req.server
+        text = environ.get("CONTENT_LENGTH") or ""
+        environ["wsgi.input"] = PacedBody(
+            environ["wsgi.input"],
+            sock=self.req.conn.socket,
+            deadlines=server.deadlines,
+            pace=server.pace,
+            length=int(text) if text.isdigit() else None,
+        )
+        return environ
 
 
 class StreamingServer(wsgi.Server):
@@ -73,6 +115,8 @@ class StreamingServer(wsgi.Server):
         self.max_request_body_size = 0  # the apps' own limit answers 413 in JSON
         self.keep_alive_conn_limit = limits.max_keepalive
         self.header_seconds = limits.header_seconds
+        self.pace = limits.pace
+        self.gateway = _Gateway
         self.deadlines = Deadlines(name=f"{ident}-deadlines")
         self._closing = threading.Lock()
         self._stopper: threading.Thread | None = None
