@@ -34,11 +34,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+HEADER_SECONDS = 10.0
+
+
 @dataclass(frozen=True)
 class Limits:
     threads: int
     io_seconds: float
-    header_seconds: float = 10.0
+    header_seconds: float = HEADER_SECONDS
     max_header_bytes: int = 64 * 1024
     max_keepalive: int = 4096
     backlog: int = 1024
@@ -77,6 +80,7 @@ class _Request(http_server.HTTPRequest):
 
 class _Connection(http_server.HTTPConnection):
     RequestHandlerClass = _Request
+    waited = False  # True once it waited for its first byte in the selector
 
 
 class _Gateway(wsgi.Gateway_10):
@@ -122,6 +126,16 @@ class StreamingServer(wsgi.Server):
         self._stopper: threading.Thread | None = None
         self.prepare()
         self.deadlines.start()
+
+    def process_conn(self, conn: _Connection) -> None:
+        """A new connection waits for its first byte in the selector, as an idle keep-alive
+        one does (cheroot hands it to a worker thread at once, so idle ones took every thread
+        until their header deadline)."""
+        if not conn.waited:
+            conn.waited = True
+            self._connections.put(conn)  # type: ignore[attr-defined]  # cheroot's manager
+            return
+        super().process_conn(conn)
 
     @property
     def port(self) -> int:
