@@ -4,4 +4,5 @@ they both run on (cheroot, with its deadlines, body pace and body limit), and a 
 until it is signalled to stop.
 
 Its own package because the provider and the gateway never import each other; it imports
-neither of them (the standard library, urllib3, which both use to call the next hop, cheroot and werkzeug)."""
+neither of them (the standard library, urllib3, which both use to call the next hop, cheroot
+and werkzeug)."""

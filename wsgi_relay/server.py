@@ -52,9 +52,40 @@ class Limits:
 CLIENT_MISTAKES = {"501": "400 Bad Request", "505": "400 Bad Request"}
 
 
+class _Headers(http_server.HeaderReader):
+    """cheroot's header reading, but a repeated header is joined with commas as waitress did
+    (cheroot kept the last, so a right credential after a wrong one passed), a repeated
+    Content-Length, a space before a colon and an empty name are refused (400), and an obsolete
+    folded line is unfolded into the header it continues."""
+
+    def __call__(self, rfile: Any, hdict: dict[bytes, bytes] | None = None) -> dict[bytes, bytes]:
+        headers = {} if hdict is None else hdict
+        name = None
+        while (line := rfile.readline()) != b"\r\n":
+            if not line.endswith(b"\r\n"):
+                raise ValueError("HTTP requires CRLF terminators" if line else "headers cut short")
+            if line[:1] in {b" ", b"\t"}:
+                if name is None:
+                    raise ValueError("a folded line continues no header")
+                headers[name] += b" " + line.strip()
+                continue
+            key, colon, value = line.partition(b":")
+            if not colon or not key or key != key.strip():
+                raise ValueError("Illegal header line.")
+            name = key.title()
+            if name in headers:
+                if name == b"Content-Length":
+                    raise ValueError("Content-Length is repeated")
+                value = headers[name] + b", " + value.strip()
+            headers[name] = value.strip()
+        return headers
+
+
 class _Request(http_server.HTTPRequest):
     """A request whose line and headers are read under the server's header deadline, whose
     header values carry no control bytes, and whose mistakes are never answered with a 5xx."""
+
+    header_reader = _Headers()
 
     def parse_request(self) -> None:
         server: StreamingServer = self.server

@@ -175,11 +175,15 @@ MALFORMED_REQUESTS: dict[str, bytes] = {
 }
 
 
-# Accepted as cheroot reads them, and answered like the well-formed request they resemble (a 2xx
-# or the route's own 4xx), never a 5xx: RFC 9112 lets a server unfold obsolete line folding; a
-# space before the colon and a repeated Content-Length (the last one counts) are not rejected.
-TOLERATED_REQUESTS: dict[str, bytes] = {
+MALFORMED_REQUESTS |= {
     "space before colon": b"GET /health HTTP/1.1\r\nHost : x\r\n\r\n",
+    "two lengths": b"POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+    b"Content-Length: 3\r\n\r\n{}x",
+    "a fold before any header": b"GET /health HTTP/1.1\r\n folded\r\nHost: x\r\n\r\n",
+}
+# Answered like the well-formed request it resembles, never a 5xx: RFC 9112 lets a server
+# unfold obsolete line folding into the header it continues.
+TOLERATED_REQUESTS: dict[str, bytes] = {
     "obsolete line folding": b"GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n",
 }
 

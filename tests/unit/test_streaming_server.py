@@ -173,3 +173,27 @@ def test_close_from_another_thread_ends_run() -> None:
     runner.join(timeout=10)
 
     assert not runner.is_alive()
+
+
+def test_a_repeated_header_reaches_the_app_joined_not_as_its_last_value(
+    serve: list[StreamingServer],
+) -> None:
+    def echo(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        body = environ.get("HTTP_AUTHORIZATION", "").encode()
+        start_response("200 OK", [("Content-Length", str(len(body)))])
+        return [body]
+
+    server = StreamingServer(
+        echo, host="127.0.0.1", port=0, ident="test", limits=Limits(threads=2, io_seconds=5)
+    )
+    threading.Thread(target=server.run, daemon=True).start()
+    serve.append(server)
+    port = int(server.socket.getsockname()[1])
+
+    answer = exchange(
+        port,
+        b"GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\n"
+        b"Authorization: Bearer right\r\nConnection: close\r\n\r\n",
+    )
+
+    assert answer.endswith(b"\r\n\r\nBearer wrong, Bearer right")
