@@ -286,8 +286,8 @@ the local engine now runs the gateway with `scale_from_zero=false` and the provi
 function at zero replicas on its first call (tested), so the OpenFaaS hop is about 0.3 ms. (3) \
 The gateway's `/run` went through Flask and a write transaction per call for the service's \
 token: it is now plain WSGI in front of Flask (`gateway/sync_relay.py`) and tokens, which \
-never change once issued, come from memory. What remains of ours is the HTTP server, the auth check \
-and the relay: about 0.8 ms in the provider and 1.0-1.2 ms in the gateway at p50 (the \
+never change once issued, come from memory. What remains of ours is the HTTP server, the auth \
+check and the relay: about 0.8 ms in the provider and 1.0-1.2 ms in the gateway at p50 (the \
 provider's is about 0.35 ms of CPU per call, py-spy; the rest is threads waking up on a shared \
 2-CPU VM).
 - **Throughput (partly ours; missed).** Fixed this round: the two hops above and the per-call \
