@@ -4,7 +4,7 @@ against three on one PostgreSQL, measured side by side in one run.
     python -m bench.ledger_throughput [--events 3000] [--threads 8]
 
 What is measured is the event path's ledger step, as `/events` runs it (`gateway.jobs.intake`):
-one `add` transaction per event, from `--threads` request threads per gateway (the gateway's server runs 32),
+one `add` transaction per event, from `--threads` request threads per gateway (its server runs 32),
 plus the same events again (MinIO's retries: the dedup check). A "gateway" is a process of its
 own with its own ledger (pool and all); HTTP parsing and the rest of the route are the same for
 both backends and left out. PostgreSQL is a fresh Debian 15 server with its default durability
