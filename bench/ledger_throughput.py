@@ -4,7 +4,7 @@ against three on one PostgreSQL, measured side by side in one run.
     python -m bench.ledger_throughput [--events 3000] [--threads 8]
 
 What is measured is the event path's ledger step, as `/events` runs it (`gateway.jobs.intake`):
-one `add` transaction per event, from `--threads` request threads per gateway (waitress runs 32),
+one `add` transaction per event, from `--threads` request threads per gateway (its server runs 32),
 plus the same events again (MinIO's retries: the dedup check). With `every`, each of three
 gateways is told of every file, as the local stack's MinIO does with one webhook target per
 gateway: each file is then 6 transactions, one of which makes its job. A "gateway" is a

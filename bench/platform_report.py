@@ -286,8 +286,8 @@ the local engine now runs the gateway with `scale_from_zero=false` and the provi
 function at zero replicas on its first call (tested), so the OpenFaaS hop is about 0.3 ms. (3) \
 The gateway's `/run` went through Flask and a write transaction per call for the service's \
 token: it is now plain WSGI in front of Flask (`gateway/sync_relay.py`) and tokens, which \
-never change once issued, come from memory. What remains of ours is waitress, the auth check \
-and the relay: about 0.8 ms in the provider and 1.0-1.2 ms in the gateway at p50 (the \
+never change once issued, come from memory. What remains of ours is the HTTP server, the auth \
+check and the relay: about 0.8 ms in the provider and 1.0-1.2 ms in the gateway at p50 (the \
 provider's is about 0.35 ms of CPU per call, py-spy; the rest is threads waking up on a shared \
 2-CPU VM).
 - **Throughput (partly ours; missed).** Fixed this round: the two hops above and the per-call \
@@ -314,9 +314,8 @@ CPU, against 0.85 s and 0.90 s for the Python copy it replaced). Most of the gap
 GET is the disk: the same `get_object` into a file took 1.25 to 2.97 s run after run on this \
 host, inside a replica's namespace 3.16 s. The supervisor and the gateway stay below 100 MB: \
 the supervisor streams in 1 MiB chunks, and the gateway never sees the bytes on the event \
-path. The synchronous 1 GiB (about 5x the raw GET and PUT) pays for waitress, which reads a \
-whole request body before the app sees it and spools bodies and answers past 1 MiB to \
-temporary files: at each of our three waitress hops (gateway, provider, supervisor). No target \
-covers it; a server that streams request bodies would.
+path. The synchronous 1 GiB is streamed at each of our three hops (cheroot since issue 10; \
+waitress read whole bodies and spooled them to temporary files): see the sync-streaming \
+section for its own side-by-side measurement.
 - **Latency and cold start** meet their targets.
 """

@@ -105,7 +105,7 @@ def render_table(report: Report) -> str:
 class _Breakdown:
     """Mean milliseconds per part; each method's parts add up to its mean."""
 
-    hop: float  # caller's clock minus the supervisor's: watchdog proxy, waitress, Flask, JSON
+    hop: float  # caller's clock minus the supervisor's: watchdog proxy, cheroot, Flask, JSON
     inside: float  # the supervisor's clock minus the script: storage, workspace, parsing, log
     platform_script: float
     storage: float  # the baseline's get_object and fput_object (and removing its two files)
@@ -176,12 +176,12 @@ Overhead: **{pf.overhead_ms:+.2f} ms per file** (mean), {(ps.p50 - bs.p50) * 100
 
 | where the time goes (mean ms) | platform | baseline |
 |---|---:|---:|
-| HTTP hop: watchdog proxy, waitress, Flask, JSON answer | {_ms(parts.hop)} | — |
+| HTTP hop: watchdog proxy, cheroot, Flask, JSON answer | {_ms(parts.hop)} | — |
 | storage, workspace, event parsing, log file | {_ms(parts.inside)} | {_ms(parts.storage)} |
 | script, spawn to exit | {_ms(parts.platform_script)} | {_ms(parts.baseline_script)} |
 
 What the overhead consists of: the HTTP hop, the caller's clock minus the supervisor's own \
-({_ms(parts.hop)} ms: the watchdog proxies the POST to waitress, Flask routes it, the JSON answer \
+({_ms(parts.hop)} ms: the watchdog proxies the POST to cheroot, Flask routes it, the JSON answer \
 comes back the same way); {(parts.inside - parts.storage) * 1000:+.2f} ms of event parsing, \
 workspace creation and removal (`mkdtemp`, `in/`, `out/`, the walk for outputs) and the script's \
 log file beyond the same `get_object` and `fput_object`; and {spawn_ms:+.2f} ms of process \

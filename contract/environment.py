@@ -136,3 +136,13 @@ GATEWAY_SETTINGS += (
     OSCAR_LEDGER_URL_FILE, OSCAR_LEASE_NAME, OSCAR_LEASE_NAMESPACE, OSCAR_LEASE_HOLDER,
     OSCAR_LEASE_SECONDS, OSCAR_KUBECONFIG, OSCAR_JOB_NAMESPACE, OSCAR_JOB_TTL_SECONDS,
 )  # fmt: skip
+
+# Request body limits (issue 10): past them each deployable answers 413 with a JSON reason
+# before reading the body; 0 for none. Not in the tuples above, to keep merges small; each
+# deployable's config loader reads its own.
+GATEWAY_MAX_BODY_BYTES = "GATEWAY_MAX_BODY_BYTES"  # default 8 GiB: /run and uploads
+OSCAR_PROVIDER_MAX_BODY_BYTES = "OSCAR_PROVIDER_MAX_BODY_BYTES"  # default 0: the gateway limits
+SUPERVISOR_MAX_BODY_BYTES = "SUPERVISOR_MAX_BODY_BYTES"  # default 0: the gateway limits
+BODY_LIMIT_SETTINGS = (
+    GATEWAY_MAX_BODY_BYTES, OSCAR_PROVIDER_MAX_BODY_BYTES, SUPERVISOR_MAX_BODY_BYTES,
+)  # fmt: skip

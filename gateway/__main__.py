@@ -1,4 +1,4 @@
-"""`python -m gateway`: the gateway process (Flask on waitress)."""
+"""`python -m gateway`: the gateway process (Flask on cheroot, `wsgi_relay.server`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import sys
 import threading
 
 from pythonjsonlogger.json import JsonFormatter
-from waitress.server import create_server
 
 from contract.naming import LOG_FIELD_NAMES, LOG_FORMAT
 from gateway.assembly import Parts, assemble
@@ -18,6 +17,7 @@ from gateway.config import GatewayConfig
 from gateway.errors import GatewayError
 from gateway.jobs.leadership import Leadership
 from gateway.services.registry import ServiceRegistry
+from wsgi_relay.server import Limits, StreamingServer
 from wsgi_relay.serving import serve_until_signalled
 
 log = logging.getLogger("gateway")
@@ -55,14 +55,12 @@ def main() -> int:
 def serve(config: GatewayConfig, parts: Parts) -> None:
     """Run the gateway's loops and its HTTP server until SIGTERM or SIGINT."""
     stopping = threading.Event()
-    server = create_server(
+    server = StreamingServer(
         parts.app,
         host=config.host,
         port=config.port,
-        threads=32,
-        max_request_body_size=1 << 40,
         ident="oscar-gateway",
-        channel_timeout=int(config.sync_timeout) + 30,
+        limits=Limits(threads=32, io_seconds=config.sync_timeout + 30),
     )
     _refresh(parts.registry)  # before the reconciler's first pass, which needs the services
     refresher = threading.Thread(

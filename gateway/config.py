@@ -16,6 +16,8 @@ from contract.results import RESULTS_BUCKET
 from contract.settings import Settings
 from gateway.errors import ConfigError
 
+DEFAULT_MAX_BODY_BYTES = 8 << 30  # a request body (/run, uploads) of at most 8 GiB
+
 
 @dataclass(frozen=True, kw_only=True)
 class LeaseConfig:
@@ -66,6 +68,7 @@ class GatewayConfig:
     job_ttl: int = 600  # seconds a finished Job stays (ttlSecondsAfterFinished)
     results_bucket: str = RESULTS_BUCKET  # where functions record results; "": not at all
     settle_interval: float = 2.0  # seconds between passes that settle attempts from records
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # 413 past it; 0: no limit
 
     log_level: str = "INFO"
 
@@ -124,6 +127,7 @@ class GatewayConfig:
             job_ttl=settings.count(names.OSCAR_JOB_TTL_SECONDS, 600),
             results_bucket=_results_bucket(environ, problems),
             settle_interval=number(names.OSCAR_SETTLE_INTERVAL_SECONDS, 2.0),
+            max_body_bytes=settings.count(names.GATEWAY_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
             log_level=settings.log_level(),
         )
         if problems:

@@ -7,8 +7,6 @@ import os
 import sys
 import threading
 
-from waitress.server import create_server
-
 from provider.backend import Functions, LogSource, Secrets
 from provider.config import ProviderConfig
 from provider.errors import ProviderError
@@ -20,6 +18,7 @@ from provider.launcher import Launcher
 from provider.runtimes import Runtimes
 from provider.sandbox.process_launcher import ProcessLauncher
 from provider.secrets import SecretStore
+from wsgi_relay.server import Limits, StreamingServer
 from wsgi_relay.serving import serve_until_signalled
 
 log = logging.getLogger("provider")
@@ -87,14 +86,12 @@ def main() -> int:
     app = create_app(
         config, functions=functions, secrets=secrets, logs=logs, isolation=mode, stopping=stopping
     )
-    server = create_server(
+    server = StreamingServer(
         app,
         host=config.host,
         port=config.port,
-        threads=64,
-        channel_timeout=int(config.invoke_timeout) + 30,
-        max_request_body_size=1 << 40,
         ident="oscar-provider",
+        limits=Limits(threads=64, io_seconds=config.invoke_timeout + 30),
     )
     try:
         functions.start()

@@ -31,6 +31,7 @@ class ProviderConfig:
     log_level: str = "INFO"
     backend: str = "local"
     kubeconfig: Path | None = None  # the kubernetes backend's; None: in-cluster credentials
+    max_body_bytes: int = 0  # a function call's body; 413 past it, 0: no limit
 
     @property
     def watchdog(self) -> Path:
@@ -73,6 +74,7 @@ class ProviderConfig:
             log_level=read.log_level(),
             backend=backend,
             kubeconfig=Path(kubeconfig) if kubeconfig else None,
+            max_body_bytes=read.count(names.OSCAR_PROVIDER_MAX_BODY_BYTES, 0),
         )
         if problems:
             raise ConfigError(problems)

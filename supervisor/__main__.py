@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 
-import waitress
+from cheroot import wsgi
 from pythonjsonlogger.json import JsonFormatter
 
 from contract.naming import LOG_FIELD_NAMES, LOG_FORMAT
@@ -18,8 +18,9 @@ from supervisor.oneshot import run_once
 from supervisor.results import ResultBook
 from supervisor.storage import MinioStorage
 
-# waitress refuses bodies over 1 GiB by default; inputs are files and may be far larger.
-MAX_BODY_BYTES = 1 << 40
+# cheroot hands the body to the app as it arrives (waitress read it whole first, spooling all
+# past 1 MiB to temporary files); the only limit is SUPERVISOR_MAX_BODY_BYTES, in the app.
+MAX_HEADER_BYTES = 64 * 1024
 
 
 def main() -> int:
@@ -44,15 +45,17 @@ def main() -> int:
         " ".join(config.script),
         config.storage.endpoint if config.storage else "not configured (sync only)",
     )
-    waitress.serve(
+    server = wsgi.Server(
+        (config.listen_host, config.listen_port),
         app,
-        host=config.listen_host,
-        port=config.listen_port,
-        threads=config.threads,
-        max_request_body_size=MAX_BODY_BYTES,
-        channel_timeout=max(120, int(config.script_timeout) + 30),
-        ident="oscar-supervisor",
+        numthreads=config.threads,
+        server_name="oscar-supervisor",
+        request_queue_size=128,
+        timeout=max(120, int(config.script_timeout) + 30),
     )
+    server.max_request_header_size = MAX_HEADER_BYTES
+    server.keep_alive_conn_limit = 1024
+    server.safe_start()  # until SIGTERM (the watchdog's) ends the process, or Ctrl-C
     return 0
 
 

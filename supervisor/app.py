@@ -6,15 +6,16 @@ import io
 import logging
 import mimetypes
 import time
-from typing import IO
+from typing import IO, cast
 
 from flask import Flask, Request, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_options_header
 
+from contract import environment as names
 from supervisor import event as events
 from supervisor.config import SupervisorConfig
-from supervisor.errors import BadRequest, SupervisorError
+from supervisor.errors import BadRequest, BodyTooLarge, SupervisorError
 from supervisor.job import Runner
 from supervisor.response import sync_response
 
@@ -51,11 +52,12 @@ def create_app(config: SupervisorConfig, *, runner: Runner) -> Flask:
     def _invoke(path: str) -> Response:
         started = time.monotonic()
         mode = _input_mode(request)
+        stream = _limited(request, config.max_body_bytes)
         head = b""
         if mode == "event" or (mode == "auto" and request.mimetype.endswith("json")):
             # Read at most one byte past the event limit: a large JSON *file* sent for
             # synchronous processing must still stream to disk, not into memory.
-            head = request.stream.read(events.MAX_EVENT_BYTES + 1)
+            head = stream.read(events.MAX_EVENT_BYTES + 1)
             if mode == "event" or events.sniff(head) is not None:
                 if len(head) > events.MAX_EVENT_BYTES:
                     raise BadRequest(
@@ -73,7 +75,7 @@ def create_app(config: SupervisorConfig, *, runner: Runner) -> Flask:
                     duration_seconds=round(time.monotonic() - started, 6),
                 )
         encoded = _flag(request, BASE64_HEADER, default=config.sync_base64)
-        body = _Prefixed(head, request.stream)
+        body = _Prefixed(head, stream)
         result = runner.run_sync(body, filename=_filename(request), decode_base64=encoded)
         return sync_response(result, encode_base64=encoded)
 
@@ -83,6 +85,23 @@ def create_app(config: SupervisorConfig, *, runner: Runner) -> Flask:
         return jsonify(error="POST a file (or a storage event) to run the script on it"), 405
 
     return app
+
+
+def _limited(req: Request, limit: int) -> IO[bytes]:
+    """The body, refused with a 413 when it is declared over `limit` or grows past it."""
+    if not limit:
+        return req.stream
+    if req.content_length is not None and req.content_length > limit:
+        raise _too_large(limit, f"{req.content_length} bytes")
+    return cast(IO[bytes], _Counted(req.stream, limit))
+
+
+def _too_large(limit: int, found: str) -> BodyTooLarge:
+    setting = names.SUPERVISOR_MAX_BODY_BYTES
+    return BodyTooLarge(
+        f"the request body is over this function's limit of {limit} bytes ({setting}): "
+        f"found {found}; send a smaller file, or raise {setting} in its environment"
+    )
 
 
 def _input_mode(req: Request) -> str:
@@ -132,3 +151,23 @@ class _Prefixed(io.RawIOBase):
                 data, self._head = self._head[:size], self._head[size:]
             return data
         return self._rest.read(size)
+
+
+class _Counted(io.RawIOBase):
+    """A body stream that raises BodyTooLarge once more than `limit` bytes came through it."""
+
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
+        super().__init__()
+        self._stream = stream
+        self._limit = limit
+        self._left = limit
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self._left -= len(data)
+        if self._left < 0:
+            raise _too_large(self._limit, "a longer body")
+        return data

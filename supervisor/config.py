@@ -51,6 +51,7 @@ class SupervisorConfig:
     log_level: str = "INFO"
     oneshot_event: str = field(default="", repr=False)  # "": serve HTTP; else run this once
     result_file: Path = Path("/dev/termination-log")  # where one-shot mode writes its result
+    max_body_bytes: int = 0  # a request's body; 413 past it, 0: no limit
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> SupervisorConfig:
@@ -79,6 +80,7 @@ class SupervisorConfig:
             log_level=settings.log_level(),
             oneshot_event=settings.text(names.OSCAR_ONESHOT_EVENT).strip(),
             result_file=Path(settings.text(names.OSCAR_RESULT_FILE, "/dev/termination-log")),
+            max_body_bytes=settings.count(names.SUPERVISOR_MAX_BODY_BYTES, 0),
         )
         if not config.workspace_root.is_dir():
             problems.append(

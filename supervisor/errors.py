@@ -100,3 +100,9 @@ class ScriptTimedOut(ScriptError):
 
     def payload(self) -> dict[str, Any]:
         return {**super().payload(), "timed_out": True}
+
+
+class BodyTooLarge(SupervisorError):
+    """The request body is over SUPERVISOR_MAX_BODY_BYTES (declared, or counted as it came)."""
+
+    status = 413

@@ -24,6 +24,7 @@ from typing import Any
 
 from flask import Flask, request
 
+from contract import environment as names
 from gateway.clients.faascli import FaasCli, Runner
 from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
@@ -47,6 +48,7 @@ from gateway.jobs.intake import Intake
 from gateway.jobs.parts import JobParts
 from gateway.jobs.service_tokens import ServiceTokens, WebhookToken
 from gateway.services.deploy_plan import Planner
+from wsgi_relay.body_limit import BodyLimit
 
 
 def create_app(
@@ -116,5 +118,7 @@ def create_app(
         # to one service); the route keeps /run in the app's table of routes and methods.
         return functools.partial(relay.relay, name)
 
-    app.wsgi_app = relay  # type: ignore[method-assign]
+    app.wsgi_app = BodyLimit(  # type: ignore[method-assign]
+        relay, max_bytes=config.max_body_bytes, setting=names.GATEWAY_MAX_BODY_BYTES
+    )
     return app

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from flask import Request
+from werkzeug.exceptions import HTTPException
 
 from gateway.clients.openfaas import OpenFaaS
 from gateway.errors import GatewayError
@@ -70,6 +71,8 @@ class SyncRelay:
             return self.relay(name, environ, start_response)
         except GatewayError as e:
             return json_answer(start_response, e.status, error_body(e))
+        except HTTPException as e:  # a body over the limit (wsgi_relay.body_limit)
+            return json_answer(start_response, e.code or 400, {"error": e.description})
         except Exception as e:  # as the app's own handler: JSON, and the cause in the log
             log.exception("unexpected error on POST %s", path)
             return json_answer(start_response, 500, internal_error_body(e))

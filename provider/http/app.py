@@ -12,12 +12,14 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from contract import environment as names
 from provider.backend import Functions, LogSource, Secrets
 from provider.config import ProviderConfig
 from provider.deployments import Deployment
 from provider.errors import NamespaceNotFound, ProviderError
 from provider.http.logs import parse_since
 from provider.http.proxy import FunctionProxy
+from wsgi_relay.body_limit import BodyLimit
 
 log = logging.getLogger(__name__)
 VERSION = "0.1.0"
@@ -78,8 +80,9 @@ def create_app(
 
     # Function calls (`/function/<name>[/<path>]`, the queue-worker's with a trailing slash)
     # never reach Flask: the proxy answers them before routing, errors as JSON like ours.
-    app.wsgi_app = FunctionProxy(  # type: ignore[method-assign]
-        app.wsgi_app, functions=functions, timeout=config.invoke_timeout
+    proxy = FunctionProxy(app.wsgi_app, functions=functions, timeout=config.invoke_timeout)
+    app.wsgi_app = BodyLimit(  # type: ignore[method-assign]
+        proxy, max_bytes=config.max_body_bytes, setting=names.OSCAR_PROVIDER_MAX_BODY_BYTES
     )
     return app
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import urllib3
 from urllib3.exceptions import HTTPError
+from werkzeug.exceptions import HTTPException
 
 from provider.backend import Functions
 from provider.errors import ProviderError, UpstreamFailed
@@ -61,6 +62,8 @@ class FunctionProxy:
             return self._forward(name.split(".", 1)[0], rest, environ, start_response)
         except ProviderError as e:
             return json_answer(start_response, e.status, {"error": str(e)})
+        except HTTPException as e:  # a body over the limit (wsgi_relay.body_limit)
+            return json_answer(start_response, e.code or 400, {"error": e.description})
         except Exception as e:  # as the app's own handler: JSON, and the cause in the log
             log.exception("unexpected error on %s %s", environ.get("REQUEST_METHOD"), path)
             problem = {"error": f"internal provider error: {type(e).__name__}"}

@@ -7,7 +7,10 @@ nonsense. Keys mix MinIO's escaping with names no file system likes.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+import socket
 from typing import Any
 
 from hypothesis import HealthCheck, settings
@@ -139,3 +142,66 @@ header_names = st.text(
     min_size=1,
     max_size=20,
 )
+
+
+# ---- Hostile HTTP on the wire (issue 10): raw bytes to a real server, its raw answer back ----
+
+MALFORMED_REQUESTS: dict[str, bytes] = {
+    "garbage line": b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
+    "no version": b"GET /health\r\n\r\n",
+    "unknown version": b"GET /health HTTP/9.9\r\nHost: x\r\n\r\n",
+    "header without colon": b"GET /health HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n",
+    "control byte in a header": b"GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n",
+    "bare LF line ends": b"GET /health HTTP/1.1\nHost: x\n\n",
+    "oversized header": b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: "
+    + b"a" * 100_000
+    + b"\r\n\r\n",
+    "oversized request line": b"GET /" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    "ten thousand headers": b"GET /health HTTP/1.1\r\nHost: x\r\n"
+    + b"".join(b"X-%d: v\r\n" % i for i in range(10_000))
+    + b"\r\n",
+    "letters for a length": b"POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n",
+    "negative length": b"POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+    "length and chunked": b"POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    "unknown transfer coding": b"POST /events HTTP/1.1\r\nHost: x\r\n"
+    b"Transfer-Encoding: gzip\r\n\r\nxx",
+    "bad chunk size": b"POST /events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"zz\r\nab\r\n0\r\n\r\n",
+    "chunk longer than it says": b"POST /events HTTP/1.1\r\nHost: x\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\n2\r\nabcdef\r\n0\r\n\r\n",
+    "huge chunk size": b"POST /events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"ffffffffffffffffffff\r\nab\r\n0\r\n\r\n",
+}
+
+
+MALFORMED_REQUESTS |= {
+    "space before colon": b"GET /health HTTP/1.1\r\nHost : x\r\n\r\n",
+    "two lengths": b"POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+    b"Content-Length: 3\r\n\r\n{}x",
+    "a fold before any header": b"GET /health HTTP/1.1\r\n folded\r\nHost: x\r\n\r\n",
+}
+# Answered like the well-formed request it resembles, never a 5xx: RFC 9112 lets a server
+# unfold obsolete line folding into the header it continues.
+TOLERATED_REQUESTS: dict[str, bytes] = {
+    "obsolete line folding": b"GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n",
+}
+
+
+def exchange(port: int, data: bytes, *, timeout: float = 15.0, host: str = "127.0.0.1") -> bytes:
+    """Send `data` on a fresh connection, half-close it, and read until the server closes."""
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        with contextlib.suppress(OSError):  # a server may close before taking it all
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def statuses(answer: bytes) -> list[int]:
+    """The status codes of every response in `answer`, in order (pipelined answers too: each
+    starts right after the body before it, so a body that holds a status line would count)."""
+    return [int(code) for code in re.findall(rb"HTTP/1\.[01] (\d{3}) ", answer)]

@@ -195,7 +195,7 @@ def _status_with_headers(url: str, method: str, path: str, headers: list[tuple[s
 def test_a_right_credential_beside_a_wrong_one_opens_nothing_on_the_real_server(
     stack: RunningStack, upper: Service
 ) -> None:
-    """The fuzz tier checks this in-process; here waitress itself joins the repeated headers."""
+    """The fuzz tier checks this in-process; here the real server joins the repeated headers."""
     admin = f"Bearer {stack.status['gateway']['admin_token']}"
     own = f"Bearer {upper.token}"
     cases = [

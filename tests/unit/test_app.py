@@ -326,3 +326,26 @@ def test_content_disposition_parameters_after_the_filename_are_not_part_of_it(
 
     with client.post("/", data=b"x", headers={"Content-Disposition": disposition}) as response:
         assert response.data.decode().strip() == "report.csv"
+
+
+def test_a_body_over_the_functions_limit_is_a_413_naming_the_setting(
+    make_client: MakeClient, workspace_root: Path
+) -> None:
+    client = make_client(COPY, SUPERVISOR_MAX_BODY_BYTES="10")
+
+    declared = client.post("/", data=b"x" * 11, content_type="text/plain")
+    chunked = client.post(
+        "/",
+        input_stream=io.BytesIO(b"x" * 12),
+        content_type="text/plain",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},  # as cheroot sets it for chunks
+    )
+    left_behind = list(workspace_root.glob("job-*"))
+    within = client.post("/", data=b"x" * 10, content_type="text/plain")
+
+    assert declared.status_code == 413
+    assert "SUPERVISOR_MAX_BODY_BYTES" in json_object(declared)["error"]
+    assert chunked.status_code == 413, chunked.data
+    assert within.status_code == 200
+    assert not left_behind, "a refused body left its workspace"
