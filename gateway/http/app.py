@@ -87,7 +87,7 @@ def create_app(
         service_api.blueprint(changes=changes, registry=registry, token=tokens.issue),
         files_api.blueprint(storage=storage),
         ui.blueprint(config=config, sessions=sessions),
-        oscar_api.blueprint(config=config, parts=parts),
+        oscar_api.blueprint(config=config, parts=parts, clock=clock),
     ):
         app.register_blueprint(routes)
     relay = SyncRelay(

@@ -21,6 +21,7 @@ from gateway.jobs.sql_reads import SqlReads, running_jobs
 
 LEASE_SECONDS = 30.0
 RUNNING, QUEUED, DEAD = JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.DEAD
+SUCCEEDED, REMOVED = JobStatus.SUCCEEDED, JobStatus.REMOVED
 
 
 class SqlLedger(SqlReads):
@@ -240,6 +241,28 @@ class SqlLedger(SqlReads):
                     " WHERE id=?",
                     (now, row["id"]),
                 )
+                db.run("DELETE FROM attempts WHERE job_id=?", (row["id"],))
+        return len(rows)
+
+    def remove(
+        self, service: str, *, now: float, job_id: str | None = None, every: bool = False
+    ) -> int:
+        """Remove the service's succeeded jobs (with `every`, its jobs in any state; with
+        `job_id`, that one job in any state) down to their identity; returns how many. A queued
+        job is then never claimed and a running one's callback settles nothing."""
+        where, args = "service=? AND status<>?", [service, REMOVED]
+        if job_id is not None:
+            where, args = where + " AND id=?", [*args, job_id]
+        elif not every:
+            where, args = where + " AND status=?", [*args, SUCCEEDED]
+        update = (
+            "UPDATE jobs SET status=?, event='', log_tail='', outputs='[]', error='',"  # noqa: S608
+            " call_id='', deadline_at=NULL, lease_until=NULL, updated_at=?, pruned_at=?"
+            f" WHERE {where} RETURNING id"  # constant fragments: no input is in the text
+        )
+        with self._db.write() as db:
+            rows = db.rows(update, [REMOVED, now, now, *args])
+            for row in rows:
                 db.run("DELETE FROM attempts WHERE job_id=?", (row["id"],))
         return len(rows)
 

@@ -10,7 +10,7 @@ from gateway.jobs.ledger_rows import attempt_from_row, job_from_row
 from gateway.jobs.model import Attempt, Job, JobStatus
 from gateway.jobs.sql import Database, Session
 
-RUNNING, QUEUED = JobStatus.RUNNING, JobStatus.QUEUED
+RUNNING, QUEUED, REMOVED = JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.REMOVED
 
 
 class SqlReads:
@@ -21,7 +21,7 @@ class SqlReads:
         return self._jobs("SELECT * FROM jobs WHERE status=? AND deadline_at<?", (RUNNING, now))
 
     def get(self, job_id: str) -> Job | None:
-        found = self._jobs("SELECT * FROM jobs WHERE id=?", (job_id,))
+        found = self._jobs("SELECT * FROM jobs WHERE id=? AND status<>?", (job_id, REMOVED))
         return found[0] if found else None
 
     def attempts(self, job_id: str) -> list[Attempt]:
@@ -44,7 +44,9 @@ class SqlReads:
     def counts(self) -> dict[tuple[str, str], int]:
         with self._db.read() as db:
             rows = db.rows(
-                "SELECT service, status, COUNT(*) AS n FROM jobs GROUP BY service, status"
+                "SELECT service, status, COUNT(*) AS n FROM jobs WHERE status<>?"
+                " GROUP BY service, status",
+                (REMOVED,),
             )
         return {(r["service"], r["status"]): int(r["n"]) for r in rows}
 
@@ -73,6 +75,8 @@ class SqlReads:
         return [r["service"] for r in rows]
 
     def keys(self, service: str, bucket: str) -> set[tuple[str, str]]:
+        """Every identity of the service's jobs in `bucket`, removed ones too (their objects
+        must not become jobs again)."""
         with self._db.read() as db:
             rows = db.rows(
                 "SELECT key, etag FROM jobs WHERE service=? AND bucket=?", (service, bucket)
@@ -97,4 +101,4 @@ def running_jobs(db: Session, service: str) -> int:
 def _of_service(service: str, status: str | None) -> tuple[str, list[Any]]:
     if status:
         return "service=? AND status=?", [service, status]
-    return "service=?", [service]
+    return "service=? AND status<>?", [service, REMOVED]
