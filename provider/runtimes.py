@@ -25,7 +25,7 @@ from provider.images import Image, ImageStore, context_digest
 
 BASE_IMAGE = "oscar-faas/base-runtime:latest"
 NOTICE_ANNOTATION = RUNTIME_NOTICE
-TEMPLATE = Path(__file__).resolve().parent.parent / "template" / "python-watchdog"
+TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "python-watchdog"
 PLACEHOLDER = """#!/bin/sh
 echo "this function runs on the base runtime and has no script of its own: give its FDL a" >&2
 echo "script, or build the image with \\`oscar build -f stack.yml\\`" >&2

@@ -219,7 +219,7 @@ class RunningStack:
         build = next(self._builds)
         project = self.root / "projects" / f"{name}-{build}"
         project.mkdir(parents=True)
-        (project / "template").symlink_to(ROOT / "template")
+        (project / "template").symlink_to(ROOT / "templates")
         shutil.copytree(source, project / source.name)
         entry = {
             "lang": "python-watchdog",

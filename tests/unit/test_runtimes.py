@@ -19,7 +19,7 @@ def template(tmp_path: Path) -> Path:
     """The python-watchdog template's Dockerfile, without requirements: a venv made in a second."""
     folder = tmp_path / "template"
     (folder / "function").mkdir(parents=True)
-    shutil.copy2(ROOT / "template" / "python-watchdog" / "Dockerfile", folder / "Dockerfile")
+    shutil.copy2(ROOT / "templates" / "python-watchdog" / "Dockerfile", folder / "Dockerfile")
     (folder / "function" / "script.sh").write_text("echo the template's own\n")
     return folder
 
