@@ -33,6 +33,17 @@ SUPERVISOR_SETTINGS = (
     LOG_TAIL_BYTES, SUPERVISOR_LISTEN, SUPERVISOR_THREADS, SYNC_BASE64,
 )  # fmt: skip
 
+# The supervisor: an input or an output on another S3 endpoint than S3_ENDPOINT (an FDL's
+# storage_providers). Each is the S3_* setting with the side's prefix; the keys are secrets.
+INPUT_S3_ENDPOINT = "INPUT_S3_ENDPOINT"
+OUTPUT_S3_ENDPOINT = "OUTPUT_S3_ENDPOINT"
+STORAGE_SIDES = ("INPUT_", "OUTPUT_")
+SIDE_SETTINGS = tuple(
+    side + name
+    for side in STORAGE_SIDES
+    for name in (S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_SECRET, S3_SECRET_KEY_SECRET)
+)
+
 # The user's script, set by the supervisor for each run.
 INPUT_FILE_PATH = "INPUT_FILE_PATH"
 TMP_INPUT_DIR = "TMP_INPUT_DIR"

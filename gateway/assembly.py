@@ -53,7 +53,7 @@ def assemble(
     reconciler, and closes the ledger)."""
     ledger = open_ledger(config)
     metrics = Metrics(ledger.counts)
-    registry = ServiceRegistry(openfaas=openfaas, storage=storage)
+    registry = ServiceRegistry(openfaas=openfaas, storage=storage, keys=ledger)
     signer = CallbackSigner(config.callback_key)
     dispatcher = Dispatcher(
         ledger=ledger,

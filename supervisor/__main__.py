@@ -29,14 +29,20 @@ def main() -> int:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(LOG_FORMAT, style="{", rename_fields=LOG_FIELD_NAMES))
     logging.basicConfig(level=config.log_level, handlers=[handler])
-    storage = MinioStorage(config.storage, pool_size=config.threads) if config.storage else None
-    app = create_app(config, runner=Runner(config=config, storage=storage))
+    clients = {
+        side: MinioStorage(store, pool_size=config.threads) if store else None
+        for side, store in (("in", config.input_storage), ("out", config.output_storage))
+    }
+    if config.output_storage == config.input_storage:
+        clients["out"] = clients["in"]  # one endpoint: one connection pool
+    runner = Runner(config=config, storage=clients["in"], output_storage=clients["out"])
+    app = create_app(config, runner=runner)
     logging.getLogger(__name__).info(
-        "supervisor listening on %s:%d, script %s, storage %s",
+        "supervisor listening on %s:%d, script %s, inputs from %s, outputs to %s",
         config.listen_host,
         config.listen_port,
         " ".join(config.script),
-        config.storage.endpoint if config.storage else "not configured (sync only)",
+        *(s.endpoint if s else "nowhere" for s in (config.input_storage, config.output_storage)),
     )
     waitress.serve(
         app,

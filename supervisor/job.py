@@ -77,9 +77,18 @@ class SyncResult:
 
 
 class Runner:
-    def __init__(self, *, config: SupervisorConfig, storage: Storage | None) -> None:
+    def __init__(
+        self,
+        *,
+        config: SupervisorConfig,
+        storage: Storage | None,
+        output_storage: Storage | None = None,
+    ) -> None:
+        """`storage` reads the inputs; `output_storage`, when the outputs go to another endpoint
+        (an FDL storage provider), writes them (else `storage` does)."""
         self._config = config
         self._storage = storage
+        self._output_storage = output_storage or storage
 
     def run_event(self, event: StorageEvent) -> list[ObjectResult]:
         """Process every created object of the event in turn; the first failure is raised."""
@@ -186,7 +195,7 @@ class Runner:
         return env
 
     def _upload(self, ws: Workspace) -> list[str]:
-        assert self._storage is not None
+        assert self._output_storage is not None
         outputs = list(ws.outputs())
         if not outputs:
             return []
@@ -199,7 +208,7 @@ class Runner:
         keys: list[str] = []
         for relative, path in outputs:
             key = output_key(target, relative)
-            self._storage.upload(target.bucket, key, path)
+            self._output_storage.upload(target.bucket, key, path)
             keys.append(key)
         return keys
 

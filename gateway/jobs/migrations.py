@@ -75,6 +75,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # A page of a service's jobs of any status, newest first, without sorting them all.
         "CREATE INDEX IF NOT EXISTS jobs_newest ON jobs (service, received_at, id)",
     ),
+    # 4: the keys of other S3 endpoints that FDL storage providers name, by host:port.
+    (
+        """CREATE TABLE IF NOT EXISTS storage_endpoints (
+            netloc TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            region TEXT NOT NULL,
+            access_key TEXT NOT NULL,
+            secret_key TEXT NOT NULL
+        )""",
+    ),
 )
 LATEST = len(MIGRATIONS)
 VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"

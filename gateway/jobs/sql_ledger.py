@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from gateway.jobs.ledger_rows import job_from_row
 from gateway.jobs.model import AttemptResult, Job, JobStatus, NewJob, after_attempt
 from gateway.jobs.sql import Database, Session
+from gateway.jobs.sql_endpoints import SqlEndpoints
 from gateway.jobs.sql_reads import SqlReads, running_jobs
 
 LEASE_SECONDS = 30.0
@@ -24,7 +25,7 @@ RUNNING, QUEUED, DEAD = JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.DEAD
 SUCCEEDED, REMOVED = JobStatus.SUCCEEDED, JobStatus.REMOVED
 
 
-class SqlLedger(SqlReads):
+class SqlLedger(SqlEndpoints, SqlReads):
     def __init__(self, db: Database, *, lease: float = LEASE_SECONDS, replica: str = "") -> None:
         super().__init__(db)
         self._lease = lease

@@ -2,7 +2,8 @@
 
 A refresh reads every function, keeps those that are services, and when the set changed makes
 sure each input and output bucket exists and that every input bucket's notification rules cover
-exactly the inputs of the services on it.
+exactly the inputs of the services on it. A service's input or output on another endpoint
+(an FDL storage provider) gets its bucket and rules there, with the keys `Storages` holds.
 """
 
 from __future__ import annotations
@@ -15,19 +16,30 @@ from collections.abc import Iterable
 from gateway.clients.openfaas import OpenFaaS
 from gateway.clients.storage import Storage
 from gateway.errors import GatewayError, InvalidService, NotFound
+from gateway.services.endpoints import Endpoint
 from gateway.services.model import Service
+from gateway.services.storages import EndpointKeys, Storages
 
 log = logging.getLogger(__name__)
 
 
 class ServiceRegistry:
-    def __init__(self, *, openfaas: OpenFaaS, storage: Storage) -> None:
+    def __init__(
+        self, *, openfaas: OpenFaaS, storage: Storage, keys: EndpointKeys | None = None
+    ) -> None:
         self._openfaas = openfaas
-        self._storage = storage
+        self._storages = Storages(storage, keys=keys)
         self._services: dict[str, Service] = {}
         self._problems: dict[str, str] = {}  # what was logged, so each is said once
         self._lock = threading.Lock()
-        self._applied: dict[str, tuple[str, ...]] = {}
+        self._applied: dict[tuple[str, str], tuple[str, ...]] = {}  # (endpoint, bucket)
+
+    def storage(self, netloc: str) -> Storage:
+        """The client of a service's endpoint (`Service.storage`; "" is the platform's)."""
+        return self._storages.of(netloc)
+
+    def remember(self, endpoint: Endpoint) -> None:
+        self._storages.remember(endpoint)
 
     def all(self) -> list[Service]:
         with self._lock:
@@ -73,31 +85,32 @@ class ServiceRegistry:
         return list(found.values())
 
     def _apply(self, services: Iterable[Service]) -> None:
-        prefixes: dict[str, list[str]] = defaultdict(list)
-        buckets: set[str] = set()
+        prefixes: dict[tuple[str, str], list[str]] = defaultdict(list)
+        buckets: set[tuple[str, str]] = set()
         for service in services:
-            prefixes[service.input.bucket].append(service.input.prefix)
-            buckets.add(service.input.bucket)
+            place = (service.storage, service.input.bucket)
+            prefixes[place].append(service.input.prefix)
+            buckets.add(place)
             if service.output is not None:
-                buckets.add(service.output.bucket)
+                buckets.add((service.output_storage, service.output.bucket))
         # Buckets that lost their last service get their rules removed too.
-        for bucket in set(self._applied) - set(prefixes):
-            prefixes[bucket] = []
-        for bucket in sorted(buckets):
+        for place in set(self._applied) - set(prefixes):
+            prefixes[place] = []
+        for netloc, bucket in sorted(buckets):
             try:
-                self._storage.ensure_bucket(bucket)
+                self.storage(netloc).ensure_bucket(bucket)
             except GatewayError as e:
                 log.error("%s", e.message)
-        for bucket, wanted in prefixes.items():
+        for place, wanted in prefixes.items():
             key = tuple(sorted(wanted))
-            if self._applied.get(bucket) == key:
+            if self._applied.get(place) == key:
                 continue
             try:
-                self._storage.set_input_prefixes(bucket, wanted)
+                self.storage(place[0]).set_input_prefixes(place[1], wanted)
             except GatewayError as e:
                 log.error("%s", e.message)
                 continue
             if key:
-                self._applied[bucket] = key
+                self._applied[place] = key
             else:
-                self._applied.pop(bucket, None)
+                self._applied.pop(place, None)

@@ -7,6 +7,7 @@ import pytest
 
 from gateway.jobs.ledger import Ledger
 from gateway.jobs.model import AttemptResult, JobStatus, NewJob, backoff_seconds
+from gateway.services.endpoints import Endpoint
 from tests.unit.ledger.conftest import Opener
 
 
@@ -211,3 +212,18 @@ def test_a_removed_job_keeps_its_identity_and_its_late_callback_settles_nothing(
     [(again, created)] = ledger.add([new()])  # MinIO replays the event: no job again
     assert (again.status, created) == (JobStatus.REMOVED, False)
     assert ("in/a.txt", "e1") in ledger.keys("svc", "bucket")  # nor does the reconciler
+
+
+def test_another_endpoints_keys_are_kept_by_host_and_port_and_the_newest_win(
+    open_ledger: Opener,
+) -> None:
+    ledger = open_ledger()
+    ledger.save_endpoint(Endpoint("http://127.0.0.1:9100", "old-ak", "old-sk"))
+    ledger.save_endpoint(Endpoint("http://127.0.0.1:9100", "new-ak", "new-sk", "eu-west-1"))
+    ledger.close()
+
+    reopened = open_ledger()
+    found = reopened.endpoint("127.0.0.1:9100")
+
+    assert found == Endpoint("http://127.0.0.1:9100", "new-ak", "new-sk", "eu-west-1")
+    assert reopened.endpoint("127.0.0.1:9200") is None
