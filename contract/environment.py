@@ -44,6 +44,10 @@ SIDE_SETTINGS = tuple(
     for name in (S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_SECRET, S3_SECRET_KEY_SECRET)
 )
 
+# The supervisor: a classic-watchdog function (an fprocess deployed on the base runtime): the
+# command it forks per request, body on stdin, answer on stdout (supervisor/classic.py).
+CLASSIC_FPROCESS = "CLASSIC_FPROCESS"
+
 # The user's script, set by the supervisor for each run.
 INPUT_FILE_PATH = "INPUT_FILE_PATH"
 TMP_INPUT_DIR = "TMP_INPUT_DIR"

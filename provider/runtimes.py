@@ -19,6 +19,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from contract.environment import CLASSIC_FPROCESS
 from contract.naming import RUNTIME_NOTICE
 from provider.errors import ImageNotFound
 from provider.images import Image, ImageStore, context_digest
@@ -31,6 +32,15 @@ echo "this function runs on the base runtime and has no script of its own: give 
 echo "script, or build the image with \\`oscar build -f stack.yml\\`" >&2
 exit 64
 """
+
+
+def process_env(image: Image, process: str) -> dict[str, str]:
+    """The environment an `fprocess` given at deploy (`faas-cli deploy --fprocess`) adds: a built
+    image's watchdog runs it; on the base runtime, the supervisor runs it the way OpenFaaS's
+    classic watchdog does (body on stdin, answer on stdout, `Http_*` variables)."""
+    if image.name == BASE_IMAGE:
+        return {CLASSIC_FPROCESS: process}
+    return {"fprocess": process}
 
 
 class Runtimes:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import Any
 
 import waitress
 from pythonjsonlogger.json import JsonFormatter
 
 from contract.naming import LOG_FIELD_NAMES, LOG_FORMAT
 from supervisor.app import create_app
+from supervisor.classic import ClassicApp
 from supervisor.config import SupervisorConfig
 from supervisor.errors import ConfigError
 from supervisor.job import Runner
@@ -36,7 +38,11 @@ def main() -> int:
     if config.output_storage == config.input_storage:
         clients["out"] = clients["in"]  # one endpoint: one connection pool
     runner = Runner(config=config, storage=clients["in"], output_storage=clients["out"])
-    app = create_app(config, runner=runner)
+    app: Any = create_app(config, runner=runner)
+    if config.classic_fprocess:  # an OpenFaaS classic-watchdog function: no script, no storage
+        app = ClassicApp(
+            config.classic_fprocess, env=config.script_env, timeout=config.script_timeout
+        )
     logging.getLogger(__name__).info(
         "supervisor listening on %s:%d, script %s, inputs from %s, outputs to %s",
         config.listen_host,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ class SupervisorConfig:
     # OUTPUT_S3_* name another endpoint: an FDL's storage provider).
     input_storage: StorageConfig | None = None
     output_storage: StorageConfig | None = None
+    classic_fprocess: tuple[str, ...] = ()  # a classic-watchdog function's command
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> SupervisorConfig:
@@ -82,6 +84,7 @@ class SupervisorConfig:
             log_level=settings.log_level(),
             input_storage=_side_storage(environ, problems, "INPUT_") or storage,
             output_storage=_side_storage(environ, problems, "OUTPUT_") or storage,
+            classic_fprocess=tuple(shlex.split(environ.get(names.CLASSIC_FPROCESS, ""))),
         )
         if not config.workspace_root.is_dir():
             problems.append(

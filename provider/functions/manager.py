@@ -26,7 +26,7 @@ from provider.functions.records import Function, Instance
 from provider.functions.saved import load, save
 from provider.functions.workdirs import next_index, prune
 from provider.launcher import Launcher, ReplicaSpec
-from provider.runtimes import NOTICE_ANNOTATION, Runtimes
+from provider.runtimes import NOTICE_ANNOTATION, Runtimes, process_env
 from provider.secrets import SecretStore
 
 log = logging.getLogger(__name__)
@@ -244,7 +244,7 @@ class FunctionManager:
             )
             env = dict(deployment.env_vars)
             if deployment.env_process:
-                env["fprocess"] = deployment.env_process
+                env.update(process_env(image, deployment.env_process))
             spec = ReplicaSpec(
                 deployment.service, name, image, env, secrets_dir, workdir, deployment.limits
             )

@@ -10,7 +10,7 @@ import pytest
 
 from provider.errors import ImageNotFound
 from provider.images import ImageStore
-from provider.runtimes import BASE_IMAGE, Runtimes
+from provider.runtimes import BASE_IMAGE, Runtimes, process_env
 from tests.support.tools import ROOT
 
 
@@ -68,3 +68,16 @@ def test_refusing_unbuilt_images_is_a_400_that_names_both_ways_out(
     assert "OSCAR_UNBUILT_IMAGES=refuse" in message
     assert "oscar build -f stack.yml" in message
     assert "oscar up --unbuilt-images base" in message
+
+
+def test_an_fprocess_runs_the_classic_way_on_the_base_runtime_and_as_fprocess_on_a_built_image(
+    tmp_path: Path, template: Path
+) -> None:
+    store = ImageStore(tmp_path / "images")
+    runtimes = Runtimes(store, allow_base=True, template=template)
+    built = store.materialise("mine:latest", template)
+
+    base = runtimes.image_for("functions/alpine:latest")
+
+    assert process_env(base, "sha512sum") == {"CLASSIC_FPROCESS": "sha512sum"}
+    assert process_env(built, "sha512sum") == {"fprocess": "sha512sum"}
