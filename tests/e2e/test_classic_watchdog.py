@@ -4,22 +4,28 @@ watchdog's semantics: the body on stdin, the answer on stdout, the request in `H
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
+from pathlib import Path
 
 import requests
 
 from tests.support.stack import RunningStack
 
 
-def test_faas_cli_deploy_with_an_fprocess_runs_it_the_classic_way(stack: RunningStack) -> None:
+def test_faas_cli_deploy_with_an_fprocess_runs_it_the_classic_way(
+    stack: RunningStack, tmp_path: Path
+) -> None:
     name, echo = f"sha-{uuid.uuid4().hex[:6]}", f"env-{uuid.uuid4().hex[:6]}"
     gateway = ("--gateway", stack.openfaas_url)
-    stack.faas_cli.run(
+    # In a folder with no stack.yml: faas-cli would deploy the functions of one it finds.
+    faas_cli = functools.partial(stack.faas_cli.run, cwd=tmp_path)
+    faas_cli(
         "deploy", "--image", "functions/alpine:latest", "--fprocess", "sha512sum",
         "--name", name, *gateway,
     )  # fmt: skip
-    stack.faas_cli.run(
+    faas_cli(
         "deploy", "--image", "functions/alpine:latest", "--fprocess", "env",
         "--name", echo, "--env", "GREETING=hello", *gateway,
     )  # fmt: skip
@@ -46,4 +52,4 @@ def test_faas_cli_deploy_with_an_fprocess_runs_it_the_classic_way(stack: Running
         assert variables["GREETING"] == "hello"
     finally:
         for function in (name, echo):
-            stack.faas_cli.run("remove", function, *gateway)
+            faas_cli("remove", function, *gateway)
