@@ -34,15 +34,6 @@ exit 64
 """
 
 
-def process_env(image: Image, process: str) -> dict[str, str]:
-    """The environment an `fprocess` given at deploy (`faas-cli deploy --fprocess`) adds: a built
-    image's watchdog runs it; on the base runtime, the supervisor runs it the way OpenFaaS's
-    classic watchdog does (body on stdin, answer on stdout, `Http_*` variables)."""
-    if image.name == BASE_IMAGE:
-        return {CLASSIC_FPROCESS: process}
-    return {"fprocess": process}
-
-
 class Runtimes:
     def __init__(self, store: ImageStore, *, allow_base: bool, template: Path = TEMPLATE) -> None:
         self._store = store
@@ -64,6 +55,24 @@ class Runtimes:
                     "its script on the built-in base runtime"
                 ) from e
         return self._base()
+
+    def runnable(self, image: Image, process: str) -> tuple[Image, dict[str, str]]:
+        """What a replica of `image` runs, with the environment it adds, given the deployment's
+        `fprocess` (`faas-cli deploy --fprocess`, or ""):
+
+        - on the base runtime, an fprocess runs the way OpenFaaS's classic watchdog runs it
+          (body on stdin, answer on stdout, `Http_*` variables; supervisor/classic.py);
+        - an image built from a classic-watchdog Dockerfile (no of-watchdog `mode=http`, only
+          an `fprocess`, e.g. a `lang: dockerfile` function) runs the same way, on the base;
+        - an image built on the template runs the given fprocess in place of its own.
+        """
+        if image.name == BASE_IMAGE:
+            return image, ({CLASSIC_FPROCESS: process} if process else {})
+        command = process or image.env.get("fprocess", "")
+        if image.env.get("mode", "").strip() != "http" and command:
+            own = {k: v for k, v in image.env.items() if k not in {"fprocess", "mode"}}
+            return self._base(), {**own, CLASSIC_FPROCESS: command}
+        return image, ({"fprocess": process} if process else {})
 
     def notice(self, name: str) -> str | None:
         """What a function's status says about its image: None for a built one."""

@@ -26,7 +26,7 @@ from provider.functions.records import Function, Instance
 from provider.functions.saved import load, save
 from provider.functions.workdirs import next_index, prune
 from provider.launcher import Launcher, ReplicaSpec
-from provider.runtimes import NOTICE_ANNOTATION, Runtimes, process_env
+from provider.runtimes import NOTICE_ANNOTATION, Runtimes
 from provider.secrets import SecretStore
 
 log = logging.getLogger(__name__)
@@ -243,8 +243,8 @@ class FunctionManager:
                 deployment.namespace, deployment.secrets, workdir / "secrets"
             )
             env = dict(deployment.env_vars)
-            if deployment.env_process:
-                env.update(process_env(image, deployment.env_process))
+            image, added = self._images.runnable(image, deployment.env_process)
+            env.update(added)
             spec = ReplicaSpec(
                 deployment.service, name, image, env, secrets_dir, workdir, deployment.limits
             )

@@ -10,7 +10,7 @@ import pytest
 
 from provider.errors import ImageNotFound
 from provider.images import ImageStore
-from provider.runtimes import BASE_IMAGE, Runtimes, process_env
+from provider.runtimes import BASE_IMAGE, Runtimes
 from tests.support.tools import ROOT
 
 
@@ -76,8 +76,33 @@ def test_an_fprocess_runs_the_classic_way_on_the_base_runtime_and_as_fprocess_on
     store = ImageStore(tmp_path / "images")
     runtimes = Runtimes(store, allow_base=True, template=template)
     built = store.materialise("mine:latest", template)
-
     base = runtimes.image_for("functions/alpine:latest")
 
-    assert process_env(base, "sha512sum") == {"CLASSIC_FPROCESS": "sha512sum"}
-    assert process_env(built, "sha512sum") == {"fprocess": "sha512sum"}
+    assert runtimes.runnable(base, "sha512sum") == (base, {"CLASSIC_FPROCESS": "sha512sum"})
+    assert runtimes.runnable(base, "") == (base, {})  # an FDL service: the supervisor's own
+    assert runtimes.runnable(built, "sha512sum") == (built, {"fprocess": "sha512sum"})
+    assert runtimes.runnable(built, "") == (built, {})
+
+
+def test_a_classic_watchdog_dockerfile_that_only_sets_fprocess_runs_the_classic_way(
+    tmp_path: Path, template: Path
+) -> None:
+    store = ImageStore(tmp_path / "images")
+    runtimes = Runtimes(store, allow_base=True, template=template)
+    context = tmp_path / "classic"
+    context.mkdir()
+    (context / "Dockerfile").write_text(
+        "FROM ghcr.io/openfaas/classic-watchdog:0.3.1 AS watchdog\n"
+        "FROM alpine:3.20\n"
+        "COPY --from=watchdog /fwatchdog /usr/bin/fwatchdog\n"
+        'ENV fprocess="sha512sum"\n'
+        'ENV GREETING="hello"\n'
+        'CMD ["fwatchdog"]\n'
+    )
+    built = store.materialise("classic:latest", context)
+
+    image, env = runtimes.runnable(built, "")
+
+    assert image.name == BASE_IMAGE
+    assert env == {"CLASSIC_FPROCESS": "sha512sum", "GREETING": "hello"}
+    assert runtimes.runnable(built, "cat")[1]["CLASSIC_FPROCESS"] == "cat"  # deploy's wins
