@@ -38,6 +38,21 @@ SUPERVISOR_SETTINGS: tuple[str, ...] = (
 )  # fmt: skip
 SUPERVISOR_SETTINGS += (OSCAR_ONESHOT_EVENT, OSCAR_RESULT_FILE)
 
+# The supervisor: an input or an output on another S3 endpoint than S3_ENDPOINT (an FDL's
+# storage_providers). Each is the S3_* setting with the side's prefix; the keys are secrets.
+INPUT_S3_ENDPOINT = "INPUT_S3_ENDPOINT"
+OUTPUT_S3_ENDPOINT = "OUTPUT_S3_ENDPOINT"
+STORAGE_SIDES = ("INPUT_", "OUTPUT_")
+SIDE_SETTINGS = tuple(
+    side + name
+    for side in STORAGE_SIDES
+    for name in (S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_SECRET, S3_SECRET_KEY_SECRET)
+)
+
+# The supervisor: a classic-watchdog function (an fprocess deployed on the base runtime): the
+# command it forks per request, body on stdin, answer on stdout (supervisor/classic.py).
+CLASSIC_FPROCESS = "CLASSIC_FPROCESS"
+
 # The user's script, set by the supervisor for each run.
 INPUT_FILE_PATH = "INPUT_FILE_PATH"
 TMP_INPUT_DIR = "TMP_INPUT_DIR"

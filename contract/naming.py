@@ -34,3 +34,9 @@ def secret_path(secret: str, mount: str = SECRETS_MOUNT) -> str:
 # and the names the fields take), so one query reads the logs of all of them.
 LOG_FORMAT = "{asctime}{levelname}{name}{message}"
 LOG_FIELD_NAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
+
+
+def storage_secrets(service: str, side: str) -> tuple[str, str]:
+    """The secrets holding a service's keys for its `input` or `output` on another S3 endpoint
+    (an FDL storage provider): never environment values."""
+    return (f"{service}-{side}-s3-access-key", f"{service}-{side}-s3-secret-key")

@@ -86,7 +86,10 @@ def assemble(
     kube_jobs = job_mode(config)
     metrics = Metrics(ledger.counts)
     registry = ServiceRegistry(
-        openfaas=openfaas, storage=storage, system_buckets=[config.results_bucket]
+        openfaas=openfaas,
+        storage=storage,
+        keys=ledger,
+        system_buckets=[config.results_bucket],
     )
     signer = CallbackSigner(config.callback_key)
     dispatcher = Dispatcher(

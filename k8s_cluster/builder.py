@@ -20,7 +20,7 @@ from .errors import StepFailed
 from .images import PYTHON_REPO, PYTHON_VERSION, base_images
 from .plan import private_mounts
 
-TEMPLATE = ROOT / "template" / "python-watchdog"
+TEMPLATE = ROOT / "templates" / "python-watchdog"
 # The host's CA bundle: where the machine reaches PyPI and Debian through a proxy of its own,
 # the RUN steps (pip, apt-get) need the machine's CAs. Mounted for the build only: the image
 # keeps Debian's own bundle.

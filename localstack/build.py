@@ -85,7 +85,7 @@ def _link_template(workdir: Path) -> bool:
     faas-cli looks for `./template/<lang>` next to the stack file and otherwise tries to clone
     the default template repository, which fails offline and has no python-watchdog anyway.
     """
-    ours = Path(__file__).resolve().parent.parent / "template" / TEMPLATE
+    ours = Path(__file__).resolve().parent.parent / "templates" / TEMPLATE
     target = workdir / "template" / TEMPLATE
     if target.exists() or not ours.is_dir():
         return False

@@ -57,6 +57,10 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _ports(text: str) -> tuple[int, ...]:
+    return tuple(_port(part.strip()) for part in text.split(",") if part.strip())
+
+
 def _count(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise ValueError(f"expected a whole number of at least 1, found {text!r}")
@@ -120,6 +124,9 @@ SETTINGS = (
     # a PostgreSQL database that `--gateways N` gateways share.
     Setting("ledger", "OSCAR_LEDGER_URL", "", _ledger_url),
     Setting("gateways", "OSCAR_GATEWAYS", "1", _count),
+    # More host ports replicas reach at 127.0.0.1 besides MinIO's, e.g. another MinIO that an
+    # FDL's storage_providers names (`--forward-ports 9100,9200`).
+    Setting("forward_ports", "OSCAR_STACK_FORWARD_PORTS", "", _ports),
 )
 
 
@@ -143,6 +150,7 @@ class StackConfig:
     path: str  # PATH for the components, which run tools such as `sh` and `unshare`
     ledger: str = ""  # the gateways' PostgreSQL URL; "" for SQLite
     gateways: int = 1  # on ports gateway_port, gateway_port + 1, ...
+    forward_ports: tuple[int, ...] = ()  # into each replica, beside MinIO's
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> StackConfig:

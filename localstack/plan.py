@@ -138,7 +138,9 @@ def _provider(
             names.OSCAR_INVOKE_TIMEOUT: f"{config.function_timeout:g}",
             # Functions call MinIO at 127.0.0.1:<its port>: the provider forwards that
             # port into each replica's network namespace (its default is only 9000).
-            names.OSCAR_FORWARD_PORTS: str(config.minio_port),
+            names.OSCAR_FORWARD_PORTS: ",".join(
+                str(port) for port in (config.minio_port, *config.forward_ports)
+            ),
         },
         ready_url=f"{urls['provider']}/healthz",
         url=urls["provider"],

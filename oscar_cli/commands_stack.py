@@ -25,7 +25,11 @@ from oscar_cli.session import Session
 
 F = TypeVar("F", bound=Callable[..., Any])
 # What a setting without a default text falls back to, in words.
-UNSET_DEFAULTS = {"ack_wait": "function timeout + 30s", "ledger": "SQLite in the state folder"}
+UNSET_DEFAULTS = {
+    "ack_wait": "function timeout + 30s",
+    "ledger": "SQLite in the state folder",
+    "forward_ports": "only MinIO's",
+}
 
 
 def setting_options(command: F) -> F:

@@ -19,13 +19,14 @@ import tempfile
 import threading
 from pathlib import Path
 
+from contract.environment import CLASSIC_FPROCESS
 from contract.naming import RUNTIME_NOTICE
 from provider.errors import ImageNotFound
 from provider.images import Image, ImageStore, context_digest
 
 BASE_IMAGE = "oscar-faas/base-runtime:latest"
 NOTICE_ANNOTATION = RUNTIME_NOTICE
-TEMPLATE = Path(__file__).resolve().parent.parent / "template" / "python-watchdog"
+TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "python-watchdog"
 PLACEHOLDER = """#!/bin/sh
 echo "this function runs on the base runtime and has no script of its own: give its FDL a" >&2
 echo "script, or build the image with \\`oscar build -f stack.yml\\`" >&2
@@ -54,6 +55,24 @@ class Runtimes:
                     "its script on the built-in base runtime"
                 ) from e
         return self._base()
+
+    def runnable(self, image: Image, process: str) -> tuple[Image, dict[str, str]]:
+        """What a replica of `image` runs, with the environment it adds, given the deployment's
+        `fprocess` (`faas-cli deploy --fprocess`, or ""):
+
+        - on the base runtime, an fprocess runs the way OpenFaaS's classic watchdog runs it
+          (body on stdin, answer on stdout, `Http_*` variables; supervisor/classic.py);
+        - an image built from a classic-watchdog Dockerfile (no of-watchdog `mode=http`, only
+          an `fprocess`, e.g. a `lang: dockerfile` function) runs the same way, on the base;
+        - an image built on the template runs the given fprocess in place of its own.
+        """
+        if image.name == BASE_IMAGE:
+            return image, ({CLASSIC_FPROCESS: process} if process else {})
+        command = process or image.env.get("fprocess", "")
+        if image.env.get("mode", "").strip() != "http" and command:
+            own = {k: v for k, v in image.env.items() if k not in {"fprocess", "mode"}}
+            return self._base(), {**own, CLASSIC_FPROCESS: command}
+        return image, ({"fprocess": process} if process else {})
 
     def notice(self, name: str) -> str | None:
         """What a function's status says about its image: None for a built one."""

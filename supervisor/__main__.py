@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import Any
 
 from cheroot import wsgi
 from pythonjsonlogger.json import JsonFormatter
 
 from contract.naming import LOG_FIELD_NAMES, LOG_FORMAT
 from supervisor.app import create_app
+from supervisor.classic import ClassicApp
 from supervisor.config import SupervisorConfig
 from supervisor.errors import ConfigError
 from supervisor.job import Runner
@@ -32,18 +34,33 @@ def main() -> int:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(LOG_FORMAT, style="{", rename_fields=LOG_FIELD_NAMES))
     logging.basicConfig(level=config.log_level, handlers=[handler])
-    storage = MinioStorage(config.storage, pool_size=config.threads) if config.storage else None
-    results = ResultBook(storage) if storage else None  # recorded where each job says
-    runner = Runner(config=config, storage=storage, results=results)
+    clients = {
+        side: MinioStorage(store, pool_size=config.threads) if store else None
+        for side, store in (("in", config.input_storage), ("out", config.output_storage))
+    }
+    if config.output_storage == config.input_storage:
+        clients["out"] = clients["in"]  # one endpoint: one connection pool
+    platform = clients["in"] if config.input_storage == config.storage else None
+    if platform is None and config.storage is not None:  # inputs come from another endpoint
+        platform = MinioStorage(config.storage, pool_size=config.threads)
+    # Result records go to the platform's MinIO (its results bucket), whatever the inputs are on.
+    results = ResultBook(platform) if platform else None
+    runner = Runner(
+        config=config, storage=clients["in"], output_storage=clients["out"], results=results
+    )
     if config.oneshot_event:  # a Kubernetes Job's pod: this one event, then exit
         return run_once(runner, config.oneshot_event, result_file=config.result_file)
-    app = create_app(config, runner=runner)
+    app: Any = create_app(config, runner=runner)
+    if config.classic_fprocess:  # an OpenFaaS classic-watchdog function: no script, no storage
+        app = ClassicApp(
+            config.classic_fprocess, env=config.script_env, timeout=config.script_timeout
+        )
     logging.getLogger(__name__).info(
-        "supervisor listening on %s:%d, script %s, storage %s",
+        "supervisor listening on %s:%d, script %s, inputs from %s, outputs to %s",
         config.listen_host,
         config.listen_port,
         " ".join(config.script),
-        config.storage.endpoint if config.storage else "not configured (sync only)",
+        *(s.endpoint if s else "nowhere" for s in (config.input_storage, config.output_storage)),
     )
     server = wsgi.Server(
         (config.listen_host, config.listen_port),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,6 +53,11 @@ class SupervisorConfig:
     oneshot_event: str = field(default="", repr=False)  # "": serve HTTP; else run this once
     result_file: Path = Path("/dev/termination-log")  # where one-shot mode writes its result
     max_body_bytes: int = 0  # a request's body; 413 past it, 0: no limit
+    # Inputs read from, outputs written to (the function's S3_ENDPOINT unless INPUT_S3_* or
+    # OUTPUT_S3_* name another endpoint: an FDL's storage provider).
+    input_storage: StorageConfig | None = None
+    output_storage: StorageConfig | None = None
+    classic_fprocess: tuple[str, ...] = ()  # a classic-watchdog function's command
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> SupervisorConfig:
@@ -64,6 +70,7 @@ class SupervisorConfig:
         secrets_dir = Path(environ.get(names.SECRETS_DIR, SECRETS_MOUNT))
         script = _script_command(_in_secrets_dir(script_path, secrets_dir), problems)
         host, port = settings.listen(names.SUPERVISOR_LISTEN, "127.0.0.1:5000")
+        storage = _storage(environ, problems)
         config = cls(
             script=script,
             script_timeout=settings.number(names.SCRIPT_TIMEOUT, 300.0, durations=True),
@@ -73,7 +80,7 @@ class SupervisorConfig:
             listen_port=port,
             threads=int(settings.number(names.SUPERVISOR_THREADS, 8, durations=True)),
             sync_base64=settings.flag(names.SYNC_BASE64, default=False),
-            storage=_storage(environ, problems),
+            storage=storage,
             input_path=settings.storage_path(names.INPUT_PATH),
             output_path=settings.storage_path(names.OUTPUT_PATH),
             script_env=dict(environ),
@@ -81,6 +88,9 @@ class SupervisorConfig:
             oneshot_event=settings.text(names.OSCAR_ONESHOT_EVENT).strip(),
             result_file=Path(settings.text(names.OSCAR_RESULT_FILE, "/dev/termination-log")),
             max_body_bytes=settings.count(names.SUPERVISOR_MAX_BODY_BYTES, 0),
+            input_storage=_side_storage(environ, problems, "INPUT_") or storage,
+            output_storage=_side_storage(environ, problems, "OUTPUT_") or storage,
+            classic_fprocess=tuple(shlex.split(environ.get(names.CLASSIC_FPROCESS, ""))),
         )
         if not config.workspace_root.is_dir():
             problems.append(
@@ -123,18 +133,37 @@ def _script_command(path: Path, problems: list[str]) -> tuple[str, ...]:
     return ()
 
 
-def _storage(environ: Mapping[str, str], problems: list[str]) -> StorageConfig | None:
-    endpoint = environ.get(names.S3_ENDPOINT, "").strip()
+def _side_storage(
+    environ: Mapping[str, str], problems: list[str], side: str
+) -> StorageConfig | None:
+    """The input's or the output's own endpoint, when `<side>S3_ENDPOINT` names one."""
+    if not environ.get(side + names.S3_ENDPOINT, "").strip():
+        return None
+    for name in (names.S3_ACCESS_KEY_SECRET, names.S3_SECRET_KEY_SECRET):
+        if not environ.get(side + name, "").strip():
+            problems.append(
+                f"{side}{name}: missing; name the secret holding the key of "
+                f"{side}{names.S3_ENDPOINT} (the gateway's FDL deploy sets it)"
+            )
+    return _storage(environ, problems, side=side)
+
+
+def _storage(
+    environ: Mapping[str, str], problems: list[str], *, side: str = ""
+) -> StorageConfig | None:
+    endpoint = environ.get(side + names.S3_ENDPOINT, "").strip()
     secrets_dir = Path(environ.get(names.SECRETS_DIR, DEFAULT_SECRETS_DIR))
     key_names = {
-        "access": environ.get(names.S3_ACCESS_KEY_SECRET, S3_ACCESS_KEY_SECRET),
-        "secret": environ.get(names.S3_SECRET_KEY_SECRET, S3_SECRET_KEY_SECRET),
+        "access": environ.get(side + names.S3_ACCESS_KEY_SECRET, S3_ACCESS_KEY_SECRET),
+        "secret": environ.get(side + names.S3_SECRET_KEY_SECRET, S3_SECRET_KEY_SECRET),
     }
     values = {kind: _read_secret(secrets_dir / name) for kind, name in key_names.items()}
     if not endpoint and not any(values.values()):
         return None  # a synchronous-only function: storage events will be refused clearly
     if not endpoint:
-        problems.append("S3_ENDPOINT: missing; set it to the MinIO URL, e.g. http://minio:9000")
+        problems.append(
+            f"{side}S3_ENDPOINT: missing; set it to the MinIO URL, e.g. http://minio:9000"
+        )
     for kind, name in key_names.items():
         if not values[kind]:
             problems.append(
@@ -144,13 +173,13 @@ def _storage(environ: Mapping[str, str], problems: list[str]) -> StorageConfig |
             )
     parts = urlsplit(endpoint if "://" in endpoint else f"http://{endpoint}")
     if endpoint and (parts.scheme not in {"http", "https"} or not parts.netloc):
-        problems.append(f"S3_ENDPOINT: expected http(s)://host:port, found {endpoint!r}")
+        problems.append(f"{side}S3_ENDPOINT: expected http(s)://host:port, found {endpoint!r}")
     return StorageConfig(
         endpoint=parts.netloc,
         secure=parts.scheme == "https",
         access_key=values["access"],
         secret_key=values["secret"],
-        region=environ.get(names.S3_REGION, "us-east-1"),
+        region=environ.get(side + names.S3_REGION) or environ.get(names.S3_REGION, "us-east-1"),
     )
 
 

@@ -88,10 +88,15 @@ class Runner:
         *,
         config: SupervisorConfig,
         storage: Storage | None,
+        output_storage: Storage | None = None,
         results: ResultBook | None = None,
     ) -> None:
+        """`storage` reads the inputs; `output_storage`, when the outputs go to another endpoint
+        (an FDL storage provider), writes them (else `storage` does); `results` records each
+        attempt's result (contract.results) on the platform's MinIO."""
         self._config = config
         self._storage = storage
+        self._output_storage = output_storage or storage
         self._results = results
 
     def run_event(self, event: StorageEvent) -> list[ObjectResult]:
@@ -228,7 +233,7 @@ class Runner:
         return env
 
     def _upload(self, ws: Workspace) -> list[str]:
-        assert self._storage is not None
+        assert self._output_storage is not None
         outputs = list(ws.outputs())
         if not outputs:
             return []
@@ -241,7 +246,7 @@ class Runner:
         keys: list[str] = []
         for relative, path in outputs:
             key = output_key(target, relative)
-            self._storage.upload(target.bucket, key, path)
+            self._output_storage.upload(target.bucket, key, path)
             keys.append(key)
         return keys
 

@@ -98,7 +98,7 @@ def create_app(
         service_api.blueprint(changes=changes, registry=registry, token=tokens.issue),
         files_api.blueprint(storage=storage),
         ui.blueprint(config=config, sessions=sessions),
-        oscar_api.blueprint(config=config, parts=parts),
+        oscar_api.blueprint(config=config, parts=parts, clock=clock),
         credentials_api.blueprint(
             services=tokens, webhook=webhook, registry=registry, default_grace=config.token_grace
         ),

@@ -1,5 +1,9 @@
 """Storage events in: `POST /events` (MinIO's webhook) and `POST /job/<svc>` (one service).
 
+Another MinIO than the platform's, where an FDL storage provider puts a service's input, posts
+to `/events?storage=<its host:port>` (as the service's endpoint names it), so that its buckets
+are never mistaken for the platform's buckets of the same name.
+
 Both answer what the notification made (`Queued`) once its jobs are in the ledger.
 """
 
@@ -19,7 +23,8 @@ def blueprint(*, intake: Intake, registry: ServiceRegistry) -> Blueprint:
     @routes.post("/events")
     def _events() -> tuple[Response, int]:
         announced, ignored = parse_notification(request.get_data())
-        return reply(_queued(intake.notified(announced, ignored=ignored)))
+        storage = request.args.get("storage", "")
+        return reply(_queued(intake.notified(announced, ignored=ignored, storage=storage)))
 
     @routes.post("/job/<name>")
     def _job(name: str) -> tuple[Response, int]:

@@ -16,10 +16,10 @@ from gateway.http.schemas import Job, JobDetail, JobPage, Replayed, reply
 from gateway.jobs.activity import activity
 from gateway.jobs.intake import Intake
 from gateway.jobs.ledger import Ledger
-from gateway.jobs.model import JobStatus
+from gateway.jobs.model import LISTED
 from gateway.services.registry import ServiceRegistry
 
-STATES = [s.value for s in JobStatus]
+STATES = [s.value for s in LISTED]
 
 
 def blueprint(

@@ -70,6 +70,31 @@ OSCAR_OPERATIONS: tuple[Operation, ...] = (
         responses={"200": Reply("The log", content=TEXT), **errors(401, 403, 404)},
     ),
     Operation(
+        "delete",
+        "/system/logs/{service}",
+        "Remove the service's succeeded jobs (with `all=true`, every job of it)",
+        auth=ADMIN,
+        parameters=(
+            SERVICE,
+            Param(
+                "all",
+                "query",
+                {"type": "string"},
+                description="`true`: queued, running and dead jobs too (their results are"
+                " no longer recorded)",
+            ),
+        ),
+        responses={"204": Reply("Removed"), **errors(401, 403, 404)},
+    ),
+    Operation(
+        "delete",
+        "/system/logs/{service}/{job}",
+        "Remove one job of the service, in any state",
+        auth=ADMIN,
+        parameters=(SERVICE, JOB),
+        responses={"204": Reply("Removed"), **errors(401, 403, 404)},
+    ),
+    Operation(
         "get",
         "/system/buckets",
         "Every bucket in the gateway's MinIO",

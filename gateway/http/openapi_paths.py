@@ -18,7 +18,7 @@ from gateway.http.schemas import (
     Replayed,
     TokenRotated,
 )
-from gateway.jobs.model import JobStatus
+from gateway.jobs.model import LISTED
 
 ADMIN = ("basicAuth", "adminToken")
 SERVICE = Param("service", "path", {"type": "string"})
@@ -240,7 +240,7 @@ OPERATIONS: tuple[Operation, ...] = (
             Param(
                 "status",
                 "query",
-                {"type": "string", "enum": [s.value for s in JobStatus]},
+                {"type": "string", "enum": [s.value for s in LISTED]},
             ),
             Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 1000}),
             Param("offset", "query", {"type": "integer", "minimum": 0, "maximum": 10**9}),

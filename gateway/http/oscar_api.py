@@ -7,6 +7,8 @@
 | `GET /system/status` | this machine's CPUs and memory, jobs, buckets |
 | `GET /system/logs/<svc>[?page=]` | the service's jobs by id, with `next_page` |
 | `GET /system/logs/<svc>/<job>` | a job's log tail, as text |
+| `DELETE /system/logs/<svc>[?all=true]` | its succeeded jobs (with `all`: every job) |
+| `DELETE /system/logs/<svc>/<job>` | that job, in any state |
 | `GET, POST /system/buckets`, `DELETE /system/buckets/<b>` | buckets |
 | `POST /system/buckets/<b>/presign` | a presigned URL to upload or download one object |
 
@@ -19,6 +21,8 @@ from __future__ import annotations
 import os
 import platform
 import re
+import time
+from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
@@ -28,7 +32,7 @@ from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
 from gateway.errors import BadRequest, NotFound
 from gateway.http import oscar_schemas as shapes
-from gateway.http.query import bounded_int
+from gateway.http.query import bounded_int, flag
 from gateway.http.schemas import reply
 from gateway.jobs.ledger import Ledger
 from gateway.jobs.parts import JobParts
@@ -39,7 +43,9 @@ PRESIGN_METHODS = {"upload": "PUT", "download": "GET"}
 MAX_EXPIRES = 7 * 24 * 3600  # S3's longest presigned URL
 
 
-def blueprint(*, config: GatewayConfig, parts: JobParts) -> Blueprint:
+def blueprint(
+    *, config: GatewayConfig, parts: JobParts, clock: Callable[[], float] = time.time
+) -> Blueprint:
     routes = Blueprint("oscar_api", __name__)
     ledger, storage = parts.ledger, parts.storage
 
@@ -79,8 +85,28 @@ def blueprint(*, config: GatewayConfig, parts: JobParts) -> Blueprint:
         text = job.log_tail + (f"\n{job.error}\n" if job.error else "")
         return Response(text, content_type="text/plain; charset=utf-8")
 
+    _removal_routes(routes, parts, clock)
     _bucket_routes(routes, storage)
     return routes
+
+
+def _removal_routes(routes: Blueprint, parts: JobParts, clock: Callable[[], float]) -> None:
+    """OSCAR deletes Kubernetes Jobs here; the ledger forgets the jobs instead, keeping each
+    one's identity so that its object (still in the bucket) does not run again."""
+    ledger = parts.ledger
+
+    @routes.delete("/system/logs/<name>")
+    def _remove_jobs(name: str) -> tuple[Response, int]:
+        if ledger.total(name, status=None) == 0 and parts.registry.find(name) is None:
+            parts.registry.get(name)  # NotFound with its hint, unless a refresh finds it
+        ledger.remove(name, now=clock(), every=flag("all"))
+        return Response(status=204), 204
+
+    @routes.delete("/system/logs/<name>/<job_id>")
+    def _remove_job(name: str, job_id: str) -> tuple[Response, int]:
+        if ledger.remove(name, now=clock(), job_id=job_id) == 0:
+            raise NotFound(f"job {job_id} of service {name!r} does not exist")
+        return Response(status=204), 204
 
 
 def _bucket_routes(routes: Blueprint, storage: Storage) -> None:

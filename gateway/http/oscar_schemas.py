@@ -74,11 +74,11 @@ class Service(Answer):
             image=service.image,
             memory=service.memory or "",
             cpu=service.cpu or "",
-            input=[_entry(str(service.input), list(service.suffixes))],
-            output=[_entry(str(output), [])] if output is not None else [],
+            input=[_entry(str(service.input), list(service.suffixes), service.storage)],
+            output=[_entry(str(output), [], service.output_storage)] if output is not None else [],
             environment=Environment(variables=dict(service.variables)),
             labels=dict(service.labels),
-            storage_providers={},
+            storage_providers=_providers(service.storage, service.output_storage),
             token=token,
             max_attempts=service.max_attempts,
             concurrency=service.concurrency,
@@ -93,8 +93,25 @@ def _count(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _entry(path: str, suffix: list[str]) -> StorageEntry:
-    return StorageEntry(storage_provider=DEFAULT_PROVIDER, path=path, suffix=suffix, prefix=[])
+def _provider_id(netloc: str) -> str:
+    """How another endpoint (host:port) is named here: `minio.<host>-<port>`; the FDL's own id
+    is not kept (the function's environment names the endpoint, not the id)."""
+    return netloc.replace(":", "-")
+
+
+def _entry(path: str, suffix: list[str], storage: str = "") -> StorageEntry:
+    provider = f"minio.{_provider_id(storage)}" if storage else DEFAULT_PROVIDER
+    return StorageEntry(storage_provider=provider, path=path, suffix=suffix, prefix=[])
+
+
+def _providers(*netlocs: str) -> dict[str, dict[str, dict[str, str]]]:
+    """The other endpoints a service uses, with their keys hidden as OSCAR hides minio.default's."""
+    minio = {
+        _provider_id(n): {"endpoint": n, "access_key": "hidden", "secret_key": "hidden"}
+        for n in netlocs
+        if n
+    }
+    return {"minio": minio} if minio else {}
 
 
 class ServerlessBackend(Answer):

@@ -29,6 +29,7 @@ from gateway.http import oscar_schemas, schemas
 from gateway.http.query import flag
 from gateway.services import fdl
 from gateway.services.deploy_plan import Planner
+from gateway.services.endpoints import Endpoint
 from gateway.services.model import Service
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class Functions(Protocol):
 class Registry(Protocol):
     def get(self, name: str) -> Service: ...
     def refresh(self) -> list[Service]: ...
+    def remember(self, endpoint: Endpoint) -> None: ...
 
 
 class Changes:
@@ -79,6 +81,8 @@ class Changes:
                 return _plan(spec.name, plan)
             verb = "creating" if creating else "updating"
             log.info("%s service %s: %s", verb, spec.name, "; ".join(map(str, plan)))
+            for endpoint in spec.endpoints().values():
+                self._registry.remember(endpoint)  # its buckets and rules follow the deploy
             self._runner.execute(plan)
         return self._refreshed(spec.name) or spec.service
 

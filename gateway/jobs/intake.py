@@ -55,17 +55,24 @@ class Intake:
         self._metrics = metrics
         self._clock = clock
 
-    def notified(self, announced: list[Announced], *, ignored: int) -> Enqueued:
-        """A MinIO notification: each object becomes a job of every service that takes it."""
+    def notified(self, announced: list[Announced], *, ignored: int, storage: str = "") -> Enqueued:
+        """A MinIO notification: each object becomes a job of every service that takes it.
+        `storage` is the host:port of the MinIO it came from when not the platform's."""
         services = self._registry.all()
-        enqueued = self._enqueue(announced, lambda a: route(services, a.bucket, a.key), ignored)
+        enqueued = self._enqueue(
+            announced, lambda a: route(services, a.bucket, a.key, storage=storage), ignored
+        )
         self._metrics.event("ignored", ignored)
         return enqueued
 
     def submitted(self, service: Service, announced: list[Announced], *, ignored: int) -> Enqueued:
         """A notification for one service: the objects it takes become its jobs."""
         return self._enqueue(
-            announced, lambda a: [service] if service.matches(a.bucket, a.key) else [], ignored
+            announced,
+            lambda a: (
+                [service] if service.matches(a.bucket, a.key, storage=service.storage) else []
+            ),
+            ignored,
         )
 
     def replay(self, service: Service, *, dead: bool, job_id: str | None = None) -> Replay:

@@ -127,6 +127,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         _seal_service_tokens,
         "DROP TABLE service_tokens",
     ),
+    # 7: the keys of other S3 endpoints that FDL storage providers name, by host:port.
+    (
+        """CREATE TABLE IF NOT EXISTS storage_endpoints (
+            netloc TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            region TEXT NOT NULL,
+            access_key TEXT NOT NULL,
+            secret_key TEXT NOT NULL
+        )""",
+    ),
 )
 LATEST = len(MIGRATIONS)
 VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"

@@ -4,6 +4,7 @@
                             |--callback failed / no callback in time--> queued (retry, backoff)
                             '--...after the service's last attempt--> dead
     dead --requeue--> queued
+    any --remove--> removed (hidden everywhere; the row stays as the identity)
 
 A job's identity is (service, bucket, key, etag): the same object version arriving twice makes
 no second job. Each attempt has its own call id; a callback that names an older attempt is stale
@@ -23,9 +24,14 @@ class JobStatus(enum.StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     DEAD = "dead"
+    # Deleted by its user (OSCAR's DELETE /system/logs/...): no listing, count or lookup shows
+    # it, no claim takes it, no callback settles it; its row stays so that its object, still in
+    # the bucket, is not made a job again by the reconciler or a replayed event.
+    REMOVED = "removed"
 
 
 TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.DEAD})
+LISTED = tuple(s for s in JobStatus if s != JobStatus.REMOVED)  # the states a reader can see
 
 
 @dataclass(frozen=True)

@@ -89,8 +89,10 @@ class Reconciler:
         prefix = f"{service.input.prefix}/" if service.input.prefix else ""
         missing = [
             replay_record(service.input.bucket, listed)
-            for listed in self._storage.objects(service.input.bucket, prefix)
-            if service.matches(service.input.bucket, listed.key)
+            for listed in self._registry.storage(service.storage).objects(
+                service.input.bucket, prefix
+            )
+            if service.matches(service.input.bucket, listed.key, storage=service.storage)
             and (listed.key, listed.identity) not in known
         ]
         now = self._clock()

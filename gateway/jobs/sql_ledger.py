@@ -20,17 +20,19 @@ from gateway.jobs.model import AttemptResult, Job, JobStatus, NewJob, after_atte
 from gateway.jobs.retention import strip_batch
 from gateway.jobs.sql import Database, Session
 from gateway.jobs.sql_credentials import SqlCredentials
+from gateway.jobs.sql_endpoints import SqlEndpoints
 from gateway.jobs.sql_reads import SqlReads, running_jobs
 
 LEASE_SECONDS = 30.0
 RUNNING, QUEUED, DEAD = JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.DEAD
+SUCCEEDED, REMOVED = JobStatus.SUCCEEDED, JobStatus.REMOVED
 
 
 def identity(job: NewJob) -> tuple[str, str, str, str]:
     return (job.service, job.bucket, job.key, job.etag)
 
 
-class SqlLedger(SqlReads, SqlCredentials):
+class SqlLedger(SqlEndpoints, SqlReads, SqlCredentials):
     def __init__(self, db: Database, *, lease: float = LEASE_SECONDS, replica: str = "") -> None:
         super().__init__(db)
         self._lease = lease
@@ -260,3 +262,25 @@ class SqlLedger(SqlReads, SqlCredentials):
             self._db.serialise(db, counters.FOLD_LOCK)
             counters.fold(db, self._db.dialect)
             return strip_batch(db, before=before, now=now, batch=batch, lock=self._db.claim_rows)
+
+    def remove(
+        self, service: str, *, now: float, job_id: str | None = None, every: bool = False
+    ) -> int:
+        """Remove the service's succeeded jobs (with `every`, its jobs in any state; with
+        `job_id`, that one job in any state) down to their identity; returns how many. A queued
+        job is then never claimed and a running one's callback settles nothing."""
+        where, args = "service=? AND status<>?", [service, REMOVED]
+        if job_id is not None:
+            where, args = where + " AND id=?", [*args, job_id]
+        elif not every:
+            where, args = where + " AND status=?", [*args, SUCCEEDED]
+        update = (
+            "UPDATE jobs SET status=?, event='', log_tail='', outputs='[]', error='',"  # noqa: S608
+            " call_id='', deadline_at=NULL, lease_until=NULL, updated_at=?, pruned_at=?"
+            f" WHERE {where} RETURNING id"  # constant fragments: no input is in the text
+        )
+        with self._db.write() as db:
+            rows = db.rows(update, [REMOVED, now, now, *args])
+            for row in rows:
+                db.run("DELETE FROM attempts WHERE job_id=?", (row["id"],))
+        return len(rows)

@@ -11,7 +11,7 @@ from gateway.jobs.ledger_rows import attempt_from_row, job_from_row
 from gateway.jobs.model import Attempt, Job, JobStatus
 from gateway.jobs.sql import Database, Session
 
-RUNNING, QUEUED = JobStatus.RUNNING, JobStatus.QUEUED
+RUNNING, QUEUED, REMOVED = JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.REMOVED
 
 
 class SqlReads:
@@ -29,7 +29,7 @@ class SqlReads:
         )
 
     def get(self, job_id: str) -> Job | None:
-        found = self._jobs("SELECT * FROM jobs WHERE id=?", (job_id,))
+        found = self._jobs("SELECT * FROM jobs WHERE id=? AND status<>?", (job_id, REMOVED))
         return found[0] if found else None
 
     def attempts(self, job_id: str) -> list[Attempt]:
@@ -59,7 +59,9 @@ class SqlReads:
         with self._db.write() as db:
             self._db.serialise(db, counters.FOLD_LOCK)
             counters.fold(db, self._db.dialect)
-            return counters.counts(db)
+            found = counters.counts(db)
+        # A removed job (OSCAR's DELETE /system/logs) is in no count.
+        return {key: n for key, n in found.items() if key[1] != REMOVED}
 
     def running(self, service: str) -> int:
         with self._db.read() as db:
@@ -86,6 +88,8 @@ class SqlReads:
         return [r["service"] for r in rows]
 
     def keys(self, service: str, bucket: str) -> set[tuple[str, str]]:
+        """Every identity of the service's jobs in `bucket`, removed ones too (their objects
+        must not become jobs again)."""
         with self._db.read() as db:
             rows = db.rows(
                 "SELECT key, etag FROM jobs WHERE service=? AND bucket=?", (service, bucket)
@@ -105,4 +109,4 @@ def running_jobs(db: Session, service: str) -> int:
 def _of_service(service: str, status: str | None) -> tuple[str, list[Any]]:
     if status:
         return "service=? AND status=?", [service, status]
-    return "service=?", [service]
+    return "service=? AND status<>?", [service, REMOVED]

@@ -13,9 +13,10 @@ from typing import Any
 
 import yaml
 
-from contract.naming import script_secret
+from contract.naming import script_secret, storage_secrets
 from gateway.clients.faascli import FUNCTION_MISSING, SECRET_MISSING, STACK_FILE, Plan, Step
 from gateway.config import GatewayConfig
+from gateway.services.endpoints import INPUT, OUTPUT
 from gateway.services.spec import SCRIPT_SECRET, ServiceSpec
 
 
@@ -46,9 +47,14 @@ class Planner:
         plan = [self.login()]
         if spec.script is not None:
             plan.append(self.put_secret(script_secret(spec.name), spec.script))
+        keys = spec.storage_keys()
+        plan += [self.put_secret(name, value) for name, value in keys.items()]
         plan.append(self.deploy_stack(spec))
         if spec.script is None and previous is not None and uses_script_secret(previous):
             plan.append(self.remove_secret(script_secret(spec.name)))
+        if previous is not None:
+            stale = [name for name in storage_secrets_of(previous) if name not in keys]
+            plan += [self.remove_secret(name) for name in stale]
         return plan
 
     def delete(self, name: str, *, previous: Mapping[str, Any]) -> Plan:
@@ -58,6 +64,7 @@ class Planner:
         ]
         if uses_script_secret(previous):
             plan.append(self.remove_secret(script_secret(name)))
+        plan += [self.remove_secret(secret) for secret in storage_secrets_of(previous)]
         return plan
 
     def login(self) -> Step:
@@ -106,3 +113,10 @@ def uses_script_secret(status: Mapping[str, Any]) -> bool:
     secret = script_secret(name)
     annotations = status.get("annotations") or {}
     return secret in (status.get("secrets") or []) or annotations.get(SCRIPT_SECRET) == secret
+
+
+def storage_secrets_of(status: Mapping[str, Any]) -> list[str]:
+    """The storage providers' key secrets a deployed function names (its FunctionStatus)."""
+    name = str(status.get("name", ""))
+    named = set(status.get("secrets") or [])
+    return [s for side in (INPUT, OUTPUT) for s in storage_secrets(name, side) if s in named]

@@ -14,15 +14,17 @@ something here; the rest of OSCAR's fields either mean nothing on OpenFaaS and a
 | `memory`, `cpu` | limits, Kubernetes quantities (`256Mi`, `0.5` or `500m`) |
 | `input` | one `{storage_provider, path: bucket/prefix, suffix: [...], prefix: [folder]}` |
 | `output` | at most one `{storage_provider, path: bucket/prefix}` |
+| `storage_providers` | `{minio: {<id>: {endpoint, access_key, secret_key}}, s3: {<id>: {...}}}` |
 | `environment` | `{Variables: {K: V}}` (OSCAR's shape) or a plain mapping |
 | `secrets` | names of existing OpenFaaS secrets, mounted under /var/openfaas/secrets |
 | `log_level` | the supervisor's LOG_LEVEL |
 | `annotations`, `labels` | passed to OpenFaaS (`oscar.*` annotations are the gateway's own) |
 | `max_attempts`, `concurrency`, `timeout` | our extensions: the `oscar.*` annotations |
 
-`storage_provider` may be absent, `minio` or `minio.default`: the gateway's MinIO is the only
-storage. An input `prefix` names one folder below `path` to watch; outputs still mirror the
-input's folders relative to `path`.
+`storage_provider` absent, `minio` or `minio.default` is the gateway's MinIO; `minio.<id>` or
+`s3.<id>` names an entry of `storage_providers` (gateway.services.fdl_providers): another MinIO
+(inputs and outputs) or S3 (outputs only: S3 sends no webhooks). An input `prefix` names one
+folder below `path` to watch; outputs still mirror the input's folders relative to `path`.
 
 Problems with the document itself (not JSON/YAML, not a mapping) are 400s; problems with its
 fields are one 422 that names every field at fault. The fields' rules are the pydantic model

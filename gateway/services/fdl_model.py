@@ -32,13 +32,14 @@ from gateway.services.fdl_fields import (
     present,
     problem,
 )
+from gateway.services.fdl_providers import FdlStorageProviders
 from gateway.services.fdl_storage import InputPath, OutputPath
 from gateway.services.spec import ServiceSpec
 
 # OSCAR fields that mean nothing on OpenFaaS (cluster placement, ownership, OSCAR's own token).
 IGNORED = frozenset({
     "cluster_id", "vo", "owner", "token", "alpine", "image_prefetch", "isolation_level",
-    "bucket_list", "visibility", "allowed_users", "storage_providers", "clusters", "replicas",
+    "bucket_list", "visibility", "allowed_users", "clusters", "replicas",
     "delegation", "rescheduler_threshold", "total_memory", "total_cpu", "synchronous",
     "interlink_node_name", "namespace", "volume_status",
 })  # fmt: skip
@@ -80,6 +81,8 @@ class FdlService(BaseModel):
     script: Script | None = Field(None, description="the script's text, not its file name")
     memory: Memory | None = Field(None, description="a Kubernetes quantity, e.g. '256Mi'")
     cpu: Cpu | None = Field(None, description="cores ('0.5') or millicores ('500m')")
+    # Before input and output, whose providers it defines (validators see earlier fields).
+    storage_providers: FdlStorageProviders = Field(default_factory=FdlStorageProviders)
     input: list[InputPath] = Field(min_length=1, max_length=1)
     output: list[OutputPath] = Field([], max_length=1)
     environment: Environment = Field(default_factory=dict)
@@ -128,6 +131,29 @@ class FdlService(BaseModel):
             )
         return value
 
+    @field_validator("input", "output")
+    @classmethod
+    def _defined_providers(
+        cls, value: list[InputPath] | list[OutputPath], info: ValidationInfo
+    ) -> list[InputPath] | list[OutputPath]:
+        providers: FdlStorageProviders = info.data.get("storage_providers") or FdlStorageProviders()
+        for entry in value:
+            name = entry.storage_provider
+            try:
+                providers.endpoint(name)
+            except KeyError:
+                raise problem(
+                    f"storage_provider {name!r} is not defined; add it under storage_providers "
+                    "(minio: {<id>: {endpoint, access_key, secret_key}} or s3: {<id>: "
+                    "{access_key, secret_key, region}})"
+                ) from None
+            if info.field_name == "input" and name and name.startswith("s3."):
+                raise problem(
+                    f"an input on {name!r} cannot notify this gateway of new files (S3 sends "
+                    "no webhooks); put the input on MinIO (minio.default or minio.<id>)"
+                )
+        return value
+
     @field_validator("name")
     @classmethod
     def _dns_label(cls, value: str, info: ValidationInfo) -> str:
@@ -147,8 +173,11 @@ class FdlService(BaseModel):
     def _outside_input(cls, value: list[OutputPath], info: ValidationInfo) -> list[OutputPath]:
         inputs: list[InputPath] = info.data.get("input") or []
         for output in value:
-            for watched in (i.watched for i in inputs):
-                if output.path.overlaps(watched):
+            for source in inputs:
+                watched = source.watched
+                # On two endpoints, the same bucket and prefix are two places: no loop.
+                same_place = output.storage_provider == source.storage_provider
+                if same_place and output.path.overlaps(watched):
                     raise problem(
                         f"{output.path} overlaps input {watched}; its outputs would trigger the "
                         "service again. Use a different bucket or prefix for the output"
@@ -175,6 +204,8 @@ class FdlService(BaseModel):
     def spec(self) -> ServiceSpec:
         """The validated service, as the rest of the gateway takes it."""
         source = self.input[0]
+        target = self.output[0] if self.output else None
+        providers = self.storage_providers
         return ServiceSpec(
             name=self.name,
             image=self.image,
@@ -194,4 +225,6 @@ class FdlService(BaseModel):
             concurrency=self.concurrency,
             timeout=self.timeout,
             job_mode=self.job_mode,
+            input_endpoint=providers.endpoint(source.storage_provider),
+            output_endpoint=providers.endpoint(target.storage_provider) if target else None,
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -57,12 +57,19 @@ def _storage_path(value: Any) -> StoragePath:
     return path
 
 
+_PROVIDER = re.compile(r"^(minio|s3)(\.[A-Za-z0-9_-]+)?$")
+
+
 def _provider(value: Any) -> Any:
+    """`minio`/`minio.default` (the gateway's MinIO, read as None), or `minio.<id>`/`s3.<id>`
+    naming one of the service's storage_providers (checked against them by the service)."""
     if value in (None, "", "minio", "minio.default"):
-        return value or None
+        return None
+    if isinstance(value, str) and _PROVIDER.match(value.strip()) and "." in value:
+        return value.strip()
     raise problem(
-        f"only the gateway's MinIO is available ('minio' or 'minio.default'), found {value!r}; "
-        "write one of those or leave it out"
+        f"expected 'minio.default' (the gateway's MinIO), 'minio.<id>' or 's3.<id>' (one of the "
+        f"service's storage_providers), found {value!r}"
     )
 
 
@@ -72,7 +79,11 @@ BucketPath = Annotated[
     PlainSerializer(str),
     WithJsonSchema({"type": "string", "description": "bucket/prefix", "examples": ["bucket/in"]}),
 ]
-Provider = Annotated[Literal["minio", "minio.default"] | None, BeforeValidator(_provider)]
+Provider = Annotated[
+    str | None,
+    BeforeValidator(_provider),
+    WithJsonSchema({"type": "string", "examples": ["minio.default", "minio.other", "s3.aws"]}),
+]
 Folder = Annotated[
     tuple[str, ...],
     STRINGS,
@@ -97,7 +108,9 @@ NoFilter = Annotated[
 class _Storage(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    storage_provider: Provider = Field(None, description="absent, 'minio' or 'minio.default'")
+    storage_provider: Provider = Field(
+        None, description="absent or 'minio.default', else 'minio.<id>' or 's3.<id>'"
+    )
     path: BucketPath
 
     @model_validator(mode="before")

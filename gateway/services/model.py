@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from contract import environment as env_names
 from contract.errors import BadPath
@@ -53,6 +54,10 @@ class Service:
     concurrency: int = 4
     timeout: float = 330.0
     job_mode: bool = False  # each file a Kubernetes Job of the function's image (OSCAR's mode)
+    # The input's and the output's endpoints (host:port) when not the platform's MinIO (an
+    # FDL's storage provider): events from it arrive at `/events?storage=<host:port>`.
+    storage: str = ""
+    output_storage: str = ""
     # What OSCAR's API shows of the function beside its input and output (the FDL's fields);
     # a description, not what the service does with a file, so no part of its equality.
     image: str = field(default="", compare=False)
@@ -62,13 +67,14 @@ class Service:
     labels: tuple[tuple[str, str], ...] = field(default=(), compare=False)
     notice: str = field(default="", compare=False)  # the provider's, e.g. on an unbuilt image
 
-    def matches(self, bucket: str, key: str) -> bool:
-        if not self.input.contains(bucket, key):
+    def matches(self, bucket: str, key: str, *, storage: str = "") -> bool:
+        if storage != self.storage or not self.input.contains(bucket, key):
             return False
         return not self.suffixes or key.endswith(self.suffixes)
 
     def check(self) -> None:
-        if self.output is not None and self.output.overlaps(self.input):
+        same_place = self.output_storage == self.storage
+        if self.output is not None and same_place and self.output.overlaps(self.input):
             raise InvalidService(
                 f"service {self.name!r}: output {self.output} overlaps input {self.input}; its "
                 "outputs would trigger it again. Use a different bucket or prefix for the output"
@@ -99,14 +105,22 @@ class Service:
             variables=tuple(sorted((str(k), str(v)) for k, v in env.items())),
             labels=tuple(sorted((str(k), str(v)) for k, v in (status.get("labels") or {}).items())),
             notice=str(annotations.get(RUNTIME_NOTICE, "")),
+            storage=_netloc(env.get(env_names.INPUT_S3_ENDPOINT)),
+            output_storage=_netloc(env.get(env_names.OUTPUT_S3_ENDPOINT)),
         )
         service.check()
         return service
 
 
-def route(services: Iterable[Service], bucket: str, key: str) -> list[Service]:
-    """Every service whose input (bucket, prefix, suffixes) takes this object."""
-    return [s for s in services if s.matches(bucket, key)]
+def route(
+    services: Iterable[Service], bucket: str, key: str, *, storage: str = ""
+) -> list[Service]:
+    """Every service whose input (endpoint, bucket, prefix, suffixes) takes this object."""
+    return [s for s in services if s.matches(bucket, key, storage=storage)]
+
+
+def _netloc(url: object) -> str:
+    return urlsplit(str(url)).netloc if url else ""
 
 
 def _flag(annotations: Mapping[str, str], name: str, service: str) -> bool:

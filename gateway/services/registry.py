@@ -2,7 +2,8 @@
 
 A refresh reads every function, keeps those that are services, and when the set changed makes
 sure each input and output bucket exists and that every input bucket's notification rules cover
-exactly the inputs of the services on it.
+exactly the inputs of the services on it. A service's input or output on another endpoint
+(an FDL storage provider) gets its bucket and rules there, with the keys `Storages` holds.
 
 What it applied is looked at again every `VERIFY_SECONDS` even when nothing changed: with
 several gateways, each keeps the rules of its own MinIO target on the same buckets, and two
@@ -21,7 +22,9 @@ from collections.abc import Callable, Iterable
 from gateway.clients.openfaas import OpenFaaS
 from gateway.clients.storage import Storage
 from gateway.errors import GatewayError, InvalidService, NotFound
+from gateway.services.endpoints import Endpoint
 from gateway.services.model import Service
+from gateway.services.storages import EndpointKeys, Storages
 
 log = logging.getLogger(__name__)
 VERIFY_SECONDS = 10.0
@@ -33,19 +36,28 @@ class ServiceRegistry:
         *,
         openfaas: OpenFaaS,
         storage: Storage,
+        keys: EndpointKeys | None = None,
         system_buckets: Iterable[str] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """`system_buckets`: the gateway's own (the results bucket); no service may use one."""
+        """`keys`: other endpoints' keys (FDL storage providers); `system_buckets`: the
+        gateway's own (the results bucket), which no service may use."""
         self._openfaas = openfaas
-        self._storage = storage
+        self._storages = Storages(storage, keys=keys)
         self._system = frozenset(b for b in system_buckets if b)
         self._services: dict[str, Service] = {}
         self._problems: dict[str, str] = {}  # what was logged, so each is said once
         self._lock = threading.Lock()
         self._clock = clock
-        # Per bucket: the prefixes applied and when they were last seen in place.
-        self._applied: dict[str, tuple[tuple[str, ...], float]] = {}
+        # Per (endpoint, bucket): the prefixes applied and when they were last seen in place.
+        self._applied: dict[tuple[str, str], tuple[tuple[str, ...], float]] = {}
+
+    def storage(self, netloc: str) -> Storage:
+        """The client of a service's endpoint (`Service.storage`; "" is the platform's)."""
+        return self._storages.of(netloc)
+
+    def remember(self, endpoint: Endpoint) -> None:
+        self._storages.remember(endpoint)
 
     def all(self) -> list[Service]:
         with self._lock:
@@ -108,37 +120,38 @@ class ServiceRegistry:
                 )
 
     def _apply(self, services: Iterable[Service]) -> None:
-        prefixes: dict[str, list[str]] = defaultdict(list)
-        buckets: set[str] = set()
+        prefixes: dict[tuple[str, str], list[str]] = defaultdict(list)
+        buckets: set[tuple[str, str]] = set()
         for service in services:
-            prefixes[service.input.bucket].append(service.input.prefix)
-            buckets.add(service.input.bucket)
+            place = (service.storage, service.input.bucket)
+            prefixes[place].append(service.input.prefix)
+            buckets.add(place)
             if service.output is not None:
-                buckets.add(service.output.bucket)
+                buckets.add((service.output_storage, service.output.bucket))
         # Buckets that lost their last service get their rules removed too.
-        for bucket in set(self._applied) - set(prefixes):
-            prefixes[bucket] = []
-        for bucket in sorted(buckets):
+        for place in set(self._applied) - set(prefixes):
+            prefixes[place] = []
+        for netloc, bucket in sorted(buckets):
             try:
-                self._storage.ensure_bucket(bucket)
+                self.storage(netloc).ensure_bucket(bucket)
             except GatewayError as e:
                 log.error("%s", e.message)
         now = self._clock()
-        for bucket, wanted in prefixes.items():
+        for place, wanted in prefixes.items():
             key = tuple(sorted(wanted))
-            applied, seen_at = self._applied.get(bucket, ((), float("-inf")))
+            applied, seen_at = self._applied.get(place, ((), float("-inf")))
             if applied == key and now - seen_at < VERIFY_SECONDS:
                 continue
             try:
-                wrote = self._storage.set_input_prefixes(bucket, wanted)
+                wrote = self.storage(place[0]).set_input_prefixes(place[1], wanted)
             except GatewayError as e:
                 log.error("%s", e.message)
                 continue
             if wrote and applied == key:
                 log.warning(
-                    "notification rules on %s were dropped by another writer: set again", bucket
+                    "notification rules on %s were dropped by another writer: set again", place[1]
                 )
             if key:
-                self._applied[bucket] = (key, now)
+                self._applied[place] = (key, now)
             else:
-                self._applied.pop(bucket, None)
+                self._applied.pop(place, None)

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contract import environment as env_names
-from contract.naming import S3_SECRETS, script_secret, secret_path
+from contract.naming import S3_SECRETS, script_secret, secret_path, storage_secrets
 from contract.paths import StoragePath
 from gateway.services import model as services
+from gateway.services.endpoints import INPUT, OUTPUT, Endpoint
 from gateway.services.model import Service
 
 SCRIPT_SECRET = "oscar.script_secret"  # noqa: S105 - an annotation's name
@@ -42,6 +43,23 @@ class ServiceSpec:
     concurrency: int | None = None
     timeout: int | None = None
     job_mode: bool = False  # OSCAR's Job mode: each file a Kubernetes Job
+    # The input's and the output's endpoints when a storage provider names another than the
+    # platform's MinIO; their keys go to the function as secrets, never as its environment.
+    input_endpoint: Endpoint | None = None
+    output_endpoint: Endpoint | None = None
+
+    def endpoints(self) -> dict[str, Endpoint]:
+        """The other endpoints by side (`input`, `output`)."""
+        sides = ((INPUT, self.input_endpoint), (OUTPUT, self.output_endpoint))
+        return {side: endpoint for side, endpoint in sides if endpoint is not None}
+
+    def storage_keys(self) -> dict[str, str]:
+        """Each secret this service's other endpoints need: its name -> the key it holds."""
+        keys: dict[str, str] = {}
+        for side, endpoint in self.endpoints().items():
+            access, secret = storage_secrets(self.name, side)
+            keys[access], keys[secret] = endpoint.access_key, endpoint.secret_key
+        return keys
 
     @property
     def service(self) -> Service:
@@ -56,6 +74,8 @@ class ServiceSpec:
             concurrency=self.concurrency or defaults.concurrency,
             timeout=float(self.timeout) if self.timeout else defaults.timeout,
             job_mode=self.job_mode,
+            storage=self.input_endpoint.netloc if self.input_endpoint else "",
+            output_storage=self.output_endpoint.netloc if self.output_endpoint else "",
         )
 
     def function(self, *, s3_endpoint: str) -> dict[str, Any]:
@@ -87,6 +107,14 @@ class ServiceSpec:
         if self.job_mode:
             annotations[services.JOB_MODE] = "true"
         secrets = [*S3_SECRETS, *(s for s in self.secrets if s not in S3_SECRETS)]
+        for side, endpoint in self.endpoints().items():
+            prefix = side.upper() + "_"
+            access, secret = storage_secrets(self.name, side)
+            env[prefix + env_names.S3_ENDPOINT] = endpoint.url
+            env[prefix + env_names.S3_REGION] = endpoint.region
+            env[prefix + env_names.S3_ACCESS_KEY_SECRET] = access
+            env[prefix + env_names.S3_SECRET_KEY_SECRET] = secret
+            secrets += [access, secret]
         if self.script is not None:
             secret = script_secret(self.name)
             env[env_names.SCRIPT_PATH] = secret_path(secret)

@@ -243,8 +243,8 @@ class FunctionManager:
                 deployment.namespace, deployment.secrets, workdir / "secrets"
             )
             env = dict(deployment.env_vars)
-            if deployment.env_process:
-                env["fprocess"] = deployment.env_process
+            image, added = self._images.runnable(image, deployment.env_process)
+            env.update(added)
             spec = ReplicaSpec(
                 deployment.service, name, image, env, secrets_dir, workdir, deployment.limits
             )

@@ -42,7 +42,7 @@ def test_a_function_deployed_with_faas_cli_alone_processes_bucket_uploads(
     (project / "shout").mkdir(parents=True)
     (project / "shout" / "script.sh").write_text(SCRIPT, encoding="utf-8")
     (project / "shout" / "script.sh").chmod(0o755)
-    (project / "template").symlink_to(ROOT / "template")
+    (project / "template").symlink_to(ROOT / "templates")
     function = {
         "lang": "python-watchdog",
         "handler": "./shout",

@@ -2,8 +2,9 @@
 
 What an OSCAR user does with it, in order: look at the cluster, create a service from an
 oscar-cli FDL file (`functions: oscar: - <cluster>: {...}`, the script beside it), list and get
-it, run it synchronously, upload a file with its storage client, list the jobs, read a job's log
-and remove the service. Basic auth with the OpenFaaS login, as an OSCAR admin logs in.
+it, run it synchronously, upload files with its storage client, list the jobs, read a job's log,
+delete one job and then all of them, and remove the service. Basic auth with the OpenFaaS
+login, as an OSCAR admin logs in.
 """
 
 from __future__ import annotations
@@ -96,22 +97,35 @@ def test_oscar_python_runs_a_service_from_its_fdl_file_to_its_removal(
     assert answer.status_code == 200, answer.text
     assert answer_file.read_text() == "MAKE ME LOUD"
 
-    # Asynchronous: an upload through its storage client is a job.
-    local = tmp_path / "note.txt"
-    local.write_text("quiet words\n")
+    # Asynchronous: each upload through its storage client is a job.
     storage = client.create_storage_client(name)
-    storage.upload_file("minio.default", str(local), f"{bucket}/in")
+    for stem in ("note", "memo"):
+        local = tmp_path / f"{stem}.txt"
+        local.write_text(f"quiet {stem}\n")
+        storage.upload_file("minio.default", str(local), f"{bucket}/in")
 
     def succeeded() -> dict[str, Any] | None:
         jobs: dict[str, Any] = client.list_jobs(name).json()["jobs"]
-        return next(({"id": k, **v} for k, v in jobs.items() if v["status"] == "Succeeded"), None)
+        done = {k: v for k, v in jobs.items() if v["status"] == "Succeeded"}
+        return done if len(done) == 2 else None
 
-    job = wait_for(succeeded, timeout=60, what=f"a succeeded job of {name}")
+    jobs = wait_for(succeeded, timeout=60, what=f"two succeeded jobs of {name}")
     assert object_exists(stack, bucket, "out/note.txt")
     shouted = stack.minio.get_object(bucket, "out/note.txt")
-    assert shouted.read() == b"QUIET WORDS\n"
+    assert shouted.read() == b"QUIET NOTE\n"
     shouted.close()
-    assert "shouting note.txt" in client.get_job_logs(name, job["id"]).text
+    logs = "\n".join(client.get_job_logs(name, job).text for job in jobs)
+    assert "shouting note.txt" in logs and "shouting memo.txt" in logs
+
+    # Deleting jobs: one, then every finished one; their objects do not run again.
+    first, second = jobs
+    assert client.remove_job(name, first).status_code == 204
+    assert set(client.list_jobs(name).json()["jobs"]) == {second}
+    assert client.remove_all_jobs(name).status_code == 204
+    assert client.list_jobs(name).json()["jobs"] == {}
+    with pytest.raises(requests.HTTPError) as deleted:
+        client.get_job_logs(name, second)
+    assert deleted.value.response.status_code == 404
 
     removed = client.remove_service(name)
     assert removed.status_code == 204

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from gateway.http.oscar_api import PAGE
-from gateway.jobs.model import NewJob
+from gateway.jobs.model import AttemptResult, NewJob
 from tests.fuzz.gateway_stack import ADMIN, Gateway
 
 
@@ -45,6 +45,41 @@ def test_a_jobs_log_is_its_log_tail_as_text_and_a_stranger_job_is_a_404(gw: Gate
     assert log.status_code == 200
     assert log.mimetype == "text/plain"
     assert stranger.status_code == 404
+
+
+def test_deleting_a_services_jobs_takes_the_succeeded_ones_and_with_all_every_one(
+    gw: Gateway,
+) -> None:
+    now = time.time()
+    gw.ledger.add([NewJob("grayify", "photos", f"in/{n}.png", "e", "{}", 2, now) for n in range(3)])
+    [done] = gw.ledger.claim("grayify", limit=1, now=now, timeout=30)
+    gw.ledger.finish(done.id, done.call_id, AttemptResult(True, 200), retry_at=None, now=now)
+
+    finished = gw.client.delete("/system/logs/grayify", headers=ADMIN)
+    _, left = got(gw, "/system/logs/grayify")
+    every = gw.client.delete("/system/logs/grayify?all=true", headers=ADMIN)
+    _, none = got(gw, "/system/logs/grayify")
+    stranger = gw.client.delete("/system/logs/no-such-service", headers=ADMIN)
+
+    assert finished.status_code == 204
+    assert done.id not in left["jobs"] and len(left["jobs"]) == 2
+    assert every.status_code == 204 and none["jobs"] == {}
+    assert stranger.status_code == 404 and "no-such-service" in stranger.get_json()["error"]
+
+
+def test_deleting_one_job_hides_it_everywhere_and_a_second_delete_is_a_404(gw: Gateway) -> None:
+    [(job, _)] = gw.ledger.add([NewJob("grayify", "photos", "in/a.png", "e", "{}", 2, time.time())])
+
+    stranger = gw.client.delete(f"/system/logs/thumbs/{job.id}", headers=ADMIN)
+    removed = gw.client.delete(f"/system/logs/grayify/{job.id}", headers=ADMIN)
+    again = gw.client.delete(f"/system/logs/grayify/{job.id}", headers=ADMIN)
+    log = gw.client.get(f"/system/logs/grayify/{job.id}", headers=ADMIN)
+    ours = gw.client.get(f"/system/jobs/grayify/{job.id}", headers=ADMIN)
+
+    assert stranger.status_code == 404  # the job exists, but not as thumbs' job
+    assert (removed.status_code, again.status_code) == (204, 404)
+    assert "does not exist" in again.get_json()["error"]
+    assert (log.status_code, ours.status_code) == (404, 404)
 
 
 def test_the_config_gives_storage_clients_minio_in_oscars_shape_with_or_without_a_slash(

@@ -30,7 +30,7 @@ from tests.support.stack import FUNCTION_USER, RunningStack, processes_of
 from tests.support.tools import ROOT
 from tests.support.waiting import wait_for
 
-EXAMPLE = ROOT / "template" / "python-watchdog" / "function"
+EXAMPLE = ROOT / "templates" / "python-watchdog" / "function"
 SPREAD = "spread"
 _ANSWER = re.compile(r"replica=\S*/replicas/(?P<function>[^/\s]+)/(?P<instance>[^/\s]+)\S* "
                      r"version=(?P<version>\S+)")  # fmt: skip

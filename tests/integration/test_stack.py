@@ -222,7 +222,7 @@ def test_build_then_faas_cli_deploy_serves_sync_and_async_calls(
 ) -> None:
     project = tmp_path / "project"
     project.mkdir()
-    (project / "template").symlink_to(ROOT / "template")
+    (project / "template").symlink_to(ROOT / "templates")
     shutil.copytree(ROOT / "tests" / "integration" / "functions" / "ok", project / "upper")
     (project / "stack.yml").write_text(
         "version: 1.0\nprovider:\n  name: openfaas\n"

@@ -13,7 +13,7 @@ import yaml
 from provider.dockerfile import parse_dockerfile
 from tests.support.tools import ROOT, tool
 
-TEMPLATE = ROOT / "template" / "python-watchdog"
+TEMPLATE = ROOT / "templates" / "python-watchdog"
 
 
 def _assert_same_tree(copied: Path, ours: Path) -> None:
@@ -43,7 +43,7 @@ def test_shrinkwrapped_context_holds_everything_the_dockerfile_copies(
 
 
 def test_faas_cli_new_creates_a_function_from_the_template(tmp_path: Path) -> None:
-    (tmp_path / "template").symlink_to(ROOT / "template")
+    (tmp_path / "template").symlink_to(ROOT / "templates")
 
     result = subprocess.run(
         [str(tool("faas-cli")), "new", "--lang", "python-watchdog", "grey", "--prefix", "local"],
@@ -98,3 +98,46 @@ def test_faas_cli_template_pull_from_the_repository_brings_the_supervisor(tmp_pa
         assert not (pulled / package).is_symlink()
         _assert_same_tree(pulled / package, ROOT / package)
     assert (pulled / "Dockerfile").read_text() == (TEMPLATE / "Dockerfile").read_text()
+
+
+def test_the_template_lives_in_templates_and_template_is_only_a_link_to_it() -> None:
+    tracked = subprocess.run(
+        ["git", "ls-files", "--stage", "--", "template", "templates"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    entries = {line.split("\t", 1)[1]: line.split()[0] for line in tracked}
+    link = subprocess.run(
+        ["git", "cat-file", "-p", "HEAD:template"], cwd=ROOT, capture_output=True, text=True
+    )
+
+    assert entries["template"] == "120000"  # a symlink, as git stores one
+    assert link.stdout == "templates"  # committed as such, not only in this working tree
+    assert not [path for path in entries if path.startswith("template/")]  # no second copy
+    assert entries["templates/python-watchdog/supervisor"] == "120000"  # the supervisor's only
+    assert entries["templates/python-watchdog/contract"] == "120000"  # copies stay at the root
+    assert "templates/python-watchdog/Dockerfile" in entries
+
+
+def test_faas_cli_new_in_a_clone_of_the_repository_finds_template_python_watchdog(
+    tmp_path: Path,
+) -> None:
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+
+    result = subprocess.run(
+        [str(tool("faas-cli")), "new", "--lang", "python-watchdog", "grey", "--prefix", "local"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (clone / "grey" / "script.sh").read_text() == (
+        TEMPLATE / "function" / "script.sh"
+    ).read_text()
+    # The template's own links resolve from its home, through ./template as faas-cli reads it.
+    assert (clone / "template" / "python-watchdog" / "supervisor" / "app.py").is_file()

@@ -185,7 +185,7 @@ def test_faas_cli_deploys_grayify_through_the_in_cluster_gateway_and_async_calls
     build(config, handler=REPO / "examples" / "grayify", image=f"{config.registry_on_host}/{name}",
           args={"ADDITIONAL_PACKAGE": "imagemagick"})  # fmt: skip
     # The project as faas-cli wants it: the template folder beside stack.yml.
-    shutil.copytree(REPO / "template", tmp_path / "template")
+    shutil.copytree(REPO / "templates", tmp_path / "template")
     (tmp_path / "grayify").mkdir()
     (tmp_path / "stack.yml").write_text(
         STACK.format(image=f"{config.registry_inside}/{name}", s3=minio_server.endpoint_for_pods)

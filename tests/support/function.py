@@ -27,7 +27,7 @@ def shrinkwrap(function_dir: Path, workdir: Path, *, name: str | None = None) ->
     name = name or function_dir.name
     project = workdir / "project"
     project.mkdir(parents=True)
-    (project / "template").symlink_to(ROOT / "template")
+    (project / "template").symlink_to(ROOT / "templates")
     shutil.copytree(function_dir, project / name)
     (project / "stack.yml").write_text(
         "version: 1.0\n"

@@ -150,9 +150,12 @@ def stack_env(root: Path) -> dict[str, str]:
         "OPENFAAS_CONFIG": str(root / "faas-cli"),
     }
     ports: set[int] = set()
-    while len(ports) < len(MOVABLE_PORTS):
+    while len(ports) < len(MOVABLE_PORTS) + 1:
         ports.add(free_port())
-    env.update(zip(MOVABLE_PORTS, map(str, sorted(ports)), strict=True))
+    *movable, spare = sorted(ports)
+    env.update(zip(MOVABLE_PORTS, map(str, movable), strict=True))
+    # A port the replicas reach at 127.0.0.1 too: a second MinIO's, for storage providers.
+    env["OSCAR_STACK_FORWARD_PORTS"] = str(spare)
     return env
 
 
@@ -196,6 +199,11 @@ class RunningStack:
     def minio_url(self) -> str:
         return str(self.status["minio"]["endpoint"])
 
+    @property
+    def spare_port(self) -> int:
+        """A free port forwarded into every replica (`oscar up --forward-ports`)."""
+        return int(self.env["OSCAR_STACK_FORWARD_PORTS"])
+
     def storage_env(self, *, input_path: str, output_path: str) -> dict[str, str]:
         """A function's environment for bucket-triggered work against this stack's MinIO."""
         return {"S3_ENDPOINT": self.minio_url, "INPUT_PATH": input_path, "OUTPUT_PATH": output_path}
@@ -219,7 +227,7 @@ class RunningStack:
         build = next(self._builds)
         project = self.root / "projects" / f"{name}-{build}"
         project.mkdir(parents=True)
-        (project / "template").symlink_to(ROOT / "template")
+        (project / "template").symlink_to(ROOT / "templates")
         shutil.copytree(source, project / source.name)
         entry = {
             "lang": "python-watchdog",

@@ -391,3 +391,64 @@ def test_storage_path_without_a_bucket_is_refused(text: str) -> None:
 def test_storage_path_key_for_adds_the_prefix_only_when_there_is_one() -> None:
     assert StoragePath("b", "out/2024").key_for("a.jpg") == "out/2024/a.jpg"
     assert StoragePath("b", "").key_for("a.jpg") == "a.jpg"
+
+
+def test_an_input_and_an_output_on_other_endpoints_read_their_keys_from_their_own_secrets(
+    base_env: dict[str, str], make_script: MakeScript, secrets_dir: Path
+) -> None:
+    for name, value in (("in-key", "in-a"), ("in-secret", "in-s"), ("out-key", "out-a")):
+        (secrets_dir / name).write_text(value)
+    (secrets_dir / "out-secret").write_text("out-s")
+    environ = {
+        **base_env,
+        "SCRIPT_PATH": str(make_script("")),
+        "INPUT_S3_ENDPOINT": "http://127.0.0.1:9100",
+        "INPUT_S3_ACCESS_KEY_SECRET": "in-key",
+        "INPUT_S3_SECRET_KEY_SECRET": "in-secret",
+        "OUTPUT_S3_ENDPOINT": "https://s3.eu-west-1.amazonaws.com",
+        "OUTPUT_S3_REGION": "eu-west-1",
+        "OUTPUT_S3_ACCESS_KEY_SECRET": "out-key",
+        "OUTPUT_S3_SECRET_KEY_SECRET": "out-secret",
+    }
+
+    config = SupervisorConfig.from_env(environ)
+
+    assert config.storage is None  # no S3_ENDPOINT: the platform's MinIO is not used
+    source, target = config.input_storage, config.output_storage
+    assert source is not None and target is not None
+    assert (source.endpoint, source.access_key, source.secret_key) == (
+        "127.0.0.1:9100",
+        "in-a",
+        "in-s",
+    )
+    assert (target.endpoint, target.secure, target.region) == (
+        "s3.eu-west-1.amazonaws.com",
+        True,
+        "eu-west-1",
+    )
+    assert (target.access_key, target.secret_key) == ("out-a", "out-s")
+    assert "out-s" not in repr(config)
+
+
+def test_an_output_endpoint_without_its_secrets_names_both_settings(
+    base_env: dict[str, str], make_script: MakeScript
+) -> None:
+    problems = _problems(
+        {**base_env, "SCRIPT_PATH": str(make_script("")), "OUTPUT_S3_ENDPOINT": "http://m:9"}
+    )
+
+    assert "secret holding the key" in _one_starting(problems, "OUTPUT_S3_ACCESS_KEY_SECRET")
+    assert _one_starting(problems, "OUTPUT_S3_SECRET_KEY_SECRET")
+
+
+def test_without_other_endpoints_inputs_and_outputs_use_the_functions_storage(
+    base_env: dict[str, str], make_script: MakeScript, secrets_dir: Path
+) -> None:
+    (secrets_dir / "s3-access-key").write_text("a")
+    (secrets_dir / "s3-secret-key").write_text("s")
+
+    config = SupervisorConfig.from_env(
+        {**base_env, "SCRIPT_PATH": str(make_script("")), "S3_ENDPOINT": "http://m:9000"}
+    )
+
+    assert config.input_storage is config.storage and config.output_storage is config.storage

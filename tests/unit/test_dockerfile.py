@@ -6,7 +6,7 @@ from pathlib import Path
 
 from provider.dockerfile import parse_dockerfile
 
-TEMPLATE = Path(__file__).parents[2] / "template" / "python-watchdog" / "Dockerfile"
+TEMPLATE = Path(__file__).parents[2] / "templates" / "python-watchdog" / "Dockerfile"
 
 
 def _write(tmp_path: Path, text: str) -> Path:

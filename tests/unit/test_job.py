@@ -35,6 +35,21 @@ def _empty(folder: Path) -> bool:
     return not any(folder.iterdir())
 
 
+def test_with_an_output_storage_inputs_are_read_from_one_endpoint_and_outputs_written_to_another(
+    make_config: MakeConfig, storage: FakeStorage
+) -> None:
+    storage.objects[PHOTO] = b"jpeg bytes"
+    elsewhere = FakeStorage()
+    config = make_config(COPY, INPUT_PATH="images/photos", OUTPUT_PATH="results/processed")
+
+    Runner(config=config, storage=storage, output_storage=elsewhere).run_event(
+        parse(recorded("minio_put.json"))
+    )
+
+    assert elsewhere.uploads == {("results", "processed/2024/my photo.jpg"): b"jpeg bytes"}
+    assert storage.uploads == {}
+
+
 def test_outputs_are_uploaded_under_output_path_mirroring_the_input_folder(
     make_config: MakeConfig, storage: FakeStorage, workspace_root: Path
 ) -> None:

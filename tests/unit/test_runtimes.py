@@ -19,7 +19,7 @@ def template(tmp_path: Path) -> Path:
     """The python-watchdog template's Dockerfile, without requirements: a venv made in a second."""
     folder = tmp_path / "template"
     (folder / "function").mkdir(parents=True)
-    shutil.copy2(ROOT / "template" / "python-watchdog" / "Dockerfile", folder / "Dockerfile")
+    shutil.copy2(ROOT / "templates" / "python-watchdog" / "Dockerfile", folder / "Dockerfile")
     (folder / "function" / "script.sh").write_text("echo the template's own\n")
     return folder
 
@@ -68,3 +68,41 @@ def test_refusing_unbuilt_images_is_a_400_that_names_both_ways_out(
     assert "OSCAR_UNBUILT_IMAGES=refuse" in message
     assert "oscar build -f stack.yml" in message
     assert "oscar up --unbuilt-images base" in message
+
+
+def test_an_fprocess_runs_the_classic_way_on_the_base_runtime_and_as_fprocess_on_a_built_image(
+    tmp_path: Path, template: Path
+) -> None:
+    store = ImageStore(tmp_path / "images")
+    runtimes = Runtimes(store, allow_base=True, template=template)
+    built = store.materialise("mine:latest", template)
+    base = runtimes.image_for("functions/alpine:latest")
+
+    assert runtimes.runnable(base, "sha512sum") == (base, {"CLASSIC_FPROCESS": "sha512sum"})
+    assert runtimes.runnable(base, "") == (base, {})  # an FDL service: the supervisor's own
+    assert runtimes.runnable(built, "sha512sum") == (built, {"fprocess": "sha512sum"})
+    assert runtimes.runnable(built, "") == (built, {})
+
+
+def test_a_classic_watchdog_dockerfile_that_only_sets_fprocess_runs_the_classic_way(
+    tmp_path: Path, template: Path
+) -> None:
+    store = ImageStore(tmp_path / "images")
+    runtimes = Runtimes(store, allow_base=True, template=template)
+    context = tmp_path / "classic"
+    context.mkdir()
+    (context / "Dockerfile").write_text(
+        "FROM ghcr.io/openfaas/classic-watchdog:0.3.1 AS watchdog\n"
+        "FROM alpine:3.20\n"
+        "COPY --from=watchdog /fwatchdog /usr/bin/fwatchdog\n"
+        'ENV fprocess="sha512sum"\n'
+        'ENV GREETING="hello"\n'
+        'CMD ["fwatchdog"]\n'
+    )
+    built = store.materialise("classic:latest", context)
+
+    image, env = runtimes.runnable(built, "")
+
+    assert image.name == BASE_IMAGE
+    assert env == {"CLASSIC_FPROCESS": "sha512sum", "GREETING": "hello"}
+    assert runtimes.runnable(built, "cat")[1]["CLASSIC_FPROCESS"] == "cat"  # deploy's wins

@@ -226,7 +226,7 @@ def test_a_body_of_another_media_type_is_a_415_naming_the_accepted_ones() -> Non
         ({"input": [{"path": "Gray_Ify/in"}]}, "'Gray_Ify' is not a bucket name"),
         (
             {"input": [{"path": "grayify/in", "storage_provider": "s3.aws"}]},
-            "input[0].storage_provider: only the gateway's MinIO is available",
+            "input: storage_provider 's3.aws' is not defined; add it under storage_providers",
         ),
         ({"input": [{"path": "grayify/in", "bucket": "x"}]}, "input[0].bucket: unknown field"),
         (

@@ -190,6 +190,37 @@ def test_creating_a_service_answers_201_with_the_service_as_get_shows_it(
     assert storage.rules == {"grayify": ["in"]}
 
 
+def test_a_service_on_another_minio_shows_it_as_a_provider_with_hidden_keys(
+    client: FlaskClient, faas_cli: FakeFaasCli, storage: FakeStorage
+) -> None:
+    other = {"endpoint": "http://127.0.0.1:1", "access_key": "far-ak", "secret_key": "far-sk"}
+    document = {
+        **SERVICE,
+        "storage_providers": {"minio": {"far": other}},
+        "input": [{"storage_provider": "minio.far", "path": "incoming/in"}],
+    }
+
+    created = post(client, document)  # nothing listens at :1; its bucket setup is only logged
+
+    assert created.status_code == 201, created.get_data(as_text=True)
+    service = json_object(created)
+    assert service["input"][0]["storage_provider"] == "minio.127.0.0.1-1"
+    assert service["storage_providers"] == {
+        "minio": {
+            "127.0.0.1-1": {
+                "endpoint": "127.0.0.1:1",
+                "access_key": "hidden",
+                "secret_key": "hidden",
+            }
+        }
+    }
+    assert "far-sk" not in created.get_data(as_text=True)
+    assert faas_cli.verbs() == [
+        ["login --gateway", "secret create", "secret create", "secret create", "deploy -f"]
+    ]
+    assert "incoming" not in storage.buckets  # the platform's MinIO has no such input bucket
+
+
 def test_a_created_service_is_listed_like_any_other(client: FlaskClient) -> None:
     post(client, SERVICE)
 

@@ -7,6 +7,7 @@ import pytest
 
 from gateway.jobs.ledger import Ledger
 from gateway.jobs.model import AttemptResult, JobStatus, NewJob, backoff_seconds
+from gateway.services.endpoints import Endpoint
 from tests.unit.ledger.conftest import Opener
 
 
@@ -212,3 +213,55 @@ def test_a_services_total_is_its_counted_jobs_of_any_or_one_status(ledger: Ledge
     assert ledger.total("svc", status="running") == 2
     assert ledger.total("svc", status="dead") == 0
     assert ledger.total("nobody", status=None) == 0
+
+
+def test_removing_a_services_jobs_takes_its_successes_and_with_every_the_rest_too(
+    ledger: Ledger,
+) -> None:
+    ledger.add([new("in/ok.txt"), new("in/dead.txt", attempts=1), new("in/queued.txt")])
+    ledger.add([NewJob("other", "bucket", "in/ok.txt", "e1", "{}", 3, 100.0)])
+    ok, dead = ledger.claim("svc", limit=2, now=101.0, timeout=30)
+    ledger.finish(ok.id, ok.call_id, AttemptResult(True, 200), retry_at=None, now=102.0)
+    ledger.finish(dead.id, dead.call_id, AttemptResult(False), retry_at=None, now=102.0)
+
+    assert ledger.remove("svc", now=103.0) == 1  # OSCAR's default: the finished successes
+    assert ledger.get(ok.id) is None and ledger.attempts(ok.id) == []
+    assert ledger.total("svc", status=None) == 2
+    assert ledger.remove("svc", now=104.0, every=True) == 2
+    assert ledger.total("svc", status=None) == 0
+    assert ledger.page("svc", status=None, limit=9, offset=0) == []
+    assert ledger.claim("svc", limit=5, now=200.0, timeout=30) == []  # the queued one is gone
+    assert ledger.counts() == {("other", "queued"): 1}
+    assert ledger.total("other", status=None) == 1  # another service's job with the same key
+
+
+def test_a_removed_job_keeps_its_identity_and_its_late_callback_settles_nothing(
+    ledger: Ledger,
+) -> None:
+    [(job, _)] = ledger.add([new()])
+    [running] = ledger.claim("svc", limit=1, now=101.0, timeout=30)
+
+    assert ledger.remove("other", now=102.0, job_id=job.id) == 0  # not that service's job
+    assert ledger.remove("svc", now=102.0, job_id=job.id) == 1
+    assert ledger.remove("svc", now=102.0, job_id=job.id) == 0  # gone already
+    late = AttemptResult(True, 200, 0.1, ["out/a.txt"], "log", "")
+    assert ledger.finish(job.id, running.call_id, late, retry_at=None, now=103.0) is None
+    assert ledger.overdue(10_000.0) == [] and ledger.running("svc") == 0
+    [(again, created)] = ledger.add([new()])  # MinIO replays the event: no job again
+    assert (again.status, created) == (JobStatus.REMOVED, False)
+    assert ("in/a.txt", "e1") in ledger.keys("svc", "bucket")  # nor does the reconciler
+
+
+def test_another_endpoints_keys_are_kept_by_host_and_port_and_the_newest_win(
+    open_ledger: Opener,
+) -> None:
+    ledger = open_ledger()
+    ledger.save_endpoint(Endpoint("http://127.0.0.1:9100", "old-ak", "old-sk"))
+    ledger.save_endpoint(Endpoint("http://127.0.0.1:9100", "new-ak", "new-sk", "eu-west-1"))
+    ledger.close()
+
+    reopened = open_ledger()
+    found = reopened.endpoint("127.0.0.1:9100")
+
+    assert found == Endpoint("http://127.0.0.1:9100", "new-ak", "new-sk", "eu-west-1")
+    assert reopened.endpoint("127.0.0.1:9200") is None

@@ -1,0 +1,81 @@
+"""OpenFaaS's classic watchdog, for functions deployed with an `fprocess` on an image the local
+engine never built (`faas-cli deploy --image functions/alpine:latest --fprocess "sha512sum"`).
+
+Each request forks the process: the body on its stdin, its stdout the answer (200), its stderr
+logged; a non-zero exit or a timeout is a 500 with the stderr's tail. The request's method,
+path, query and headers are in its environment as the classic watchdog names them:
+`Http_Method`, `Http_Path`, `Http_Query`, `Http_Content_Length`, and `Http_<Header_Name>` for
+each header (`X-Custom-Header` -> `Http_X_Custom_Header`). Every HTTP verb is passed on.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+log = logging.getLogger(__name__)
+TAIL = 4096
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+
+def cgi_variables(environ: Mapping[str, Any]) -> dict[str, str]:
+    """The classic watchdog's `Http_*` variables for one WSGI request."""
+    found = {
+        "Http_Method": str(environ.get("REQUEST_METHOD", "")),
+        "Http_Path": str(environ.get("PATH_INFO", "") or "/"),
+        "Http_Query": str(environ.get("QUERY_STRING", "")),
+    }
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name = "_".join(part.capitalize() for part in key[5:].split("_"))
+            found[f"Http_{name}"] = str(value)
+    for key, name in (("CONTENT_TYPE", "Content_Type"), ("CONTENT_LENGTH", "Content_Length")):
+        if environ.get(key):
+            found[f"Http_{name}"] = str(environ[key])
+    return found
+
+
+class ClassicApp:
+    """The WSGI app: one process per request."""
+
+    def __init__(self, command: tuple[str, ...], *, env: Mapping[str, str], timeout: float) -> None:
+        self._command = command
+        self._env = dict(env)
+        self._timeout = timeout
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/ready" and environ.get("REQUEST_METHOD") == "GET":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ready"]
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else environ["wsgi.input"].read()
+        try:
+            done = subprocess.run(
+                self._command,
+                input=body,
+                capture_output=True,
+                env={**self._env, **cgi_variables(environ)},
+                timeout=self._timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return _answer(start_response, "500 Internal Server Error", b"timed out\n")
+        except OSError as e:
+            text = f"cannot start fprocess {' '.join(self._command)!r}: {e}\n"
+            return _answer(start_response, "500 Internal Server Error", text.encode())
+        if done.stderr:
+            log.info("%s", done.stderr[-TAIL:].decode("utf-8", "replace").rstrip())
+        if done.returncode != 0:
+            tail = done.stderr[-TAIL:] or f"exit status {done.returncode}\n".encode()
+            return _answer(start_response, "500 Internal Server Error", tail)
+        kind = self._env.get("content_type") or "text/plain; charset=utf-8"
+        return _answer(start_response, "200 OK", done.stdout, kind)
+
+
+def _answer(
+    start_response: StartResponse, status: str, body: bytes, kind: str = "text/plain"
+) -> list[bytes]:
+    start_response(status, [("Content-Type", kind), ("Content-Length", str(len(body)))])
+    return [body]
