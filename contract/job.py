@@ -52,9 +52,9 @@ class Job:
             bucket=self.bucket, key=self.key, event_name=self.event_name, record=self.record
         )
 
-    def to_json(self) -> bytes:
-        document = json.loads(self.event_json())
-        document[JOB_FIELD] = {
+    def fields(self) -> dict[str, Any]:
+        """The job's own fields, as `OscarJob` carries them."""
+        return {
             "service": self.service,
             "bucket": self.bucket,
             "key": self.key,
@@ -62,6 +62,10 @@ class Job:
             "id": self.job_id,
             "attempt": self.attempt,
         }
+
+    def to_json(self) -> bytes:
+        document = json.loads(self.event_json())
+        document[JOB_FIELD] = self.fields()
         return json.dumps(document, separators=(",", ":")).encode("utf-8")
 
     @classmethod

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_options_header
 
 from supervisor import event as events
+from supervisor.batch import run_batch
 from supervisor.config import SupervisorConfig
 from supervisor.errors import BadRequest, SupervisorError
 from supervisor.job import Runner
@@ -62,6 +63,8 @@ def create_app(config: SupervisorConfig, *, runner: Runner) -> Flask:
                         f"a storage event must be under {events.MAX_EVENT_BYTES} bytes"
                     )
                 parsed = events.parse(head)
+                if parsed.batched:
+                    return _batch_answer(parsed, runner, config.batch_parallel, started)
                 results = runner.run_event(parsed)
                 return jsonify(
                     status="succeeded",
@@ -83,6 +86,20 @@ def create_app(config: SupervisorConfig, *, runner: Runner) -> Flask:
         return jsonify(error="POST a file (or a storage event) to run the script on it"), 405
 
     return app
+
+
+def _batch_answer(
+    parsed: events.StorageEvent, runner: Runner, parallel: int, started: float
+) -> Response:
+    """200 with a result per job, failed ones included: the gateway settles each on its own."""
+    results = run_batch(runner.run_job, parsed.jobs, parallel=parallel)
+    failed = sum(1 for r in results if r["status"] != "succeeded")
+    return jsonify(
+        status="partial" if failed else "succeeded",
+        results=results,
+        skipped=[],
+        duration_seconds=round(time.monotonic() - started, 6),
+    )
 
 
 def _input_mode(req: Request) -> str:

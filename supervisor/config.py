@@ -49,6 +49,7 @@ class SupervisorConfig:
     script_env: Mapping[str, str] = field(repr=False)
 
     log_level: str = "INFO"
+    batch_parallel: int = 1  # jobs of one batch run at once
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> SupervisorConfig:
@@ -75,6 +76,7 @@ class SupervisorConfig:
             output_path=settings.storage_path(names.OUTPUT_PATH),
             script_env=dict(environ),
             log_level=settings.log_level(),
+            batch_parallel=int(settings.number(names.BATCH_PARALLEL, 1)),
         )
         if not config.workspace_root.is_dir():
             problems.append(

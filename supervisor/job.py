@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any, Protocol
 
 from contract import environment as names
+from contract.job import Job
 from contract.records import Created
 from supervisor.config import SupervisorConfig
 from supervisor.errors import (
@@ -88,15 +89,26 @@ class Runner:
                 "a storage event arrived but this function has no storage configured; set "
                 "S3_ENDPOINT and the s3-access-key / s3-secret-key secrets"
             )
-        return [self._run_object(ref, event) for ref in event.objects]
+        if len(event.jobs) == 1:
+            return [self.run_job(event.jobs[0])]
+        return [self._run_object(ref, event.raw) for ref in event.objects]
 
-    def _run_object(self, ref: Created, event: StorageEvent) -> ObjectResult:
+    def run_job(self, job: Job) -> ObjectResult:
+        """One job of the gateway's, alone or one of a batch: its input, its script (with its
+        own one-record `$EVENT`), its outputs. Raises its failure as a `SupervisorError`."""
+        if self._storage is None:
+            raise StorageNotConfigured(
+                "a job arrived but this function has no storage configured; set "
+                "S3_ENDPOINT and the s3-access-key / s3-secret-key secrets"
+            )
+        return self._run_object(job.created(), job.event_json())
+
+    def _run_object(self, ref: Created, raw_event: str) -> ObjectResult:
         assert self._storage is not None
         with self._workspace() as ws:
             input_file = ws.input_dir / local_name(ref.key)
             self._storage.download(ref, input_file)
             output_dir = ws.output_dir(relative_dir(ref.key, self._config.input_path))
-            raw_event = event.raw
             if len(raw_event.encode()) > MAX_EVENT_ENV:
                 raw_event = json.dumps({"Records": [ref.record]})
             env = self._script_env(

@@ -19,6 +19,7 @@ something here; the rest of OSCAR's fields either mean nothing on OpenFaaS and a
 | `log_level` | the supervisor's LOG_LEVEL |
 | `annotations`, `labels` | passed to OpenFaaS (`oscar.*` annotations are the gateway's own) |
 | `max_attempts`, `concurrency`, `timeout` | our extensions: the `oscar.*` annotations |
+| `batch_size`, `batch_window` | ours: jobs per invocation under a backlog; seconds to fill one |
 
 `storage_provider` may be absent, `minio` or `minio.default`: the gateway's MinIO is the only
 storage. An input `prefix` names one folder below `path` to watch; outputs still mirror the

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from contract.batch import MAX_BATCH
 from contract.naming import script_secret
 from gateway.services.fdl_environment import Environment, variables
 from gateway.services.fdl_fields import (
@@ -33,6 +34,7 @@ from gateway.services.fdl_fields import (
     problem,
 )
 from gateway.services.fdl_storage import InputPath, OutputPath
+from gateway.services.model import MAX_WINDOW
 from gateway.services.spec import ServiceSpec
 
 # OSCAR fields that mean nothing on OpenFaaS (cluster placement, ownership, OSCAR's own token).
@@ -90,6 +92,12 @@ class FdlService(BaseModel):
     max_attempts: PositiveInt | None = None
     concurrency: PositiveInt | None = None
     timeout: PositiveInt | None = Field(None, description="seconds")
+    batch_size: int | None = Field(
+        None, ge=1, le=MAX_BATCH, description="most jobs one invocation carries under a backlog"
+    )
+    batch_window: float | None = Field(
+        None, ge=0, le=MAX_WINDOW, description="seconds a busy service's jobs wait to fill a batch"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -188,4 +196,6 @@ class FdlService(BaseModel):
             max_attempts=self.max_attempts,
             concurrency=self.concurrency,
             timeout=self.timeout,
+            batch_size=self.batch_size,
+            batch_window=self.batch_window,
         )

@@ -11,6 +11,11 @@ supervisor reads anyway (so a plain stack.yml entry needs no duplicated settings
 | `oscar.max_attempts` | | attempts before a job becomes a dead letter (default 3) |
 | `oscar.concurrency` | | jobs of this service running at once (default 4) |
 | `oscar.timeout` | | seconds to wait for a job's callback before retrying (default 330) |
+| `oscar.batch_size` | | most jobs one invocation carries under a backlog (default 10; 1: none) |
+| `oscar.batch_window` | | seconds a busy service's jobs may wait to fill a batch (default 0) |
+
+`oscar.concurrency` counts invocations: each carries one job, or under a backlog a batch of
+them (`contract.batch`), which the supervisor runs one after another.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contract import environment as env_names
+from contract.batch import MAX_BATCH
 from contract.errors import BadPath
 from contract.naming import RUNTIME_NOTICE
 from contract.paths import StoragePath
@@ -31,6 +37,9 @@ SUFFIX = "oscar.suffix"
 MAX_ATTEMPTS = "oscar.max_attempts"
 CONCURRENCY = "oscar.concurrency"
 TIMEOUT = "oscar.timeout"
+BATCH_SIZE = "oscar.batch_size"
+BATCH_WINDOW = "oscar.batch_window"
+MAX_WINDOW = 10.0
 
 
 def parse_path(text: str, *, field: str) -> StoragePath:
@@ -50,6 +59,8 @@ class Service:
     max_attempts: int = 3
     concurrency: int = 4
     timeout: float = 330.0
+    batch_size: int = 10
+    batch_window: float = 0.0
     # What OSCAR's API shows of the function beside its input and output (the FDL's fields);
     # a description, not what the service does with a file, so no part of its equality.
     image: str = field(default="", compare=False)
@@ -89,6 +100,8 @@ class Service:
             max_attempts=_number(annotations, MAX_ATTEMPTS, 3, name),
             concurrency=_number(annotations, CONCURRENCY, 4, name),
             timeout=float(_number(annotations, TIMEOUT, 330, name)),
+            batch_size=_number(annotations, BATCH_SIZE, 10, name, most=MAX_BATCH),
+            batch_window=_seconds(annotations, BATCH_WINDOW, name),
             image=str(status.get("image") or ""),
             memory=_limit(status, "memory"),
             cpu=_limit(status, "cpu"),
@@ -110,7 +123,9 @@ def _limit(status: Mapping[str, Any], name: str) -> str | None:
     return str(value) if value else None
 
 
-def _number(annotations: Mapping[str, str], name: str, default: int, service: str) -> int:
+def _number(
+    annotations: Mapping[str, str], name: str, default: int, service: str, *, most: int = 0
+) -> int:
     text = annotations.get(name)
     if text is None:
         return default
@@ -118,4 +133,23 @@ def _number(annotations: Mapping[str, str], name: str, default: int, service: st
         raise InvalidService(
             f"{service}: annotation {name} must be a positive integer, found {text!r}"
         )
+    if most and int(text) > most:
+        raise InvalidService(f"{service}: annotation {name} must be at most {most}, found {text!r}")
     return int(text)
+
+
+def _seconds(annotations: Mapping[str, str], name: str, service: str) -> float:
+    """A batching window: seconds from 0 to 10 (`0.05`), or 0 when not set."""
+    text = annotations.get(name)
+    if text is None:
+        return 0.0
+    try:
+        value = float(text.strip().removesuffix("s"))
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= MAX_WINDOW:
+        raise InvalidService(
+            f"{service}: annotation {name} must be seconds from 0 to {MAX_WINDOW:g} (e.g. "
+            f"'0.05'), found {text!r}"
+        )
+    return value

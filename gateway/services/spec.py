@@ -41,6 +41,8 @@ class ServiceSpec:
     max_attempts: int | None = None
     concurrency: int | None = None
     timeout: int | None = None
+    batch_size: int | None = None
+    batch_window: float | None = None
 
     @property
     def service(self) -> Service:
@@ -54,6 +56,8 @@ class ServiceSpec:
             max_attempts=self.max_attempts or defaults.max_attempts,
             concurrency=self.concurrency or defaults.concurrency,
             timeout=float(self.timeout) if self.timeout else defaults.timeout,
+            batch_size=self.batch_size or defaults.batch_size,
+            batch_window=defaults.batch_window if self.batch_window is None else self.batch_window,
         )
 
     def function(self, *, s3_endpoint: str) -> dict[str, Any]:
@@ -79,6 +83,8 @@ class ServiceSpec:
             (services.MAX_ATTEMPTS, self.max_attempts),
             (services.CONCURRENCY, self.concurrency),
             (services.TIMEOUT, self.timeout),
+            (services.BATCH_SIZE, self.batch_size),
+            (services.BATCH_WINDOW, self.batch_window),
         ):
             if value is not None:
                 annotations[name] = str(value)
