@@ -37,6 +37,7 @@ def blueprint(
             metrics=metrics,
             now=clock(),
             duration=read_callback(headers, b"").duration,
+            service=headers.get("X-Function-Name", "").split(".", 1)[0],
         )
         first = finished.get(job_id)
         jobs = {i: str(finished[i].status) for i in ids if i in finished} if len(ids) > 1 else None

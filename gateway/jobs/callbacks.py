@@ -105,11 +105,13 @@ def settle_all(
     metrics: Metrics,
     now: float,
     duration: float | None,
+    service: str = "",
 ) -> dict[str, Job]:
     """The invocation `call_id` ended, each of its jobs as its outcome, settled in one
     transaction: the jobs it finished by id (a job whose current attempt is another call is
     left alone). `duration` is the invocation's own (X-Duration-Seconds), which dates the
-    start of its jobs and teaches the dispatcher how long this service's jobs take."""
+    start of its jobs and teaches the dispatcher how long this service's jobs take (`service`
+    names it when no job was finished: the queue-worker's X-Function-Name)."""
     started = None if duration is None else now - duration
     finished, missing = ledger.settle_many(
         call_id, outcomes, started_at=started, backoff=dispatcher.backoff, now=now
@@ -119,7 +121,9 @@ def settle_all(
     for job in finished:
         metrics.finished(job)
     if finished:
-        if duration is not None:
-            dispatcher.sizer.observe(finished[0].service, duration / len(outcomes))
         dispatcher.wake()
+    # Late (stale) answers teach it too: a batch that overran its deadline shrinks the next.
+    service = finished[0].service if finished else service
+    if duration is not None and service:
+        dispatcher.sizer.observe(service, duration / len(outcomes))
     return {job.id: job for job in finished}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from gateway.jobs.ledger import Ledger
 from gateway.jobs.model import AttemptResult, JobStatus
+from gateway.jobs.sql_batches import EXTRA_PER_JOB
 from tests.unit.ledger.test_ledger_contract import new
 
 OK = AttemptResult(True, 200, 0.1, ["out/a"], "", "", retryable=False)
@@ -80,9 +81,9 @@ def test_a_callback_of_another_call_settles_nothing(ledger: Ledger) -> None:
     assert ledger.get(job.id).status == JobStatus.RUNNING  # type: ignore[union-attr]
 
 
-def test_a_batch_deadline_allows_its_jobs_to_run_one_after_another(ledger: Ledger) -> None:
+def test_a_batch_deadline_allows_its_short_jobs_to_run_one_after_another(ledger: Ledger) -> None:
     ledger.add([new(f"in/{n}.txt") for n in range(3)])
 
     [batch] = ledger.claim_batches("svc", size=10, now=100.0, timeout=30, concurrency=1)
 
-    assert {j.deadline_at for j in batch} == {190.0}
+    assert {j.deadline_at for j in batch} == {100.0 + 30 + 2 * EXTRA_PER_JOB}
