@@ -188,7 +188,7 @@ def plot(run: Run, folder: Path) -> None:
     ratios.set_ylabel("platform / loop (%)")
     ratios.axhline(80, color="grey", linewidth=0.8)
     ratios.axhline(95, color="grey", linewidth=0.8, linestyle=":")
-    ratios.set_ylim(0, 110)
+    ratios.set_ylim(0, max(110, 10 + max(c.ratio * 100 for c in run.cells)))
     ratios.legend(fontsize="small")
     figure.tight_layout()
     figure.savefig(folder / PLOT_SIZE, dpi=100)
