@@ -59,9 +59,9 @@ class Job:
             bucket=self.bucket, key=self.key, event_name=self.event_name, record=self.record
         )
 
-    def to_json(self) -> bytes:
-        document = json.loads(self.event_json())
-        document[JOB_FIELD] = {
+    def fields(self) -> dict[str, Any]:
+        """The job's own fields, as `OscarJob` carries them."""
+        fields: dict[str, Any] = {
             "service": self.service,
             "bucket": self.bucket,
             "key": self.key,
@@ -70,9 +70,14 @@ class Job:
             "attempt": self.attempt,
         }
         if self.call_id:
-            document[JOB_FIELD]["call"] = self.call_id
+            fields["call"] = self.call_id
         if self.results_bucket:
-            document[JOB_FIELD]["results"] = self.results_bucket
+            fields["results"] = self.results_bucket
+        return fields
+
+    def to_json(self) -> bytes:
+        document = json.loads(self.event_json())
+        document[JOB_FIELD] = self.fields()
         return json.dumps(document, separators=(",", ":")).encode("utf-8")
 
     @classmethod

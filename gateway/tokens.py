@@ -36,3 +36,9 @@ class CallbackSigner:
 
     def valid(self, job_id: str, call_id: str, signature: str | None) -> bool:
         return same(signature, self.sign(job_id, call_id))
+
+
+def callback_jobs(job_id: str, batch: str | None) -> list[str]:
+    """The jobs a callback URL names: its job, and the rest of its batch (`&batch=id,id`).
+    The URL is signed for all of them together (`CallbackSigner.sign(",".join(jobs), call)`)."""
+    return [job_id, *(part for part in (batch or "").split(",") if part)]

@@ -14,6 +14,7 @@ from werkzeug.http import parse_options_header
 
 from contract import environment as names
 from supervisor import event as events
+from supervisor.batch import run_batch
 from supervisor.config import SupervisorConfig
 from supervisor.errors import BadRequest, BodyTooLarge, SupervisorError
 from supervisor.job import Runner
@@ -64,6 +65,8 @@ def create_app(config: SupervisorConfig, *, runner: Runner) -> Flask:
                         f"a storage event must be under {events.MAX_EVENT_BYTES} bytes"
                     )
                 parsed = events.parse(head)
+                if parsed.batched:
+                    return _batch_answer(parsed, runner, config.batch_parallel, started)
                 results = runner.run_event(parsed)
                 return jsonify(
                     status="succeeded",
@@ -101,6 +104,20 @@ def _too_large(limit: int, found: str) -> BodyTooLarge:
     return BodyTooLarge(
         f"the request body is over this function's limit of {limit} bytes ({setting}): "
         f"found {found}; send a smaller file, or raise {setting} in its environment"
+    )
+
+
+def _batch_answer(
+    parsed: events.StorageEvent, runner: Runner, parallel: int, started: float
+) -> Response:
+    """200 with a result per job, failed ones included: the gateway settles each on its own."""
+    results = run_batch(runner.run_job, parsed.jobs, parallel=parallel)
+    failed = sum(1 for r in results if r["status"] != "succeeded")
+    return jsonify(
+        status="partial" if failed else "succeeded",
+        results=results,
+        skipped=[],
+        duration_seconds=round(time.monotonic() - started, 6),
     )
 
 

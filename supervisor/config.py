@@ -58,6 +58,7 @@ class SupervisorConfig:
     input_storage: StorageConfig | None = None
     output_storage: StorageConfig | None = None
     classic_fprocess: tuple[str, ...] = ()  # a classic-watchdog function's command
+    batch_parallel: int = 1  # jobs of one batch run at once
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> SupervisorConfig:
@@ -91,6 +92,7 @@ class SupervisorConfig:
             input_storage=_side_storage(environ, problems, "INPUT_") or storage,
             output_storage=_side_storage(environ, problems, "OUTPUT_") or storage,
             classic_fprocess=tuple(shlex.split(environ.get(names.CLASSIC_FPROCESS, ""))),
+            batch_parallel=int(settings.number(names.BATCH_PARALLEL, 1)),
         )
         if not config.workspace_root.is_dir():
             problems.append(

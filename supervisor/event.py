@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from contract.batch import Batch, is_batch
 from contract.errors import ContractError
-from contract.job import Job, is_job
+from contract.job import Job
 from contract.records import Created, Ignored, decode_json, read_notification
 from supervisor.errors import BadRequest
 
@@ -28,7 +29,12 @@ class StorageEvent:
     raw: str  # what the script gets as $EVENT
     objects: tuple[Created, ...]
     skipped: tuple[Ignored, ...]
-    job: Job | None = None  # set when our gateway sent it
+    jobs: tuple[Job, ...] = ()  # set when our gateway sent it: one job, or a batch
+
+    @property
+    def batched(self) -> bool:
+        """Several jobs in one invocation: each is answered on its own (`supervisor.batch`)."""
+        return len(self.jobs) > 1
 
 
 def sniff(body: bytes) -> Mapping[str, Any] | None:
@@ -56,9 +62,11 @@ def parse(body: bytes) -> StorageEvent:
     contract's reason."""
     try:
         document = decode_json(body)
-        if is_job(document):
-            job = Job.from_document(document)
-            return StorageEvent(job.event_json(), (job.created(),), (), job)
+        if is_batch(document):
+            jobs = Batch.from_document(document).jobs
+            # Each job's script gets its own one-record event, whatever the batch's size.
+            raw = jobs[0].event_json() if len(jobs) == 1 else ""
+            return StorageEvent(raw, tuple(j.created() for j in jobs), (), jobs)
         if isinstance(document, dict) and document.get("Event") == TEST_EVENT:
             document = {"Records": [], **document}  # it announces nothing
         notification = read_notification(document)

@@ -106,12 +106,23 @@ class Runner:
                 "a storage event arrived but this function has no storage configured; set "
                 "S3_ENDPOINT and the s3-access-key / s3-secret-key secrets"
             )
-        job = event.job
-        if job is not None and self._results is not None and recordable(job):
-            return [self.run_once(job, event, self._results)]
-        return [self._run_object(ref, event) for ref in event.objects]
+        if len(event.jobs) == 1:
+            return [self.run_job(event.jobs[0])]
+        return [self._run_object(ref, event.raw) for ref in event.objects]
 
-    def run_once(self, job: Job, event: StorageEvent, book: ResultBook) -> ObjectResult:
+    def run_job(self, job: Job) -> ObjectResult:
+        """One job of the gateway's, alone or one of a batch: its input, its script (with its
+        own one-record `$EVENT`), its outputs. Raises its failure as a `SupervisorError`."""
+        if self._storage is None:
+            raise StorageNotConfigured(
+                "a job arrived but this function has no storage configured; set "
+                "S3_ENDPOINT and the s3-access-key / s3-secret-key secrets"
+            )
+        if self._results is not None and recordable(job):
+            return self._run_recorded(job, self._results)
+        return self._run_object(job.created(), job.event_json())
+
+    def _run_recorded(self, job: Job, book: ResultBook) -> ObjectResult:
         """One job: its script runs unless an attempt of it already succeeded (then that
         result is the answer); either way this attempt's result is recorded before the answer."""
         earlier = book.earlier_success(job)
@@ -130,20 +141,19 @@ class Runner:
             return repeat
         started = time.monotonic()
         try:
-            result = self._run_object(job.created(), event)
+            result = self._run_object(job.created(), job.event_json())
         except SupervisorError as e:
             book.failed(job, e, duration=time.monotonic() - started)
             raise
         book.succeeded(job, result)
         return result
 
-    def _run_object(self, ref: Created, event: StorageEvent) -> ObjectResult:
+    def _run_object(self, ref: Created, raw_event: str) -> ObjectResult:
         assert self._storage is not None
         with self._workspace() as ws:
             input_file = ws.input_dir / local_name(ref.key)
             self._storage.download(ref, input_file)
             output_dir = ws.output_dir(relative_dir(ref.key, self._config.input_path))
-            raw_event = event.raw
             if len(raw_event.encode()) > MAX_EVENT_ENV:
                 raw_event = json.dumps({"Records": [ref.record]})
             env = self._script_env(

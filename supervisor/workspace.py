@@ -54,6 +54,9 @@ class Workspace:
         yield from sorted(found)
 
     def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+        if not self.root.exists():
+            return  # the usual case: one pass, no walk of the tree beforehand
         # A script may leave read-only folders behind; make them writable so removal succeeds.
         for folder, dirs, _ in os.walk(self.root, followlinks=False):
             for name in dirs:

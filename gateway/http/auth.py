@@ -24,7 +24,7 @@ from flask import Request
 from gateway.config import GatewayConfig
 from gateway.errors import Forbidden, Unauthorized
 from gateway.http.sessions import COOKIE, CSRF_HEADER, SAFE_METHODS, Sessions
-from gateway.tokens import CallbackSigner, same
+from gateway.tokens import CallbackSigner, callback_jobs, same
 
 OPEN = {"/health", "/metrics", "/openapi.json"}
 UI = "/ui"
@@ -58,7 +58,8 @@ class Authorizer:
             self._webhook(request)
         elif parts[0] == "callbacks" and len(parts) == 2:
             call = request.args.get("call", "")
-            if not self._signer.valid(parts[1], call, request.args.get("sig")):
+            jobs = ",".join(callback_jobs(parts[1], request.args.get("batch")))
+            if not self._signer.valid(jobs, call, request.args.get("sig")):
                 raise Forbidden("this callback URL was not issued by the gateway for this attempt")
         elif parts[0] in {"run", "job"} and len(parts) >= 2:
             self._service(request, parts[1])

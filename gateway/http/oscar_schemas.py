@@ -3,8 +3,9 @@ OSCAR's clients (`oscar_python`, oscar-cli, OSCAR's dashboard) read them unchang
 
 A service is OSCAR's FDL JSON (`input`/`output` as lists of storage entries, `environment` as
 `{variables}`, `storage_providers`, `token`) with this gateway's own fields beside OSCAR's
-(`max_attempts`, `concurrency`, `timeout`). Fields OSCAR has and this gateway gives no meaning
-(`vo`, `visibility`, ...) are left out, as OSCAR's JSON leaves out empty ones.
+(`max_attempts`, `concurrency`, `timeout`, `batch_size`, `batch_window`). Fields OSCAR has and
+this gateway gives no meaning (`vo`, `visibility`, ...) are left out, as OSCAR's JSON leaves out
+empty ones.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ class Service(Answer):
     max_attempts: int
     concurrency: int
     timeout: float
+    batch_size: int = Field(description="most jobs one invocation carries under a backlog")
+    batch_window: float = Field(description="seconds a busy service's jobs wait to fill a batch")
     notice: str = Field(description="what the platform says about it, e.g. an unbuilt image")
     replicas: int | None = Field(default=None, description="as OpenFaaS counts them; null: unknown")
     available_replicas: int | None = Field(default=None, description="those ready for calls")
@@ -83,6 +86,8 @@ class Service(Answer):
             max_attempts=service.max_attempts,
             concurrency=service.concurrency,
             timeout=service.timeout,
+            batch_size=service.batch_size,
+            batch_window=service.batch_window,
             notice=service.notice,
             replicas=_count(state.get("replicas")),
             available_replicas=_count(state.get("availableReplicas")),

@@ -73,6 +73,9 @@ class CallbackAnswer(Answer):
         description="the job's state now; `ignored` for a stale attempt"
     )
     reason: str | SkipJsonSchema[None] = None
+    jobs: dict[str, str] | SkipJsonSchema[None] = Field(
+        default=None, description="for a batch: the state of each of its jobs the callback settled"
+    )
 
 
 class Replayed(Answer):

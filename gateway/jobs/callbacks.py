@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from contract.results import AttemptRecord
@@ -18,7 +18,7 @@ from gateway.jobs.model import AttemptResult, Job
 
 # The supervisor answers 4xx when retrying cannot help (bad event, input gone); these two are
 # the exceptions that can pass with time.
-_RETRYABLE_4XX = {408, 429}
+RETRYABLE_4XX = {408, 429}
 
 
 def read_callback(headers: Mapping[str, str], body: bytes) -> AttemptResult:
@@ -76,7 +76,7 @@ def read_record(record: AttemptRecord) -> AttemptResult:
 
 
 def _retryable(status: int | None) -> bool:
-    return status is None or status >= 500 or status in _RETRYABLE_4XX
+    return status is None or status >= 500 or status in RETRYABLE_4XX
 
 
 def _json(body: bytes) -> Any:
@@ -114,22 +114,41 @@ def settle(
 ) -> Job | None:
     """The attempt `call_id` of the job ended as `outcome`: the job's new state, or None when the
     call is not the job's current attempt (a stale callback changes nothing)."""
-    job = ledger.get(job_id)
-    if job is None:
-        raise NotFound(f"job {job_id} does not exist")
-    if outcome.duration is not None:
-        # The function's own timing, bounded by ours: it cannot have started before the
-        # attempt was dispatched (a clock apart, or a duration that says too much).
-        started = max(now - outcome.duration, job.dispatched_at or 0.0)
-        ledger.mark_started(job.id, call_id, started)
-    finished = ledger.finish(
-        job.id,
-        call_id,
-        outcome,
-        retry_at=dispatcher.retry_at(job, now) if outcome.retryable else None,
-        now=now,
+    finished = settle_all(
+        call_id, [(job_id, outcome)], ledger=ledger, dispatcher=dispatcher, metrics=metrics,
+        now=now, duration=outcome.duration,
+    )  # fmt: skip
+    return finished.get(job_id)
+
+
+def settle_all(
+    call_id: str,
+    outcomes: Sequence[tuple[str, AttemptResult]],
+    *,
+    ledger: Ledger,
+    dispatcher: Dispatcher,
+    metrics: Metrics,
+    now: float,
+    duration: float | None,
+    service: str = "",
+) -> dict[str, Job]:
+    """The invocation `call_id` ended, each of its jobs as its outcome, settled in one
+    transaction: the jobs it finished by id (a job whose current attempt is another call is
+    left alone). `duration` is the invocation's own (X-Duration-Seconds), which dates the
+    start of its jobs and teaches the dispatcher how long this service's jobs take (`service`
+    names it when no job was finished: the queue-worker's X-Function-Name)."""
+    started = None if duration is None else now - duration
+    finished, missing = ledger.settle_many(
+        call_id, outcomes, started_at=started, backoff=dispatcher.backoff, now=now
     )
-    if finished is not None:
-        metrics.finished(finished)
+    if missing and len(missing) == len(outcomes):
+        raise NotFound(f"job {missing[0]} does not exist")
+    for job in finished:
+        metrics.finished(job)
+    if finished:
         dispatcher.wake()
-    return finished
+    # Late (stale) answers teach it too: a batch that overran its deadline shrinks the next.
+    service = finished[0].service if finished else service
+    if duration is not None and service:
+        dispatcher.sizer.observe(service, duration / len(outcomes))
+    return {job.id: job for job in finished}

@@ -3,7 +3,9 @@
 It sleeps until the next thing is due (a queued job's retry time or a running attempt's
 deadline) or until woken by a new job or a callback: no fixed polling interval on the hot path.
 Sends happen on a small pool, so a slow OpenFaaS never stops the loop; each service's
-concurrency is the number of its jobs running at once.
+concurrency is the number of its invocations running at once. Under a backlog an invocation
+carries a batch of jobs (`contract.batch`, sized by `gateway.jobs.batching`); each job keeps its
+own status, attempts and retries.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
+from contract.batch import Batch
 from gateway.clients.openfaas import OpenFaaS
 from gateway.errors import GatewayError, LedgerUnavailable
+from gateway.jobs.batching import BatchSizer, hold_until
 from gateway.jobs.leadership import Leadership
 from gateway.jobs.ledger import Ledger
 from gateway.jobs.metrics import Metrics
@@ -74,6 +78,8 @@ class Dispatcher:
         self._clock = clock
         self._results_bucket = results_bucket
         self._timeouts_at = float("-inf")
+        self._held_until = float("inf")  # the earliest end of a batching window being waited
+        self.sizer = BatchSizer()
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="dispatch")
@@ -92,7 +98,11 @@ class Dispatcher:
         self._wake.set()
 
     def retry_at(self, job: Job, now: float) -> float:
-        return now + backoff_seconds(job.attempts, base=self._retry_base, cap=self._retry_cap)
+        return now + self.backoff(job.attempts)
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds before the next attempt of a job that made `attempts`."""
+        return backoff_seconds(attempts, base=self._retry_base, cap=self._retry_cap)
 
     def seconds_to_wait(self, passed_at: float) -> float:
         """How long to sleep, unless woken, after a pass that ran at `passed_at`.
@@ -104,9 +114,11 @@ class Dispatcher:
         concurrency would spin the loop and burn a CPU core.
         """
         due = self._ledger.next_due()
+        held, self._held_until = self._held_until, float("inf")
         if due is None or due <= passed_at:
-            return MAX_SLEEP
-        return min(MAX_SLEEP, max(0.0, due - self._clock()))
+            due = None
+        wake = min(held, due if due is not None else float("inf"))
+        return min(MAX_SLEEP, max(0.0, wake - self._clock()))
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
@@ -136,43 +148,62 @@ class Dispatcher:
             service = self._registry.find(name)
             if service is None:
                 continue  # its function is gone for now: the jobs wait, they are not lost
-            # The claim counts the service's running jobs itself, under its lock.
-            claimed = self._ledger.claim(
-                name,
-                limit=service.concurrency,
-                now=now,
-                timeout=service.timeout,
-                concurrency=service.concurrency,
+            running = self._ledger.calls_running(name)
+            if running >= service.concurrency:
+                continue
+            # A job-mode service's files are Kubernetes Jobs, one each: never batched.
+            size = 1 if service.job_mode else self.sizer.size(service)
+            if service.batch_window and size > 1:
+                due, oldest = self._ledger.due_summary(name, now)
+                until = hold_until(service, busy=running > 0, due=due, oldest=oldest, size=size)
+                if until > now:
+                    self._held_until = min(self._held_until, until)
+                    continue
+            batches = self._ledger.claim_batches(
+                name, size=size, now=now, timeout=service.timeout, concurrency=service.concurrency
             )
-            for job in claimed:
-                self._metrics.dispatched(job, now)
-                self._pool.submit(self._send, job)
+            for batch in batches:
+                for job in batch:
+                    self._metrics.dispatched(job, now)
+                self._pool.submit(self._send, batch)
 
-    def _send(self, job: Job) -> None:
-        service = self._registry.find(job.service)
+    def callback_url(self, jobs: list[Job]) -> str:
+        """Signed for the invocation: its call id and every job it carries (a batch of one's
+        URL is a single job's)."""
+        ids = [job.id for job in jobs]
+        call_id = jobs[0].call_id
+        signature = self._signer.sign(",".join(ids), call_id)
+        url = f"{self._public_url}/callbacks/{ids[0]}?call={call_id}&sig={signature}"
+        return url + (f"&batch={','.join(ids[1:])}" if len(ids) > 1 else "")
+
+    def _send(self, jobs: list[Job]) -> None:
+        first = jobs[0]
+        service = self._registry.find(first.service)
         if service is not None and service.job_mode:
-            self._start_job(job, service.timeout)
+            for job in jobs:  # a batch of one (job mode is never batched)
+                self._start_job(job, service.timeout)
             return
-        signature = self._signer.sign(job.id, job.call_id)
-        callback = f"{self._public_url}/callbacks/{job.id}?call={job.call_id}&sig={signature}"
+        sent = tuple(job.sent(results_bucket=self._results_bucket) for job in jobs)
         try:
             status = self._openfaas.invoke_async(
-                job.service,
-                job.sent(results_bucket=self._results_bucket).to_json(),
-                callback_url=callback,
-                call_id=job.call_id,
-                headers={"X-Oscar-Input": "event", "X-Oscar-Job": job.id},
+                first.service,
+                Batch(sent).to_json(),
+                callback_url=self.callback_url(jobs),
+                call_id=first.call_id,
+                headers={"X-Oscar-Input": "event", "X-Oscar-Job": first.id},
             )
         except GatewayError as e:
-            self._give_up_on_attempt(job, f"could not queue the call: {e.message}")
+            for job in jobs:
+                self._give_up_on_attempt(job, f"could not queue the call: {e.message}")
             return
         if status != 202:
-            self._give_up_on_attempt(job, f"OpenFaaS answered {status} to the async call")
+            for job in jobs:
+                self._give_up_on_attempt(job, f"OpenFaaS answered {status} to the async call")
             return
         try:
-            self._ledger.mark_sent(job.id, job.call_id)
-        except GatewayError as e:  # its lease runs out: another pass queues it again
-            log.warning("job %s: sent, but its lease could not be ended: %s", job.id, e.message)
+            self._ledger.mark_sent_many([job.id for job in jobs], first.call_id)
+        except GatewayError as e:  # their leases run out: another pass queues them again
+            log.warning("job %s: sent, but its lease could not be ended: %s", first.id, e.message)
 
     def _start_job(self, job: Job, deadline: float) -> None:
         """The attempt as a Kubernetes Job; `gateway.jobs.job_mode` settles it when it ends."""

@@ -5,7 +5,7 @@ gateways (`postgres_ledger`); `open_ledger` picks one from the configuration."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from gateway.credentials import Credential
@@ -62,5 +62,21 @@ class Ledger(Protocol):
         self, new: Credential, *, previous_until: float, now: float
     ) -> Credential: ...
     def leads(self, role: str) -> bool: ...
+    # Batches (gateway.jobs.sql_batches): a batch's jobs share one call id.
+    def calls_running(self, service: str) -> int: ...
+    def due_summary(self, service: str, now: float) -> tuple[int, float | None]: ...
+    def claim_batches(
+        self, service: str, *, size: int, now: float, timeout: float, concurrency: int
+    ) -> list[list[Job]]: ...
+    def mark_sent_many(self, job_ids: Sequence[str], call_id: str) -> None: ...
+    def settle_many(
+        self,
+        call_id: str,
+        outcomes: Sequence[tuple[str, AttemptResult]],
+        *,
+        started_at: float | None,
+        backoff: Callable[[int], float],
+        now: float,
+    ) -> tuple[list[Job], list[str]]: ...
     def ping(self) -> None: ...
     def close(self) -> None: ...

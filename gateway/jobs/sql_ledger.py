@@ -10,18 +10,18 @@ to OpenFaaS within the lease (that replica died) is queued again by any other on
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterable
 
 from gateway.jobs import counters
 from gateway.jobs.ledger_rows import job_from_row
-from gateway.jobs.model import AttemptResult, Job, JobStatus, NewJob, after_attempt
+from gateway.jobs.model import AttemptResult, Job, JobStatus, NewJob
 from gateway.jobs.retention import strip_batch
 from gateway.jobs.sql import Database, Session
+from gateway.jobs.sql_batches import SqlBatches, finish_row
 from gateway.jobs.sql_credentials import SqlCredentials
 from gateway.jobs.sql_endpoints import SqlEndpoints
-from gateway.jobs.sql_reads import SqlReads, running_jobs
+from gateway.jobs.sql_reads import running_jobs
 
 LEASE_SECONDS = 30.0
 RUNNING, QUEUED, DEAD = JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.DEAD
@@ -32,7 +32,7 @@ def identity(job: NewJob) -> tuple[str, str, str, str]:
     return (job.service, job.bucket, job.key, job.etag)
 
 
-class SqlLedger(SqlEndpoints, SqlReads, SqlCredentials):
+class SqlLedger(SqlEndpoints, SqlBatches, SqlCredentials):
     def __init__(self, db: Database, *, lease: float = LEASE_SECONDS, replica: str = "") -> None:
         super().__init__(db)
         self._lease = lease
@@ -204,41 +204,7 @@ class SqlLedger(SqlEndpoints, SqlReads, SqlCredentials):
             row = db.one("SELECT * FROM jobs WHERE id=?" + lock, (job_id,))  # noqa: S608
             if row is None or row["call_id"] != call_id or row["status"] != RUNNING:
                 return None
-            status = after_attempt(
-                result,
-                attempts=row["attempts"],
-                max_attempts=row["max_attempts"],
-                retry_at=retry_at,
-            )
-            updated = db.one(
-                "UPDATE jobs SET status=?, next_attempt_at=?, finished_at=?, updated_at=?,"
-                " duration_seconds=?, outputs=?, log_tail=?, error=?, deadline_at=NULL,"
-                " lease_until=NULL WHERE id=? RETURNING *",
-                (
-                    status,
-                    retry_at if status == QUEUED else row["next_attempt_at"],
-                    now if status in {JobStatus.SUCCEEDED, DEAD} else None,
-                    now,
-                    result.duration,
-                    json.dumps(result.outputs),
-                    *(result.log_tail, result.error, job_id),
-                ),
-            )
-            db.run(
-                "UPDATE attempts SET finished_at=?, outcome=?, http_status=?, duration_seconds=?,"
-                " error=? WHERE job_id=? AND call_id=?",
-                (
-                    now,
-                    "succeeded" if result.succeeded else "failed",
-                    result.http_status,
-                    result.duration,
-                    result.error,
-                    job_id,
-                    call_id,
-                ),
-            )
-            assert updated is not None  # read under lock above
-            return job_from_row(updated)
+            return finish_row(db, row, call_id, result, retry_at=retry_at, now=now)
 
     def requeue_dead(self, service: str, now: float, *, job_id: str | None = None) -> int:
         """Every dead letter of the service queued again (only `job_id`'s, when given)."""

@@ -20,6 +20,7 @@ something here; the rest of OSCAR's fields either mean nothing on OpenFaaS and a
 | `log_level` | the supervisor's LOG_LEVEL |
 | `annotations`, `labels` | passed to OpenFaaS (`oscar.*` annotations are the gateway's own) |
 | `max_attempts`, `concurrency`, `timeout` | our extensions: the `oscar.*` annotations |
+| `batch_size`, `batch_window` | ours: jobs per invocation under a backlog; seconds to fill one |
 
 `storage_provider` absent, `minio` or `minio.default` is the gateway's MinIO; `minio.<id>` or
 `s3.<id>` names an entry of `storage_providers` (gateway.services.fdl_providers): another MinIO

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from contract.batch import MAX_BATCH
 from contract.naming import script_secret
 from gateway.services.fdl_environment import Environment, variables
 from gateway.services.fdl_fields import (
@@ -34,6 +35,7 @@ from gateway.services.fdl_fields import (
 )
 from gateway.services.fdl_providers import FdlStorageProviders
 from gateway.services.fdl_storage import InputPath, OutputPath
+from gateway.services.model import MAX_WINDOW
 from gateway.services.spec import ServiceSpec
 
 # OSCAR fields that mean nothing on OpenFaaS (cluster placement, ownership, OSCAR's own token).
@@ -97,6 +99,12 @@ class FdlService(BaseModel):
         False,
         description="each file runs as a Kubernetes Job (OSCAR's Job mode): no timeout"
         " but `timeout` bounds it; needs the gateway on Kubernetes with Job mode on",
+    )
+    batch_size: int | None = Field(
+        None, ge=1, le=MAX_BATCH, description="most jobs one invocation carries under a backlog"
+    )
+    batch_window: float | None = Field(
+        None, ge=0, le=MAX_WINDOW, description="seconds a busy service's jobs wait to fill a batch"
     )
 
     @model_validator(mode="before")
@@ -227,4 +235,6 @@ class FdlService(BaseModel):
             job_mode=self.job_mode,
             input_endpoint=providers.endpoint(source.storage_provider),
             output_endpoint=providers.endpoint(target.storage_provider) if target else None,
+            batch_size=self.batch_size,
+            batch_window=self.batch_window,
         )

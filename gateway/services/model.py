@@ -12,6 +12,11 @@ supervisor reads anyway (so a plain stack.yml entry needs no duplicated settings
 | `oscar.concurrency` | | jobs of this service running at once (default 4) |
 | `oscar.timeout` | | seconds to wait for a job's callback before retrying (default 330) |
 | `oscar.job_mode` | | `true`: each file runs as a Kubernetes Job (OSCAR's Job mode), not a call |
+| `oscar.batch_size` | | most jobs one invocation carries under a backlog (default 10; 1: none) |
+| `oscar.batch_window` | | seconds a busy service's jobs may wait to fill a batch (default 0) |
+
+`oscar.concurrency` counts invocations: each carries one job, or under a backlog a batch of
+them (`contract.batch`), which the supervisor runs one after another.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from contract import environment as env_names
+from contract.batch import MAX_BATCH
 from contract.errors import BadPath
 from contract.naming import RUNTIME_NOTICE
 from contract.paths import StoragePath
@@ -34,6 +40,9 @@ MAX_ATTEMPTS = "oscar.max_attempts"
 CONCURRENCY = "oscar.concurrency"
 TIMEOUT = "oscar.timeout"
 JOB_MODE = "oscar.job_mode"
+BATCH_SIZE = "oscar.batch_size"
+BATCH_WINDOW = "oscar.batch_window"
+MAX_WINDOW = 10.0
 
 
 def parse_path(text: str, *, field: str) -> StoragePath:
@@ -58,6 +67,8 @@ class Service:
     # FDL's storage provider): events from it arrive at `/events?storage=<host:port>`.
     storage: str = ""
     output_storage: str = ""
+    batch_size: int = 10
+    batch_window: float = 0.0
     # What OSCAR's API shows of the function beside its input and output (the FDL's fields);
     # a description, not what the service does with a file, so no part of its equality.
     image: str = field(default="", compare=False)
@@ -99,6 +110,8 @@ class Service:
             concurrency=_number(annotations, CONCURRENCY, 4, name),
             timeout=float(_number(annotations, TIMEOUT, 330, name)),
             job_mode=_flag(annotations, JOB_MODE, name),
+            batch_size=_number(annotations, BATCH_SIZE, 10, name, most=MAX_BATCH),
+            batch_window=_seconds(annotations, BATCH_WINDOW, name),
             image=str(status.get("image") or ""),
             memory=_limit(status, "memory"),
             cpu=_limit(status, "cpu"),
@@ -135,7 +148,9 @@ def _limit(status: Mapping[str, Any], name: str) -> str | None:
     return str(value) if value else None
 
 
-def _number(annotations: Mapping[str, str], name: str, default: int, service: str) -> int:
+def _number(
+    annotations: Mapping[str, str], name: str, default: int, service: str, *, most: int = 0
+) -> int:
     text = annotations.get(name)
     if text is None:
         return default
@@ -143,4 +158,23 @@ def _number(annotations: Mapping[str, str], name: str, default: int, service: st
         raise InvalidService(
             f"{service}: annotation {name} must be a positive integer, found {text!r}"
         )
+    if most and int(text) > most:
+        raise InvalidService(f"{service}: annotation {name} must be at most {most}, found {text!r}")
     return int(text)
+
+
+def _seconds(annotations: Mapping[str, str], name: str, service: str) -> float:
+    """A batching window: seconds from 0 to 10 (`0.05`), or 0 when not set."""
+    text = annotations.get(name)
+    if text is None:
+        return 0.0
+    try:
+        value = float(text.strip().removesuffix("s"))
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= MAX_WINDOW:
+        raise InvalidService(
+            f"{service}: annotation {name} must be seconds from 0 to {MAX_WINDOW:g} (e.g. "
+            f"'0.05'), found {text!r}"
+        )
+    return value

@@ -61,6 +61,9 @@ class ServiceSpec:
             keys[access], keys[secret] = endpoint.access_key, endpoint.secret_key
         return keys
 
+    batch_size: int | None = None
+    batch_window: float | None = None
+
     @property
     def service(self) -> Service:
         """The service the gateway will discover from the deployed function."""
@@ -76,6 +79,8 @@ class ServiceSpec:
             job_mode=self.job_mode,
             storage=self.input_endpoint.netloc if self.input_endpoint else "",
             output_storage=self.output_endpoint.netloc if self.output_endpoint else "",
+            batch_size=self.batch_size or defaults.batch_size,
+            batch_window=defaults.batch_window if self.batch_window is None else self.batch_window,
         )
 
     def function(self, *, s3_endpoint: str) -> dict[str, Any]:
@@ -101,6 +106,8 @@ class ServiceSpec:
             (services.MAX_ATTEMPTS, self.max_attempts),
             (services.CONCURRENCY, self.concurrency),
             (services.TIMEOUT, self.timeout),
+            (services.BATCH_SIZE, self.batch_size),
+            (services.BATCH_WINDOW, self.batch_window),
         ):
             if value is not None:
                 annotations[name] = str(value)

@@ -95,7 +95,7 @@ def test_a_job_mode_attempt_starts_a_kubernetes_job_with_the_attempt_s_event_and
     ledger.add([NewJob("long", "b", "in/a", "e1", EVENT, 2, NOW)])
     job = _claimed(ledger)
 
-    dispatcher._send(job)
+    dispatcher._send([job])
 
     (started,) = kube.started
     assert (started["function"], started["job_id"], started["call_id"]) == (

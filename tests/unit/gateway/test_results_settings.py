@@ -67,7 +67,7 @@ def test_each_sent_job_names_its_call_and_the_results_bucket(tmp_path: Path) -> 
     ledger.add([NewJob("svc", "b", "in/a.txt", "e1", '{"Records": []}', 3, 1.0)])
     [job] = ledger.claim("svc", limit=1, now=2.0, timeout=30)
 
-    dispatcher._send(job)
+    dispatcher._send([job])
 
     [body] = sent.bodies
     fields = json.loads(body)["OscarJob"]

@@ -1,0 +1,88 @@
+"""POST /callbacks for a batch, through the gateway's app: signed for all of its jobs, each job
+settled on its own; a URL with a job added to its batch is refused."""
+
+# The app's fakes are test_service_api's fixtures, imported: their names are parameters.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+
+from gateway.assembly import Parts, assemble
+from gateway.config import GatewayConfig
+from gateway.jobs.model import JobStatus, NewJob
+from tests.unit.gateway.test_service_api import (  # noqa: F401 - fixtures
+    FakeFaasCli,
+    FakeOpenFaaS,
+    FakeStorage,
+    config,
+    faas_cli,
+    openfaas,
+    storage,
+)
+
+
+@pytest.fixture
+def parts(
+    config: GatewayConfig, openfaas: FakeOpenFaaS, storage: FakeStorage, faas_cli: FakeFaasCli
+) -> Iterator[Parts]:
+    built = assemble(config, openfaas=openfaas, storage=storage, faas_cli=faas_cli)
+    yield built
+    built.ledger.close()
+
+
+def claimed(parts: Parts, count: int) -> list[Any]:
+    parts.ledger.add(
+        [NewJob("svc", "b", f"in/{n}", f"e{n}", '{"Records": []}', 3, 100.0) for n in range(count)]
+    )
+    [batch] = parts.ledger.claim_batches("svc", size=10, now=101.0, timeout=30, concurrency=1)
+    return batch
+
+
+def local(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+def results(*statuses: tuple[str, str]) -> bytes:
+    answer = [{"job": j, "status": s, "http_status": 200 if s == "succeeded" else 500,
+               "error": "" if s == "succeeded" else "exit 3"} for j, s in statuses]  # fmt: skip
+    return json.dumps({"status": "partial", "results": answer}).encode()
+
+
+def test_a_batch_callback_settles_each_of_its_jobs(parts: Parts) -> None:
+    batch = claimed(parts, 3)
+    url = parts.dispatcher.callback_url(batch)
+    client: FlaskClient = parts.app.test_client()
+    ids = [j.id for j in batch]
+
+    answer = client.post(
+        local(url),
+        data=results((ids[0], "succeeded"), (ids[1], "failed"), (ids[2], "succeeded")),
+        headers={"X-Function-Status": "200", "X-Duration-Seconds": "0.03"},
+    )
+
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    states = [parts.ledger.get(i).status for i in ids]  # type: ignore[union-attr]
+    assert states == [JobStatus.SUCCEEDED, JobStatus.QUEUED, JobStatus.SUCCEEDED]
+    assert answer.get_json()["jobs"] == {ids[0]: "succeeded", ids[1]: "queued", ids[2]: "succeeded"}
+
+
+def test_a_batch_callback_url_with_a_job_added_is_refused(parts: Parts) -> None:
+    batch = claimed(parts, 2)
+    other = parts.ledger.add([NewJob("svc", "b", "in/x", "ex", "{}", 3, 100.0)])[0][0]
+    url = parts.dispatcher.callback_url(batch) + f",{other.id}"
+
+    answer = parts.app.test_client().post(
+        local(url),
+        data=b"{}",
+        headers={"X-Function-Status": "200"},
+    )
+
+    assert answer.status_code == 403
