@@ -88,7 +88,7 @@ class Attempt(Answer):
     call_id: str
     dispatched_at: float
     finished_at: float | None
-    outcome: Literal["running", "succeeded", "failed"]
+    outcome: Literal["running", "succeeded", "failed", "abandoned"]  # abandoned: never sent
     http_status: int | None
     duration_seconds: float | None
     error: str

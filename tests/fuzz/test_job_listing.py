@@ -40,3 +40,16 @@ def test_an_unknown_service_is_a_404_but_a_removed_one_keeps_its_history(gw: Gat
     assert "never-deployed" in unknown[1]["error"]
     assert (retired[0], retired[1]["total"]) == (200, 1)
     assert (listed[0], listed[1]["total"]) == (200, 0)  # deployed, no job yet
+
+
+def test_a_job_whose_claim_was_abandoned_shows_that_attempt_in_its_detail(gw: Gateway) -> None:
+    now = time.time()
+    [(job, _)] = gw.ledger.add([NewJob("grayify", "photos", "in/a.png", "etag", "{}", 2, now)])
+    gw.ledger.claim("grayify", limit=1, now=now, timeout=30)
+    assert gw.ledger.release_expired(now + 10_000) == 1  # its replica died before sending it
+
+    answer = gw.client.get(f"/system/jobs/grayify/{job.id}", headers=ADMIN)
+
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    [attempt] = answer.get_json()["history"]
+    assert attempt["outcome"] == "abandoned" and "never sent it" in attempt["error"]
