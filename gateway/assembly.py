@@ -28,6 +28,7 @@ from gateway.jobs.reconciler import Reconciler
 from gateway.jobs.settler import Settler
 from gateway.jobs.sqlite_ledger import SqliteLedger
 from gateway.services.registry import ServiceRegistry
+from gateway.services.storages import SealedKeys
 from gateway.tokens import CallbackSigner
 
 
@@ -88,7 +89,7 @@ def assemble(
     registry = ServiceRegistry(
         openfaas=openfaas,
         storage=storage,
-        keys=ledger,
+        keys=SealedKeys(ledger, sealer),
         system_buckets=[config.results_bucket],
     )
     signer = CallbackSigner(config.callback_key)

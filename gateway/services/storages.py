@@ -4,9 +4,11 @@ another endpoint that an FDL's storage provider names, built from the keys the l
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Protocol
 
 from gateway.clients.storage import Storage
+from gateway.credentials import Sealer
 from gateway.errors import NotFound
 from gateway.services.endpoints import Endpoint
 
@@ -16,6 +18,31 @@ class EndpointKeys(Protocol):
 
     def save_endpoint(self, endpoint: Endpoint) -> None: ...
     def endpoint(self, netloc: str) -> Endpoint | None: ...
+
+
+class SealedKeys:
+    """`keys` with each secret key sealed at rest (as service tokens are: `gateway.credentials`),
+    opened again when read. A key sealed under another callback key cannot be opened: the
+    endpoint then reads as unknown, and updating its service stores its keys again."""
+
+    def __init__(self, keys: EndpointKeys, sealer: Sealer) -> None:
+        self._keys = keys
+        self._sealer = sealer
+
+    def save_endpoint(self, endpoint: Endpoint) -> None:
+        sealed = self._sealer.seal(endpoint.secret_key, name=_seal_name(endpoint.netloc))
+        self._keys.save_endpoint(replace(endpoint, secret_key=sealed))
+
+    def endpoint(self, netloc: str) -> Endpoint | None:
+        stored = self._keys.endpoint(netloc)
+        if stored is None:
+            return None
+        secret = self._sealer.open(stored.secret_key, name=_seal_name(netloc))
+        return None if secret is None else replace(stored, secret_key=secret)
+
+
+def _seal_name(netloc: str) -> str:
+    return f"storage/{netloc}"
 
 
 class Storages:
