@@ -214,6 +214,21 @@ class PostgresLedger(SqlLedger):
         self._pg = PostgresDatabase(url, sealer=sealer)
         super().__init__(self._pg, lease=lease, replica=replica)
 
+    def claim_batches(
+        self, service: str, *, size: int, now: float, timeout: float, concurrency: int
+    ) -> list[list[Job]]:
+        """Batches of one (an idle service, the path where latency counts) by the one-statement
+        claim; larger ones as `SqlBatches` makes them. The one-statement claim counts running
+        jobs, not invocations: with a batch still running it frees fewer slots, never more."""
+        if size > 1:
+            return super().claim_batches(
+                service, size=size, now=now, timeout=timeout, concurrency=concurrency
+            )
+        claimed = self.claim(
+            service, limit=concurrency, now=now, timeout=timeout, concurrency=concurrency
+        )
+        return [[job] for job in claimed]
+
     def claim(
         self,
         service: str,

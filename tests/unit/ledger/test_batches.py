@@ -87,3 +87,21 @@ def test_a_batch_deadline_allows_its_short_jobs_to_run_one_after_another(ledger:
     [batch] = ledger.claim_batches("svc", size=10, now=100.0, timeout=30, concurrency=1)
 
     assert {j.deadline_at for j in batch} == {100.0 + 30 + 2 * EXTRA_PER_JOB}
+
+
+def test_batches_of_one_each_take_a_free_slot_and_an_attempt_of_their_own(ledger: Ledger) -> None:
+    ledger.add([new(f"in/{n}.txt") for n in range(5)])
+
+    first = ledger.claim_batches("svc", size=1, now=101.0, timeout=30, concurrency=3)
+    full = ledger.claim_batches("svc", size=1, now=101.5, timeout=30, concurrency=3)
+
+    assert [len(b) for b in first] == [1, 1, 1] and full == []
+    assert len({b[0].call_id for b in first}) == 3
+    assert all(b[0].status == JobStatus.RUNNING and b[0].attempts == 1 for b in first)
+    assert all(len(ledger.attempts(b[0].id)) == 1 for b in first)
+    [done, *_] = first
+    ledger.settle_many(
+        done[0].call_id, [(done[0].id, OK)], started_at=None, backoff=backoff, now=102.0
+    )
+    [[next_one]] = ledger.claim_batches("svc", size=1, now=103.0, timeout=30, concurrency=3)
+    assert next_one.id not in {b[0].id for b in first}
