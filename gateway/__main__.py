@@ -107,8 +107,12 @@ def _ensure_results_bucket(config: GatewayConfig, parts: Parts) -> None:
 
 
 def _refresh(registry: ServiceRegistry, leadership: Leadership | None = None) -> None:
+    """Services found again; their buckets and rules applied by one gateway per MinIO webhook
+    target: on Kubernetes the replicas share one target (the Service) and one applies it; in
+    the local stack each gateway has a target of its own and keeps its own rules."""
+    role = f"registry:{registry.target_arn}"
     try:
-        registry.refresh(apply=leadership is None or leadership.leads("registry"))
+        registry.refresh(apply=leadership is None or leadership.leads(role))
     except GatewayError as e:
         log.warning("could not refresh services: %s", e.message)
 

@@ -52,6 +52,11 @@ class ServiceRegistry:
         # Per (endpoint, bucket): the prefixes applied and when they were last seen in place.
         self._applied: dict[tuple[str, str], tuple[tuple[str, ...], float]] = {}
 
+    @property
+    def target_arn(self) -> str:
+        """The MinIO webhook target that this gateway's notification rules name."""
+        return self.storage("").target_arn
+
     def storage(self, netloc: str) -> Storage:
         """The client of a service's endpoint (`Service.storage`; "" is the platform's)."""
         return self._storages.of(netloc)
@@ -83,8 +88,9 @@ class ServiceRegistry:
 
     def refresh(self, *, apply: bool = True) -> list[Service]:
         """Read the functions from OpenFaaS; apply buckets and rules for what changed (unless
-        `apply` is false: among several gateways, the periodic refresh of all but the one that
-        leads "registry" only reads, so that no two rewrite a bucket's rules at once)."""
+        `apply` is false: among gateways that share a webhook target, the periodic refresh of all
+        but the one that leads "registry:<target>" only reads, so that no two rewrite the same
+        rules at once)."""
         found: dict[str, Service] = {}
         problems: dict[str, str] = {}
         for status in self._openfaas.functions():

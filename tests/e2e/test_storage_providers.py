@@ -99,8 +99,14 @@ def test_a_file_on_a_second_minio_is_processed_and_its_output_lands_on_the_first
         assert shouted.read() == b"QUIET WORDS FROM AFAR\n"
         shouted.close()
         assert not stack.minio.bucket_exists(far)  # nothing went to the platform's MinIO by name
-        jobs = stack.gateway.get(f"{stack.gateway_url}/system/jobs/{name}", timeout=30).json()
-        [job] = jobs["jobs"]
+
+        def settled() -> dict[str, object] | None:
+            url = f"{stack.gateway_url}/system/jobs/{name}"
+            [job] = stack.gateway.get(url, timeout=30).json()["jobs"]
+            return job if job["status"] != "running" else None
+
+        # The output is uploaded before the function records its result and answers.
+        job = wait_for(settled, timeout=30, what=f"{name}'s job settled")
         assert (job["status"], job["bucket"], job["key"]) == ("succeeded", far, "in/note.txt")
     finally:
         removed = stack.gateway.delete(f"{stack.gateway_url}/system/services/{name}", timeout=120)
