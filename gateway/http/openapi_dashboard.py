@@ -4,10 +4,9 @@ route of gateway.http.jobs_api), in the words of gateway.http.openapi_parts."""
 from __future__ import annotations
 
 from gateway.http.dashboard_schemas import Activity, Buckets, Listing, PresignedLink, Stored
-from gateway.http.openapi_parts import Operation, Param, Reply, Schema, errors, ref
+from gateway.http.openapi_parts import Operation, Param, Reply, Schema, admin, path_param, ref
 
-ADMIN = ("basicAuth", "adminToken")
-BUCKET = Param("bucket", "path", {"type": "string"})
+BUCKET = path_param("bucket")
 KEY = Param(
     "key",
     "query",
@@ -16,81 +15,66 @@ KEY = Param(
 )
 BINARY: Schema = {"type": "string", "format": "binary"}
 OBJECT = "/system/files/{bucket}/object"
+OBJECT_ERRORS = (400, 404, 502)
 
 DASHBOARD_OPERATIONS: tuple[Operation, ...] = (
-    Operation(
-        "get",
-        "/system/files",
-        "Every bucket",
-        auth=ADMIN,
-        responses={"200": Reply("The buckets' names", ref(Buckets)), **errors(401, 403, 502)},
-    ),
-    Operation(
+    admin("get", "/system/files", "Every bucket", Reply("The buckets' names", ref(Buckets)), 502),
+    admin(
         "get",
         "/system/files/{bucket}",
         "The folders and objects directly under a prefix",
-        auth=ADMIN,
+        Reply("One level of the bucket", ref(Listing)),
+        *OBJECT_ERRORS,
         parameters=(BUCKET, Param("prefix", "query", {"type": "string"})),
-        responses={
-            "200": Reply("One level of the bucket", ref(Listing)),
-            **errors(400, 401, 403, 404, 502),
-        },
     ),
-    Operation(
+    admin(
         "get",
         OBJECT,
         "Download an object (?inline=true: shown rather than saved)",
-        auth=ADMIN,
+        Reply("The object's bytes", content={"*/*": {"schema": BINARY}}),
+        *OBJECT_ERRORS,
         parameters=(BUCKET, KEY, Param("inline", "query", {"type": "boolean"})),
-        responses={
-            "200": Reply("The object's bytes", content={"*/*": {"schema": BINARY}}),
-            **errors(400, 401, 403, 404, 502),
-        },
     ),
-    Operation(
+    admin(
         "put",
         OBJECT,
         "Upload the body as an object (into a service's input, it makes jobs)",
-        auth=ADMIN,
+        Reply("Stored", ref(Stored)),
+        *OBJECT_ERRORS,
+        status="201",
         parameters=(BUCKET, KEY),
         body={"required": True, "content": {"application/octet-stream": {"schema": BINARY}}},
-        responses={
-            "201": Reply("Stored", ref(Stored)),
-            **errors(400, 401, 403, 404, 502),
-        },
     ),
-    Operation(
+    admin(
         "delete",
         OBJECT,
         "Remove an object",
-        auth=ADMIN,
+        Reply("Removed"),
+        *OBJECT_ERRORS,
+        status="204",
         parameters=(BUCKET, KEY),
-        responses={"204": Reply("Removed"), **errors(400, 401, 403, 404, 502)},
     ),
-    Operation(
+    admin(
         "get",
         "/system/files/{bucket}/presign",
         "A link that downloads the object without a credential until it expires",
-        auth=ADMIN,
+        Reply("The link", ref(PresignedLink)),
+        *OBJECT_ERRORS,
         parameters=(
             BUCKET,
             KEY,
             Param("expires", "query", {"type": "integer", "minimum": 1, "maximum": 604800}),
         ),
-        responses={"200": Reply("The link", ref(PresignedLink)), **errors(400, 401, 403, 404, 502)},
     ),
-    Operation(
+    admin(
         "get",
         "/system/activity/{service}",
         "A service's jobs per minute by status, and upload-to-start latency",
-        auth=ADMIN,
+        Reply("One entry per minute, oldest first", ref(Activity)),
+        400,
         parameters=(
-            Param("service", "path", {"type": "string"}),
+            path_param("service"),
             Param("minutes", "query", {"type": "integer", "minimum": 1, "maximum": 1440}),
         ),
-        responses={
-            "200": Reply("One entry per minute, oldest first", ref(Activity)),
-            **errors(400, 401, 403),
-        },
     ),
 )

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from gateway.http.openapi_parts import Operation, Param, Reply, Schema, errors, ref
+from gateway.http.openapi_parts import Operation, Param, Reply, Schema, admin, path_param, ref
 from gateway.http.oscar_schemas import Bucket, ClusterConfig, Info, JobsPage, Presigned, Status
 
-ADMIN = ("basicAuth", "adminToken")
-SERVICE = Param("service", "path", {"type": "string"})
-JOB = Param("job", "path", {"type": "string"})
-BUCKET = Param("bucket", "path", {"type": "string"})
+SERVICE = path_param("service")
+JOB = path_param("job")
+BUCKET = path_param("bucket")
 TEXT = {"text/plain": {"schema": {"type": "string"}}}
 
 
@@ -19,37 +18,37 @@ def _json_body(properties: Schema, required: list[str]) -> Schema:
 
 
 def _config(path: str) -> Operation:
-    return Operation(
+    return admin(
         "get",
         path,
         "OSCAR's cluster configuration: MinIO's endpoint and credentials for clients",
-        auth=ADMIN,
-        responses={"200": Reply("The configuration", ref(ClusterConfig)), **errors(401, 403)},
+        Reply("The configuration", ref(ClusterConfig)),
     )
 
 
 OSCAR_OPERATIONS: tuple[Operation, ...] = (
-    Operation(
+    admin(
         "get",
         "/system/info",
         "OSCAR's system information",
-        auth=ADMIN,
-        responses={"200": Reply("Versions and platform", ref(Info)), **errors(401, 403)},
+        Reply("Versions and platform", ref(Info)),
     ),
     _config("/system/config"),
     _config("/system/config/"),
-    Operation(
+    admin(
         "get",
         "/system/status",
         "OSCAR's cluster status: CPUs, memory, jobs and buckets",
-        auth=ADMIN,
-        responses={"200": Reply("The status", ref(Status)), **errors(401, 403, 502)},
+        Reply("The status", ref(Status)),
+        502,
     ),
-    Operation(
+    admin(
         "get",
         "/system/logs/{service}",
         "A service's jobs in OSCAR's shape (job id -> status and times), one page at a time",
-        auth=ADMIN,
+        Reply("One page of jobs", ref(JobsPage)),
+        400,
+        404,
         parameters=(
             SERVICE,
             Param(
@@ -59,21 +58,22 @@ OSCAR_OPERATIONS: tuple[Operation, ...] = (
                 description="the `next_page` of the previous page; empty: the first",
             ),
         ),
-        responses={"200": Reply("One page of jobs", ref(JobsPage)), **errors(400, 401, 403, 404)},
     ),
-    Operation(
+    admin(
         "get",
         "/system/logs/{service}/{job}",
         "A job's log tail (and its error), as text",
-        auth=ADMIN,
+        Reply("The log", content=TEXT),
+        404,
         parameters=(SERVICE, JOB),
-        responses={"200": Reply("The log", content=TEXT), **errors(401, 403, 404)},
     ),
-    Operation(
+    admin(
         "delete",
         "/system/logs/{service}",
         "Remove the service's succeeded jobs (with `all=true`, every job of it)",
-        auth=ADMIN,
+        Reply("Removed"),
+        404,
+        status="204",
         parameters=(
             SERVICE,
             Param(
@@ -84,47 +84,51 @@ OSCAR_OPERATIONS: tuple[Operation, ...] = (
                 " no longer recorded)",
             ),
         ),
-        responses={"204": Reply("Removed"), **errors(401, 403, 404)},
     ),
-    Operation(
+    admin(
         "delete",
         "/system/logs/{service}/{job}",
         "Remove one job of the service, in any state",
-        auth=ADMIN,
+        Reply("Removed"),
+        404,
+        status="204",
         parameters=(SERVICE, JOB),
-        responses={"204": Reply("Removed"), **errors(401, 403, 404)},
     ),
-    Operation(
+    admin(
         "get",
         "/system/buckets",
         "Every bucket in the gateway's MinIO",
-        auth=ADMIN,
-        responses={
-            "200": Reply("The buckets", {"type": "array", "items": ref(Bucket)}),
-            **errors(401, 403, 502),
-        },
+        Reply("The buckets", {"type": "array", "items": ref(Bucket)}),
+        502,
     ),
-    Operation(
+    admin(
         "post",
         "/system/buckets",
         "Create a bucket (an existing one is left as it is)",
-        auth=ADMIN,
+        Reply("The bucket", ref(Bucket)),
+        400,
+        502,
+        status="201",
         body=_json_body({"bucket_name": {"type": "string"}}, ["bucket_name"]),
-        responses={"201": Reply("The bucket", ref(Bucket)), **errors(400, 401, 403, 502)},
     ),
-    Operation(
+    admin(
         "delete",
         "/system/buckets/{bucket}",
         "Remove a bucket with every object in it",
-        auth=ADMIN,
+        Reply("Removed"),
+        400,
+        404,
+        502,
+        status="204",
         parameters=(BUCKET,),
-        responses={"204": Reply("Removed"), **errors(400, 401, 403, 404, 502)},
     ),
-    Operation(
+    admin(
         "post",
         "/system/buckets/{bucket}/presign",
         "A presigned URL to upload (PUT) or download (GET) one object",
-        auth=ADMIN,
+        Reply("The URL", ref(Presigned)),
+        400,
+        502,
         parameters=(BUCKET,),
         body=_json_body(
             {
@@ -134,6 +138,5 @@ OSCAR_OPERATIONS: tuple[Operation, ...] = (
             },
             ["object_key"],
         ),
-        responses={"200": Reply("The URL", ref(Presigned)), **errors(400, 401, 403, 502)},
     ),
 )

@@ -98,3 +98,34 @@ REASONS = {
 
 def errors(*codes: int) -> dict[str, Reply]:
     return {str(code): Reply(REASONS[code], ref(schemas.Error)) for code in codes}
+
+
+ADMIN = ("basicAuth", "adminToken")
+"""The admin's credentials: HTTP basic auth (OSCAR's clients) or the admin token."""
+
+
+def path_param(name: str) -> Param:
+    return Param(name, "path", {"type": "string"})
+
+
+def admin(
+    method: str,
+    path: str,
+    summary: str,
+    answer: Reply,
+    *codes: int,
+    status: str = "200",
+    parameters: tuple[Param, ...] = (),
+    body: Schema | None = None,
+) -> Operation:
+    """An operation for the admin: `answer` on success (as `status`), 401 and 403 for a
+    missing or wrong credential, and the other error `codes`."""
+    return Operation(
+        method,
+        path,
+        summary,
+        auth=ADMIN,
+        parameters=parameters,
+        body=body,
+        responses={status: answer, **errors(*sorted({401, 403, *codes}))},
+    )

@@ -5,7 +5,17 @@ parameters, request body and `{status: reply}`. Bodies name their models in
 
 from __future__ import annotations
 
-from gateway.http.openapi_parts import Operation, Param, Reply, Schema, errors, ref
+from gateway.http.openapi_parts import (
+    ADMIN,
+    Operation,
+    Param,
+    Reply,
+    Schema,
+    admin,
+    errors,
+    path_param,
+    ref,
+)
 from gateway.http.oscar_schemas import Service
 from gateway.http.schemas import (
     CallbackAnswer,
@@ -20,9 +30,8 @@ from gateway.http.schemas import (
 )
 from gateway.jobs.model import LISTED
 
-ADMIN = ("basicAuth", "adminToken")
-SERVICE = Param("service", "path", {"type": "string"})
-JOB = Param("job", "path", {"type": "string"})
+SERVICE = path_param("service")
+JOB = path_param("job")
 DRY_RUN = Param(
     "dry_run",
     "query",
@@ -167,15 +176,12 @@ OPERATIONS: tuple[Operation, ...] = (
             **errors(400, 401, 403, 404, 502),
         },
     ),
-    Operation(
+    admin(
         "get",
         "/system/services",
         "List services (with their tokens)",
-        auth=ADMIN,
-        responses={
-            "200": Reply("Every service", {"type": "array", "items": ref(Service)}),
-            **errors(401, 403, 502),
-        },
+        Reply("Every service", {"type": "array", "items": ref(Service)}),
+        502,
     ),
     _fdl_change(
         "/system/services",
@@ -184,13 +190,14 @@ OPERATIONS: tuple[Operation, ...] = (
         params=(),
     ),
     _fdl_change("/system/services", "put", "Update the service the FDL document names", params=()),
-    Operation(
+    admin(
         "get",
         "/system/services/{service}",
         "One service",
-        auth=ADMIN,
+        Reply("The service", ref(Service)),
+        404,
+        502,
         parameters=(SERVICE,),
-        responses={"200": Reply("The service", ref(Service)), **errors(401, 403, 404, 502)},
     ),
     _fdl_change(
         "/system/services/{service}",
@@ -210,11 +217,14 @@ OPERATIONS: tuple[Operation, ...] = (
             **errors(401, 403, 404, 502),
         },
     ),
-    Operation(
+    admin(
         "post",
         "/system/services/{service}/replay",
         "Enqueue input objects that have no job; ?dead=true also requeues dead letters",
-        auth=ADMIN,
+        Reply("How many jobs were queued", ref(Replayed)),
+        404,
+        502,
+        status="202",
         parameters=(
             SERVICE,
             Param("dead", "query", {"type": "boolean"}),
@@ -225,16 +235,14 @@ OPERATIONS: tuple[Operation, ...] = (
                 description="requeue only this dead letter (and list nothing)",
             ),
         ),
-        responses={
-            "202": Reply("How many jobs were queued", ref(Replayed)),
-            **errors(401, 403, 404, 502),
-        },
     ),
-    Operation(
+    admin(
         "get",
         "/system/jobs/{service}",
         "A service's jobs, newest first",
-        auth=ADMIN,
+        Reply("One page of jobs", ref(JobPage)),
+        400,
+        404,
         parameters=(
             SERVICE,
             Param(
@@ -245,39 +253,30 @@ OPERATIONS: tuple[Operation, ...] = (
             Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 1000}),
             Param("offset", "query", {"type": "integer", "minimum": 0, "maximum": 10**9}),
         ),
-        responses={"200": Reply("One page of jobs", ref(JobPage)), **errors(400, 401, 403, 404)},
     ),
-    Operation(
+    admin(
         "get",
         "/system/jobs/{service}/{job}",
         "One job with its attempts, timings, outputs and log tail",
-        auth=ADMIN,
+        Reply("The job, with its attempts as `history`", ref(JobDetail)),
+        404,
         parameters=(SERVICE, JOB),
-        responses={
-            "200": Reply("The job, with its attempts as `history`", ref(JobDetail)),
-            **errors(401, 403, 404),
-        },
     ),
-    Operation(
+    admin(
         "post",
         "/system/services/{service}/token/rotate",
         "A new token for the service; the replaced one still passes for the grace",
-        auth=ADMIN,
+        Reply("The new token, shown here", ref(TokenRotated)),
+        400,
+        404,
         parameters=(SERVICE, GRACE),
-        responses={
-            "200": Reply("The new token, shown here", ref(TokenRotated)),
-            **errors(400, 401, 403, 404),
-        },
     ),
-    Operation(
+    admin(
         "post",
         "/system/webhook-token/rotate",
         "A new MinIO webhook token; the replaced one still passes for the grace",
-        auth=ADMIN,
+        Reply("The new token, shown only here", ref(TokenRotated)),
+        400,
         parameters=(GRACE,),
-        responses={
-            "200": Reply("The new token, shown only here", ref(TokenRotated)),
-            **errors(400, 401, 403),
-        },
     ),
 )
