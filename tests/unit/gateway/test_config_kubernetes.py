@@ -7,32 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
-
-
-def _config(tmp_path: Path, **env: str) -> GatewayConfig:
-    environ = {"GATEWAY_STATE_DIR": str(tmp_path / "state")}
-    for name in (
-        "OPENFAAS_PASSWORD_FILE", "MINIO_ACCESS_KEY_FILE", "MINIO_SECRET_KEY_FILE",
-        "WEBHOOK_TOKEN_FILE", "ADMIN_TOKEN_FILE", "CALLBACK_KEY_FILE",
-    ):  # fmt: skip
-        (tmp_path / name).write_text("value")
-        environ[name] = str(tmp_path / name)
-    return GatewayConfig.from_env({**environ, **env})
+from tests.support.gateway_config import gateway_config
 
 
 def test_the_ledger_url_is_read_from_the_file_the_chart_mounts(tmp_path: Path) -> None:
     url = tmp_path / "url"
     url.write_text("postgresql://oscar:pw@db:5432/oscar\n")
 
-    config = _config(tmp_path, OSCAR_LEDGER_URL_FILE=str(url))
+    config = gateway_config(tmp_path, OSCAR_LEDGER_URL_FILE=str(url))
 
     assert config.ledger_url == "postgresql://oscar:pw@db:5432/oscar"
 
 
 def test_a_ledger_url_in_the_environment_wins_over_its_file(tmp_path: Path) -> None:
-    config = _config(
+    config = gateway_config(
         tmp_path,
         OSCAR_LEDGER_URL="postgresql://a@b/c",
         OSCAR_LEDGER_URL_FILE=str(tmp_path / "absent"),
@@ -45,20 +34,20 @@ def test_a_ledger_url_file_that_is_missing_or_not_postgresql_names_the_setting(
     tmp_path: Path,
 ) -> None:
     with pytest.raises(ConfigError, match=r"OSCAR_LEDGER_URL_FILE: cannot read"):
-        _config(tmp_path, OSCAR_LEDGER_URL_FILE=str(tmp_path / "absent"))
+        gateway_config(tmp_path, OSCAR_LEDGER_URL_FILE=str(tmp_path / "absent"))
     (tmp_path / "url").write_text("mysql://x@y/z")
     with pytest.raises(ConfigError, match=r"OSCAR_LEDGER_URL_FILE: expected postgresql://"):
-        _config(tmp_path, OSCAR_LEDGER_URL_FILE=str(tmp_path / "url"))
+        gateway_config(tmp_path, OSCAR_LEDGER_URL_FILE=str(tmp_path / "url"))
 
 
 def test_no_lease_name_means_the_ledger_s_own_lock(tmp_path: Path) -> None:
-    assert _config(tmp_path).lease is None
+    assert gateway_config(tmp_path).lease is None
 
 
 def test_a_lease_takes_its_name_namespace_holder_and_seconds_from_the_environment(
     tmp_path: Path,
 ) -> None:
-    config = _config(
+    config = gateway_config(
         tmp_path,
         OSCAR_LEASE_NAME="oscar-gateway",
         OSCAR_LEASE_NAMESPACE="openfaas",
@@ -78,4 +67,4 @@ def test_a_lease_outside_a_pod_without_a_namespace_is_refused_with_the_fix(
     tmp_path: Path,
 ) -> None:
     with pytest.raises(ConfigError, match=r"OSCAR_LEASE_NAMESPACE: missing"):
-        _config(tmp_path, OSCAR_LEASE_NAME="oscar-gateway")
+        gateway_config(tmp_path, OSCAR_LEASE_NAME="oscar-gateway")

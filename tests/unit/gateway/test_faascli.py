@@ -11,6 +11,7 @@ from gateway.clients.faascli import FaasCli, Step
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError, FaasCliFailed, InvalidService, UpstreamError
 from gateway.services.deploy_plan import Planner
+from tests.support.gateway_config import gateway_config
 
 # Records each call (args, stdin, env, files in its folder), then answers as told by $ANSWERS.
 FAKE = """#!/bin/sh
@@ -157,14 +158,7 @@ def test_a_hung_tool_is_stopped_and_reported(tmp_path: Path) -> None:
 
 
 def _config(tmp_path: Path, **env: str) -> GatewayConfig:
-    environ = {"GATEWAY_STATE_DIR": str(tmp_path / "state"), "PATH": str(tmp_path / "bin")}
-    for name in (
-        "OPENFAAS_PASSWORD_FILE", "MINIO_ACCESS_KEY_FILE", "MINIO_SECRET_KEY_FILE",
-        "WEBHOOK_TOKEN_FILE", "ADMIN_TOKEN_FILE", "CALLBACK_KEY_FILE",
-    ):  # fmt: skip
-        (tmp_path / name).write_text("value")
-        environ[name] = str(tmp_path / name)
-    return GatewayConfig.from_env({**environ, **env})
+    return gateway_config(tmp_path, PATH=str(tmp_path / "bin"), **env)
 
 
 def test_functions_reach_minio_where_the_gateway_does_unless_told_otherwise(

@@ -11,7 +11,6 @@ from typing import Any, cast
 import pytest
 
 from contract.results import RESULTS_BUCKET
-from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.jobs.dispatcher import Dispatcher
 from gateway.jobs.metrics import Metrics
@@ -19,29 +18,19 @@ from gateway.jobs.model import NewJob
 from gateway.jobs.sqlite_ledger import SqliteLedger
 from gateway.services.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner
-
-
-def config(tmp_path: Path, **env: str) -> GatewayConfig:
-    environ = {"GATEWAY_STATE_DIR": str(tmp_path / "state")}
-    for name in (
-        "OPENFAAS_PASSWORD_FILE", "MINIO_ACCESS_KEY_FILE", "MINIO_SECRET_KEY_FILE",
-        "WEBHOOK_TOKEN_FILE", "ADMIN_TOKEN_FILE", "CALLBACK_KEY_FILE",
-    ):  # fmt: skip
-        (tmp_path / name).write_text("value")
-        environ[name] = str(tmp_path / name)
-    return GatewayConfig.from_env({**environ, **env})
+from tests.support.gateway_config import gateway_config
 
 
 def test_results_are_recorded_in_the_system_bucket_unless_told_otherwise(tmp_path: Path) -> None:
-    assert config(tmp_path).results_bucket == RESULTS_BUCKET == "oscar-results"
-    assert config(tmp_path, OSCAR_RESULTS_BUCKET="ours").results_bucket == "ours"
-    assert config(tmp_path, OSCAR_RESULTS_BUCKET="").results_bucket == ""  # off
-    assert config(tmp_path, OSCAR_SETTLE_INTERVAL_SECONDS="0.5").settle_interval == 0.5
+    assert gateway_config(tmp_path).results_bucket == RESULTS_BUCKET == "oscar-results"
+    assert gateway_config(tmp_path, OSCAR_RESULTS_BUCKET="ours").results_bucket == "ours"
+    assert gateway_config(tmp_path, OSCAR_RESULTS_BUCKET="").results_bucket == ""  # off
+    assert gateway_config(tmp_path, OSCAR_SETTLE_INTERVAL_SECONDS="0.5").settle_interval == 0.5
 
 
 def test_a_results_bucket_no_object_could_live_in_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"OSCAR_RESULTS_BUCKET.*set it empty"):
-        config(tmp_path, OSCAR_RESULTS_BUCKET="bad\x00name")
+        gateway_config(tmp_path, OSCAR_RESULTS_BUCKET="bad\x00name")
 
 
 class Sent:
