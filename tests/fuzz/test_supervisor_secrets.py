@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from supervisor.config import SupervisorConfig
 from supervisor.job import Runner
 from supervisor.storage import MinioStorage, Storage
 from tests.support.events import notification
+from tests.support.waiting import free_port
 from tests.unit.fake_storage import FakeStorage
 
 ACCESS_KEY = "s3-access-key-4be1c07d"
@@ -27,12 +27,6 @@ env
 env > "$TMP_OUTPUT_DIR/environment.txt"
 if [ "$(head -c 4 "$INPUT_FILE_PATH")" = FAIL ]; then exit 3; fi
 """
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -50,7 +44,7 @@ def config(tmp_path: Path) -> SupervisorConfig:
             "SCRIPT_PATH": str(script),
             "SECRETS_DIR": str(secrets),
             "WORKSPACE_ROOT": str(tmp_path / "workspaces"),
-            "S3_ENDPOINT": f"http://127.0.0.1:{_closed_port()}",
+            "S3_ENDPOINT": f"http://127.0.0.1:{free_port()}",
             "INPUT_PATH": "photos/in",
             "OUTPUT_PATH": "results/out",
             "PATH": "/usr/bin:/bin",

@@ -16,8 +16,7 @@ import requests
 import yaml
 
 from tests.support.stack import RunningStack, oscar
-from tests.support.waiting import wait_for
-from tests.unit.cli.conftest import closed_port
+from tests.support.waiting import free_port, wait_for
 
 SCRIPT = """#!/bin/sh
 set -eu
@@ -179,7 +178,7 @@ def test_a_refused_login_or_an_unreachable_gateway_is_one_line_naming_the_fix(
     assert "cluster remote" in refused and "oscar cluster add remote" in refused
     assert fails(remote_env, 5, "ls")  # the storage keys come from the gateway: refused too
 
-    url = f"http://127.0.0.1:{closed_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     cli("cluster", "add", "gone", "--url", url, "--user", "admin", "--password", "x")
     down = fails(remote_env, 3, "--cluster", "gone", "services")
     assert url in down and "oscar cluster list" in down

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import socket
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -19,15 +18,9 @@ import pytest
 from k8s_cluster import ClusterConfig, cluster
 from k8s_cluster.builder import build
 from k8s_cluster.images import push_base_images
+from tests.support.waiting import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 LOCK = Path("/tmp/oscar-k8s-test.lock")

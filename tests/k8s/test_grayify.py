@@ -23,9 +23,10 @@ from minio import Minio
 from k8s_cluster import ClusterConfig, processes
 from k8s_cluster.builder import build
 from k8s_cluster.waiting import wait_until
+from tests.support.waiting import free_port
 
 from . import objects
-from .conftest import REPO, free_port
+from .conftest import REPO
 from .kube import Kube
 
 SAMPLE = REPO / "examples" / "grayify" / "samples" / "sunset.png"

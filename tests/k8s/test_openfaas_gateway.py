@@ -23,9 +23,10 @@ from k8s_cluster import ClusterConfig, processes
 from k8s_cluster.builder import build
 from k8s_cluster.images import push_base_images, push_openfaas
 from k8s_cluster.waiting import wait_until
+from tests.support.waiting import free_port
 
 from . import objects
-from .conftest import REPO, free_port
+from .conftest import REPO
 from .kube import Kube
 from .test_grayify import SAMPLE, MinioInCluster, _colour_type, _event, minio_server  # noqa: F401
 from .test_provider import NAMESPACE, PROVIDER_PORT, kube, provider  # noqa: F401

@@ -30,9 +30,10 @@ from k8s_cluster import ClusterConfig, processes, product
 from k8s_cluster.builder import build
 from k8s_cluster.images import push_base_images
 from k8s_cluster.waiting import wait_until
+from tests.support.waiting import free_port
 
 from . import objects
-from .conftest import REPO, free_port
+from .conftest import REPO
 from .kube import Kube
 from .postgres import PostgresInCluster
 from .test_grayify import SAMPLE, _colour_type

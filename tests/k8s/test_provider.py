@@ -22,8 +22,9 @@ import yaml
 
 from k8s_cluster import ClusterConfig, processes
 from k8s_cluster.waiting import wait_until
+from tests.support.waiting import free_port
 
-from .conftest import REPO, free_port
+from .conftest import REPO
 from .kube import Kube
 
 NAMESPACE = "openfaas-fn"

@@ -7,8 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from k8s_cluster import ClusterConfig, cluster, netns
-
-from .conftest import free_port
+from tests.support.waiting import free_port
 
 # Where kubelet, containerd and the CNI plugins write by default: `up` sends them all into the
 # state folder or a private tmpfs, so none of these may appear.

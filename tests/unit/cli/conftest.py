@@ -4,7 +4,6 @@ a real HTTP server on 127.0.0.1, and `oscar` invoked through click's CliRunner."
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -15,6 +14,7 @@ from click.testing import CliRunner, Result
 
 from localstack.config import StackSecrets
 from oscar_cli import cli
+from tests.support.waiting import free_port
 from tests.unit.cli.fake_gateway import ADMIN_TOKEN, OPENFAAS, FakeGateway
 
 
@@ -24,13 +24,6 @@ class Oscar(Protocol):
 
 class WriteStack(Protocol):
     def __call__(self, **overrides: Any) -> Path: ...
-
-
-def closed_port() -> int:
-    """A port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -54,7 +47,7 @@ def write_stack(state_dir: Path, fake: FakeGateway) -> WriteStack:
     """Write stack.json and credentials.json as `oscar up` does (see localstack.stack)."""
 
     def write(**overrides: Any) -> Path:
-        nowhere = f"http://127.0.0.1:{closed_port()}"
+        nowhere = f"http://127.0.0.1:{free_port()}"
         endpoints = {
             "openfaas": fake.url,
             "minio": nowhere,

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.unit.cli.conftest import Oscar, closed_port, fails
+from tests.support.waiting import free_port
+from tests.unit.cli.conftest import Oscar, fails
 from tests.unit.cli.fake_gateway import OPENFAAS, FakeGateway, service
 
 
@@ -92,7 +93,7 @@ def test_an_unknown_cluster_names_the_command_that_adds_it(oscar: Oscar) -> None
 
 
 def test_an_unreachable_cluster_is_one_line_naming_its_url_and_the_fix(oscar: Oscar) -> None:
-    url = f"http://127.0.0.1:{closed_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     add(oscar, "gone", url)
 
     line = fails(oscar("--cluster", "gone", "services"), 3, url, "oscar cluster list")

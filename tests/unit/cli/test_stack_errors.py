@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from oscar_cli.client import Gateway
-from tests.unit.cli.conftest import Oscar, WriteStack, closed_port, fails
+from tests.support.waiting import free_port
+from tests.unit.cli.conftest import Oscar, WriteStack, fails
 from tests.unit.cli.fake_gateway import FakeGateway, service
 
 GATEWAY_COMMANDS = [
@@ -41,7 +42,7 @@ def test_every_command_exits_3_when_no_stack_was_started(
 def test_every_command_exits_3_when_nothing_answers(
     oscar: Oscar, write_stack: WriteStack, args: tuple[str, ...]
 ) -> None:
-    nowhere = f"http://127.0.0.1:{closed_port()}"
+    nowhere = f"http://127.0.0.1:{free_port()}"
     write_stack(endpoints={"gateway": nowhere, "openfaas": nowhere, "minio": nowhere})
     fails(oscar(*args), 3, f"nothing answers at {nowhere}", "`oscar up`")
 
