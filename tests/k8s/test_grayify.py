@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,13 +19,12 @@ from pathlib import Path
 import pytest
 from minio import Minio
 
-from k8s_cluster import ClusterConfig, processes
-from k8s_cluster.builder import build
+from k8s_cluster import ClusterConfig
 from k8s_cluster.waiting import wait_until
-from tests.support.waiting import free_port
 
 from . import objects
 from .conftest import REPO
+from .faas import build_grayify, minio_in_cluster
 from .kube import Kube
 
 SAMPLE = REPO / "examples" / "grayify" / "samples" / "sunset.png"
@@ -43,50 +41,10 @@ class MinioInCluster:
 
 @pytest.fixture(scope="module")
 def minio_server(k8s_cluster: ClusterConfig) -> Iterator[MinioInCluster]:
-    config = k8s_cluster
-    access, secret = "oscar-k8s-test", secrets.token_hex(16)
-    inside = f"{config.node_ip}:{MINIO_PORT}"
-    host_port = free_port()
-    env = {**config.child_env(), "MINIO_ROOT_USER": access, "MINIO_ROOT_PASSWORD": secret}
-    data = config.state_dir / "minio-test"
-    shutil.rmtree(data, ignore_errors=True)  # a fresh store every session
-    server = processes.spawn(
-        "test-minio",
-        ["nsenter", f"--net={config.netns_path}", "--", config.tool("minio"), "server",
-         "--quiet", "--address", inside, "--console-address", f"{config.node_ip}:9001",
-         str(data)],
-        env=env, log=config.logs_dir / "test-minio.log", run_dir=config.run_dir,
-    )  # fmt: skip
-    forward = processes.spawn(
-        "test-minio-forward",
-        [*_python(), "-m", "k8s_cluster.forward", str(config.netns_path),
-         f"127.0.0.1:{host_port}={inside}"],
-        env=config.child_env(), log=config.logs_dir / "test-minio-forward.log",
-        run_dir=config.run_dir,
-    )  # fmt: skip
-    client = Minio(f"127.0.0.1:{host_port}", access_key=access, secret_key=secret, secure=False)
-
-    def ready() -> bool | str:
-        try:
-            client.list_buckets()
-        except Exception as e:  # any failure here means "not yet"
-            return f"{type(e).__name__}: {e}"
-        return True
-
-    ok, last = wait_until(ready, timeout=60, interval=0.3)
-    assert ok, f"MinIO in the cluster's namespace did not start: {last}"
-    try:
-        yield MinioInCluster(client, f"http://{inside}", access, secret)
-    finally:
-        for running in (forward, server):
-            processes.stop(running, grace=5)
-        shutil.rmtree(data, ignore_errors=True)
-
-
-def _python() -> list[str]:
-    import sys
-
-    return [sys.executable]
+    keys = ("oscar-k8s-test", secrets.token_hex(16))
+    with minio_in_cluster(k8s_cluster, "test-minio", port=MINIO_PORT, keys=keys) as client:
+        endpoint = f"http://{k8s_cluster.node_ip}:{MINIO_PORT}"
+        yield MinioInCluster(client, endpoint, *keys)
 
 
 def _event(bucket: str, key: str, size: int) -> str:
@@ -108,13 +66,7 @@ def test_grayify_turns_a_file_from_minio_into_a_grey_image_inside_a_pod(
     minio_server: MinioInCluster,
     tmp_path: Path,
 ) -> None:
-    name = "oscar-examples/grayify:latest"
-    build(
-        k8s_cluster,
-        handler=REPO / "examples" / "grayify",
-        image=f"{k8s_cluster.registry_on_host}/{name}",
-        args={"ADDITIONAL_PACKAGE": "imagemagick"},
-    )
+    grayify = build_grayify(k8s_cluster)
     storage = minio_server.client
     storage.make_bucket("grayify")
     storage.fput_object("grayify", "in/sunset.png", str(SAMPLE))
@@ -132,7 +84,7 @@ def test_grayify_turns_a_file_from_minio_into_a_grey_image_inside_a_pod(
     }
     kube.create(
         objects.deployment(
-            "grayify", f"{k8s_cluster.registry_inside}/{name}", port=8080,
+            "grayify", grayify, port=8080,
             env=environment, secrets="grayify-s3",
         )
     )  # fmt: skip

@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 import re
 import secrets
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,13 +18,11 @@ import pytest
 import requests
 
 from k8s_cluster import ClusterConfig, processes
-from k8s_cluster.builder import build
 from k8s_cluster.images import push_base_images, push_openfaas
 from k8s_cluster.waiting import wait_until
-from tests.support.waiting import free_port
 
 from . import objects
-from .conftest import REPO
+from .faas import build_grayify, faas_cli, faas_login, faas_project, forward
 from .kube import Kube
 from .test_grayify import SAMPLE, MinioInCluster, _colour_type, _event, minio_server  # noqa: F401
 from .test_provider import NAMESPACE, PROVIDER_PORT, kube, provider  # noqa: F401
@@ -112,15 +108,8 @@ def openfaas(k8s_cluster: ClusterConfig, kube: Kube, provider: str) -> Iterator[
     """The in-cluster OpenFaaS gateway's URL on the host's loopback, and its password."""
     config = k8s_cluster
     password = _openfaas_pods(config, kube)
-    port = free_port()
-    forward = processes.spawn(
-        "test-openfaas-forward",
-        [_python(), "-m", "k8s_cluster.forward", str(config.netns_path),
-         f"127.0.0.1:{port}={config.node_ip}:{GATEWAY_PORT}"],
-        env=config.child_env(), log=config.logs_dir / "test-openfaas-forward.log",
-        run_dir=config.run_dir,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    host, forwarder = forward(config, "test-openfaas-forward", f"{config.node_ip}:{GATEWAY_PORT}")
+    url = f"http://{host}"
 
     def healthy() -> bool | str:
         try:
@@ -133,22 +122,7 @@ def openfaas(k8s_cluster: ClusterConfig, kube: Kube, provider: str) -> Iterator[
     try:
         yield url, password
     finally:
-        processes.stop(forward, grace=5)
-
-
-def _python() -> str:
-    import sys
-
-    return sys.executable
-
-
-def _faas_cli(config: ClusterConfig, home: Path, *args: str, stdin: str = "") -> str:
-    result = subprocess.run(
-        [config.tool("faas-cli"), *args], input=stdin, capture_output=True, text=True,
-        cwd=home, env={**config.child_env(), "HOME": str(home)}, timeout=180,
-    )  # fmt: skip
-    assert result.returncode == 0, f"faas-cli {' '.join(args)}: {result.stdout}{result.stderr}"
-    return result.stdout
+        processes.stop(forwarder, grace=5)
 
 
 def _grey_through_the_queue(url: str, minio: MinioInCluster, tmp_path: Path) -> Path:
@@ -182,23 +156,15 @@ def test_faas_cli_deploys_grayify_through_the_in_cluster_gateway_and_async_calls
 ) -> None:
     config = k8s_cluster
     url, password = openfaas
-    name = "oscar-examples/grayify:latest"
-    build(config, handler=REPO / "examples" / "grayify", image=f"{config.registry_on_host}/{name}",
-          args={"ADDITIONAL_PACKAGE": "imagemagick"})  # fmt: skip
-    # The project as faas-cli wants it: the template folder beside stack.yml.
-    shutil.copytree(REPO / "templates", tmp_path / "template")
-    (tmp_path / "grayify").mkdir()
-    (tmp_path / "stack.yml").write_text(
-        STACK.format(image=f"{config.registry_inside}/{name}", s3=minio_server.endpoint_for_pods)
-    )
-    _faas_cli(config, tmp_path, "login", "--gateway", url, "-u", "admin", "--password-stdin",
-              stdin=password)  # fmt: skip
+    image = build_grayify(config)
+    faas_project(tmp_path, "grayify", STACK.format(image=image, s3=minio_server.endpoint_for_pods))
+    faas_login(config, tmp_path, url, password)
     for secret, value in (("s3-access-key", minio_server.access_key),
                           ("s3-secret-key", minio_server.secret_key)):  # fmt: skip
-        _faas_cli(config, tmp_path, "secret", "create", secret, "--from-literal", value,
-                  "--gateway", url)  # fmt: skip
+        faas_cli(config, tmp_path, "secret", "create", secret, "--from-literal", value,
+                 "--gateway", url)  # fmt: skip
 
-    _faas_cli(config, tmp_path, "deploy", "-f", "stack.yml", "--gateway", url)
+    faas_cli(config, tmp_path, "deploy", "-f", "stack.yml", "--gateway", url)
     try:
         auth = ("admin", password)
 
@@ -210,15 +176,15 @@ def test_faas_cli_deploys_grayify_through_the_in_cluster_gateway_and_async_calls
         assert ok, last
         output = _grey_through_the_queue(url, minio_server, tmp_path)
         assert _colour_type(output) == "Grayscale"
-        listed = _faas_cli(config, tmp_path, "list", "--gateway", url)
+        listed = faas_cli(config, tmp_path, "list", "--gateway", url)
         assert "grayify" in listed
-        described = _faas_cli(config, tmp_path, "describe", "grayify", "--gateway", url)
+        described = faas_cli(config, tmp_path, "describe", "grayify", "--gateway", url)
         assert re.search(r"Status:\s+Ready", described), described
         assert re.search(r"Available Replicas:\s+1", described), described
-        logs = _faas_cli(config, tmp_path, "logs", "grayify", "--tail=false", "--gateway", url)
+        logs = faas_cli(config, tmp_path, "logs", "grayify", "--tail=false", "--gateway", url)
         assert "grayifying sunset.png" in logs, logs
         deployment = kube.read("Deployment", NAMESPACE, "grayify")
         assert deployment is not None
         assert deployment["metadata"]["labels"]["faas_function"] == "grayify"
     finally:  # the provider's tests that follow count the functions in the namespace
-        _faas_cli(config, tmp_path, "remove", "grayify", "--gateway", url)
+        faas_cli(config, tmp_path, "remove", "grayify", "--gateway", url)

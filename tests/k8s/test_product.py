@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import io
 import secrets
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,17 +25,16 @@ import requests
 from minio import Minio
 
 from k8s_cluster import ClusterConfig, processes, product
-from k8s_cluster.builder import build
 from k8s_cluster.images import push_base_images
 from k8s_cluster.waiting import wait_until
-from tests.support.waiting import free_port
 
 from . import objects
 from .conftest import REPO
+from .faas import build_grayify, faas_cli, faas_login, faas_project, forward, minio_in_cluster
 from .kube import Kube
 from .postgres import PostgresInCluster
 from .test_grayify import SAMPLE, _colour_type
-from .test_openfaas_gateway import _faas_cli, openfaas  # noqa: F401
+from .test_openfaas_gateway import openfaas  # noqa: F401
 from .test_provider import NAMESPACE, kube, provider  # noqa: F401
 
 GATEWAY_PORT = 8090
@@ -105,58 +102,20 @@ class Gateway:
         return answer.json()
 
 
-def _forward(config: ClusterConfig, name: str, target: str) -> tuple[str, processes.Running]:
-    port = free_port()
-    running = processes.spawn(
-        name,
-        [sys.executable, "-m", "k8s_cluster.forward", str(config.netns_path),
-         f"127.0.0.1:{port}={target}"],
-        env=config.child_env(), log=config.logs_dir / f"{name}.log", run_dir=config.run_dir,
-    )  # fmt: skip
-    return f"127.0.0.1:{port}", running
-
-
 @pytest.fixture(scope="module")
 def minio_webhook(k8s_cluster: ClusterConfig) -> Iterator[tuple[Minio, str, str, str]]:
     """MinIO whose webhook target OSCAR posts to the gateway; (client, key, secret, token)."""
     config = k8s_cluster
     access, secret, token = "oscar-e2e", secrets.token_hex(16), secrets.token_hex(16)
-    inside = f"{config.node_ip}:{MINIO_PORT}"
     env = {
-        **config.child_env(),
-        "MINIO_ROOT_USER": access,
-        "MINIO_ROOT_PASSWORD": secret,
         "MINIO_NOTIFY_WEBHOOK_ENABLE_OSCAR": "on",
         "MINIO_NOTIFY_WEBHOOK_ENDPOINT_OSCAR": f"http://{config.node_ip}:{GATEWAY_PORT}/events",
         "MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_OSCAR": token,
     }
-    data = config.state_dir / "minio-e2e"
-    shutil.rmtree(data, ignore_errors=True)
-    server = processes.spawn(
-        "test-minio-e2e",
-        ["nsenter", f"--net={config.netns_path}", "--", config.tool("minio"), "server",
-         "--quiet", "--address", inside, "--console-address", f"{config.node_ip}:9101",
-         str(data)],
-        env=env, log=config.logs_dir / "test-minio-e2e.log", run_dir=config.run_dir,
-    )  # fmt: skip
-    host, forward = _forward(config, "test-minio-e2e-forward", inside)
-    client = Minio(host, access_key=access, secret_key=secret, secure=False)
-
-    def ready() -> bool | str:
-        try:
-            client.list_buckets()
-        except Exception as e:  # any failure here means "not yet"
-            return f"{type(e).__name__}: {e}"
-        return True
-
-    ok, last = wait_until(ready, timeout=60, interval=0.3)
-    assert ok, f"MinIO did not start: {last}"
-    try:
+    with minio_in_cluster(
+        config, "test-minio-e2e", port=MINIO_PORT, keys=(access, secret), env=env
+    ) as client:
         yield client, access, secret, token
-    finally:
-        for running in (forward, server):
-            processes.stop(running, grace=5)
-        shutil.rmtree(data, ignore_errors=True)
 
 
 def _helm(config: ClusterConfig, *args: str) -> str:
@@ -225,14 +184,14 @@ def gateway(
     }))  # fmt: skip
     kube.create(objects.secret("e2e-ledger", {"url": ledger_url}))
     _install(config, image)
-    host, forward = _forward(config, "test-gateway-forward", f"{config.node_ip}:{GATEWAY_PORT}")
+    host, forwarder = forward(config, "test-gateway-forward", f"{config.node_ip}:{GATEWAY_PORT}")
     try:
         ok, last = wait_until(lambda: _available(kube), timeout=300, interval=0.5)
         assert ok, f"the gateway's pod: {last}\n{_pod_logs(kube)}"
         bearer = {"Authorization": f"Bearer {admin}"}
         yield Gateway(f"http://{host}", bearer, client, (access, secret), kube)
     finally:
-        processes.stop(forward, grace=5)
+        processes.stop(forwarder, grace=5)
         _helm(config, "uninstall", RELEASE, "-n", "default", "--wait")
 
 
@@ -262,28 +221,23 @@ def test_helm_install_runs_our_gateway_image_non_root_read_only_holding_the_leas
 
 def _deploy_grayify(config: ClusterConfig, url: str, password: str, gateway: Gateway,
                     home: Path) -> None:  # fmt: skip
-    name = "oscar-examples/grayify:latest"
-    build(config, handler=REPO / "examples" / "grayify", image=f"{config.registry_on_host}/{name}",
-          args={"ADDITIONAL_PACKAGE": "imagemagick"})  # fmt: skip
-    shutil.copytree(REPO / "template", home / "template")
-    (home / "grayify").mkdir()
+    image = build_grayify(config)
     s3 = f"http://{config.node_ip}:{MINIO_PORT}"
-    (home / "stack.yml").write_text(STACK.format(image=f"{config.registry_inside}/{name}", s3=s3))
+    faas_project(home, "grayify", STACK.format(image=image, s3=s3))
     _s3_secrets(config, url, password, gateway, home)
-    _faas_cli(config, home, "deploy", "-f", "stack.yml", "--gateway", url)
+    faas_cli(config, home, "deploy", "-f", "stack.yml", "--gateway", url)
 
 
 def _s3_secrets(config: ClusterConfig, url: str, password: str, gateway: Gateway,
                 home: Path) -> None:  # fmt: skip
-    _faas_cli(config, home, "login", "--gateway", url, "-u", "admin", "--password-stdin",
-              stdin=password)  # fmt: skip
+    faas_login(config, home, url, password)
     access, secret_key = gateway.s3_keys
     for secret, value in (("e2e-s3-access-key", access), ("e2e-s3-secret-key", secret_key)):
         subprocess.run([config.tool("faas-cli"), "secret", "remove", secret, "--gateway", url],
                        capture_output=True, env={**config.child_env(), "HOME": str(home)},
                        cwd=home, timeout=60)  # fmt: skip
-        _faas_cli(config, home, "secret", "create", secret, "--from-literal", value,
-                  "--gateway", url)  # fmt: skip
+        faas_cli(config, home, "secret", "create", secret, "--from-literal", value,
+                 "--gateway", url)  # fmt: skip
 
 
 def _succeeded(gateway: Gateway, count: int) -> bool | str:
@@ -358,7 +312,7 @@ def test_uploads_become_grey_outputs_sync_runs_answer_and_three_pods_serve(
 
         _gateway_killed_with_uploads_in_flight(gateway)
     finally:
-        _faas_cli(config, tmp_path, "remove", "grayify", "--gateway", url)
+        faas_cli(config, tmp_path, "remove", "grayify", "--gateway", url)
 
 
 def _gateway_killed_with_uploads_in_flight(gateway: Gateway) -> None:
@@ -410,12 +364,10 @@ def test_a_job_mode_service_runs_a_file_longer_than_its_function_s_timeout_to_su
     config = k8s_cluster
     url, password = openfaas
     _, image = template_image
-    shutil.copytree(REPO / "template", tmp_path / "template")
-    (tmp_path / "slow").mkdir()
     s3 = f"http://{config.node_ip}:{MINIO_PORT}"
-    (tmp_path / "stack.yml").write_text(SLOW.format(image=image, s3=s3))
+    faas_project(tmp_path, "slow", SLOW.format(image=image, s3=s3))
     _s3_secrets(config, url, password, gateway, tmp_path)
-    _faas_cli(config, tmp_path, "deploy", "-f", "stack.yml", "--gateway", url)
+    faas_cli(config, tmp_path, "deploy", "-f", "stack.yml", "--gateway", url)
     try:
         ok, last = wait_until(lambda: gateway.minio.bucket_exists("slow") or "no bucket",
                               timeout=120, interval=0.5)  # fmt: skip
@@ -445,4 +397,4 @@ def test_a_job_mode_service_runs_a_file_longer_than_its_function_s_timeout_to_su
         )  # fmt: skip
         assert ok, last
     finally:
-        _faas_cli(config, tmp_path, "remove", "slow", "--gateway", url)
+        faas_cli(config, tmp_path, "remove", "slow", "--gateway", url)
