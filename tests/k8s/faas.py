@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import yaml
 from minio import Minio
 
 from k8s_cluster import ClusterConfig, processes
@@ -104,3 +105,29 @@ def minio_in_cluster(
         for running in (forwarder, server):
             processes.stop(running, grace=5)
         shutil.rmtree(data, ignore_errors=True)
+
+
+def stack_yml(
+    name: str, image: str, *, s3: str, secrets: tuple[str, str],
+    environment: Mapping[str, str] | None = None, annotations: Mapping[str, str] | None = None,
+) -> str:  # fmt: skip
+    """stack.yml of one python-watchdog function reading `<name>/in` and writing `<name>/out`
+    on the MinIO at `s3`, its S3 keys from the OpenFaaS secrets `secrets` (access, secret)."""
+    function: dict[str, object] = {
+        "lang": "python-watchdog",
+        "handler": f"./{name}",
+        "image": image,
+        "environment": {
+            "S3_ENDPOINT": s3,
+            "INPUT_PATH": f"{name}/in",
+            "OUTPUT_PATH": f"{name}/out",
+            "S3_ACCESS_KEY_SECRET": secrets[0],
+            "S3_SECRET_KEY_SECRET": secrets[1],
+            **(environment or {}),
+        },
+        "secrets": list(secrets),
+    }
+    if annotations:
+        function["annotations"] = dict(annotations)
+    document = {"version": 1.0, "provider": {"name": "openfaas"}, "functions": {name: function}}
+    return yaml.safe_dump(document, sort_keys=False)

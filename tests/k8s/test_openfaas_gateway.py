@@ -22,32 +22,14 @@ from k8s_cluster.images import push_base_images, push_openfaas
 from k8s_cluster.waiting import wait_until
 
 from . import objects
-from .faas import build_grayify, faas_cli, faas_login, faas_project, forward
+from .faas import build_grayify, faas_cli, faas_login, faas_project, forward, stack_yml
 from .kube import Kube
 from .test_grayify import SAMPLE, MinioInCluster, _colour_type, _event, minio_server  # noqa: F401
 from .test_provider import NAMESPACE, PROVIDER_PORT, kube, provider  # noqa: F401
 
 GATEWAY_PORT = 8080
+S3_SECRETS = ("s3-access-key", "s3-secret-key")
 NATS = {"faas_nats_port": "4222", "faas_nats_cluster_name": "faas-cluster"}
-
-STACK = """version: 1.0
-provider:
-  name: openfaas
-functions:
-  grayify:
-    lang: python-watchdog
-    handler: ./grayify
-    image: {image}
-    environment:
-      S3_ENDPOINT: {s3}
-      INPUT_PATH: grayify/in
-      OUTPUT_PATH: grayify/out
-      SCRIPT_TIMEOUT: "60"
-      exec_timeout: 90s
-    secrets:
-      - s3-access-key
-      - s3-secret-key
-"""
 
 
 def _openfaas_pods(config: ClusterConfig, api: Kube) -> str:
@@ -157,10 +139,12 @@ def test_faas_cli_deploys_grayify_through_the_in_cluster_gateway_and_async_calls
     config = k8s_cluster
     url, password = openfaas
     image = build_grayify(config)
-    faas_project(tmp_path, "grayify", STACK.format(image=image, s3=minio_server.endpoint_for_pods))
+    stack = stack_yml("grayify", image, s3=minio_server.endpoint_for_pods, secrets=S3_SECRETS,
+                      environment={"SCRIPT_TIMEOUT": "60", "exec_timeout": "90s"})  # fmt: skip
+    faas_project(tmp_path, "grayify", stack)
     faas_login(config, tmp_path, url, password)
-    for secret, value in (("s3-access-key", minio_server.access_key),
-                          ("s3-secret-key", minio_server.secret_key)):  # fmt: skip
+    keys = (minio_server.access_key, minio_server.secret_key)
+    for secret, value in zip(S3_SECRETS, keys, strict=True):
         faas_cli(config, tmp_path, "secret", "create", secret, "--from-literal", value,
                  "--gateway", url)  # fmt: skip
 

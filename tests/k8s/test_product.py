@@ -30,7 +30,15 @@ from k8s_cluster.waiting import wait_until
 
 from . import objects
 from .conftest import REPO
-from .faas import build_grayify, faas_cli, faas_login, faas_project, forward, minio_in_cluster
+from .faas import (
+    build_grayify,
+    faas_cli,
+    faas_login,
+    faas_project,
+    forward,
+    minio_in_cluster,
+    stack_yml,
+)
 from .kube import Kube
 from .postgres import PostgresInCluster
 from .test_grayify import SAMPLE, _colour_type
@@ -41,51 +49,7 @@ GATEWAY_PORT = 8090
 MINIO_PORT = 9100  # not test_grayify's 9000: each module has a MinIO of its own
 RELEASE = "e2e"
 LEASE = "e2e-gateway"
-SLOW = """version: 1.0
-provider:
-  name: openfaas
-functions:
-  slow:
-    lang: python-watchdog
-    handler: ./slow
-    image: {image}
-    environment:
-      S3_ENDPOINT: {s3}
-      INPUT_PATH: slow/in
-      OUTPUT_PATH: slow/out
-      S3_ACCESS_KEY_SECRET: e2e-s3-access-key
-      S3_SECRET_KEY_SECRET: e2e-s3-secret-key
-      HELLO_SLEEP: "25"
-      exec_timeout: 10s
-    annotations:
-      oscar.job_mode: "true"
-      oscar.timeout: "600"
-    secrets:
-      - e2e-s3-access-key
-      - e2e-s3-secret-key
-"""
-STACK = """version: 1.0
-provider:
-  name: openfaas
-functions:
-  grayify:
-    lang: python-watchdog
-    handler: ./grayify
-    image: {image}
-    environment:
-      S3_ENDPOINT: {s3}
-      INPUT_PATH: grayify/in
-      OUTPUT_PATH: grayify/out
-      S3_ACCESS_KEY_SECRET: e2e-s3-access-key
-      S3_SECRET_KEY_SECRET: e2e-s3-secret-key
-      SCRIPT_TIMEOUT: "60"
-      exec_timeout: 90s
-    annotations:
-      oscar.timeout: "60"
-    secrets:
-      - e2e-s3-access-key
-      - e2e-s3-secret-key
-"""
+S3_SECRETS = ("e2e-s3-access-key", "e2e-s3-secret-key")
 
 
 @dataclass(frozen=True)
@@ -223,7 +187,10 @@ def _deploy_grayify(config: ClusterConfig, url: str, password: str, gateway: Gat
                     home: Path) -> None:  # fmt: skip
     image = build_grayify(config)
     s3 = f"http://{config.node_ip}:{MINIO_PORT}"
-    faas_project(home, "grayify", STACK.format(image=image, s3=s3))
+    stack = stack_yml("grayify", image, s3=s3, secrets=S3_SECRETS,
+                      environment={"SCRIPT_TIMEOUT": "60", "exec_timeout": "90s"},
+                      annotations={"oscar.timeout": "60"})  # fmt: skip
+    faas_project(home, "grayify", stack)
     _s3_secrets(config, url, password, gateway, home)
     faas_cli(config, home, "deploy", "-f", "stack.yml", "--gateway", url)
 
@@ -232,7 +199,7 @@ def _s3_secrets(config: ClusterConfig, url: str, password: str, gateway: Gateway
                 home: Path) -> None:  # fmt: skip
     faas_login(config, home, url, password)
     access, secret_key = gateway.s3_keys
-    for secret, value in (("e2e-s3-access-key", access), ("e2e-s3-secret-key", secret_key)):
+    for secret, value in zip(S3_SECRETS, (access, secret_key), strict=True):
         subprocess.run([config.tool("faas-cli"), "secret", "remove", secret, "--gateway", url],
                        capture_output=True, env={**config.child_env(), "HOME": str(home)},
                        cwd=home, timeout=60)  # fmt: skip
@@ -365,7 +332,10 @@ def test_a_job_mode_service_runs_a_file_longer_than_its_function_s_timeout_to_su
     url, password = openfaas
     _, image = template_image
     s3 = f"http://{config.node_ip}:{MINIO_PORT}"
-    faas_project(tmp_path, "slow", SLOW.format(image=image, s3=s3))
+    stack = stack_yml("slow", image, s3=s3, secrets=S3_SECRETS,
+                      environment={"HELLO_SLEEP": "25", "exec_timeout": "10s"},
+                      annotations={"oscar.job_mode": "true", "oscar.timeout": "600"})  # fmt: skip
+    faas_project(tmp_path, "slow", stack)
     _s3_secrets(config, url, password, gateway, tmp_path)
     faas_cli(config, tmp_path, "deploy", "-f", "stack.yml", "--gateway", url)
     try:
