@@ -12,6 +12,7 @@ from gateway.jobs.metrics import Metrics
 from gateway.jobs.model import NewJob
 from gateway.jobs.sqlite_ledger import SqliteLedger
 from gateway.tokens import CallbackSigner
+from tests.support.ledger_claims import claim
 
 NOW = 1000.0
 
@@ -38,7 +39,7 @@ def test_a_backlog_held_back_by_the_concurrency_limit_waits_for_a_wake_up(
     ledger: SqliteLedger,
 ) -> None:
     ledger.add([job(f"in/{n}", at=NOW - 5) for n in range(10)])
-    ledger.claim("svc", limit=4, now=NOW, timeout=300)  # the service's 4 slots are taken
+    claim(ledger, "svc", limit=4, now=NOW, timeout=300)  # the service's 4 slots are taken
 
     waited = dispatcher(ledger, now=NOW + 0.001).seconds_to_wait(passed_at=NOW)
 

@@ -19,6 +19,7 @@ from gateway.jobs.model import NewJob
 from gateway.jobs.sqlite_ledger import SqliteLedger
 from gateway.services.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner
+from tests.support.ledger_claims import claim
 
 
 def config(tmp_path: Path, **env: str) -> GatewayConfig:
@@ -65,7 +66,7 @@ def test_each_sent_job_names_its_call_and_the_results_bucket(tmp_path: Path) -> 
         retry_base=1.0, retry_cap=60.0, results_bucket="oscar-results",
     )  # fmt: skip
     ledger.add([NewJob("svc", "b", "in/a.txt", "e1", '{"Records": []}', 3, 1.0)])
-    [job] = ledger.claim("svc", limit=1, now=2.0, timeout=30)
+    [job] = claim(ledger, "svc", limit=1, now=2.0, timeout=30)
 
     dispatcher._send([job])
 
