@@ -158,11 +158,9 @@ class PostgresDatabase:
         with self.read() as session:
             session.one("SELECT pg_current_xact_id()")
 
-    def claim(self, service: str, params: dict[str, Any]) -> list[list[Row]]:
+    def claim(self, params: dict[str, Any]) -> list[list[Row]]:
         with self._unavailable_as_error("write"), self._pool.connection() as conn:
-            return [
-                list(batch) for batch in claim_rows(conn, lock=f"claim:{service}", params=params)
-            ]
+            return [list(batch) for batch in claim_rows(conn, params)]
 
     def leads(self, role: str) -> bool:
         """Whether this replica holds `role`'s session lock; tries to take it when not. A lost
@@ -234,4 +232,4 @@ class PostgresLedger(SqlLedger):
             "replica": self._replica,
             "lease": now + self._lease,
         }
-        return [[job_from_row(row) for row in batch] for batch in self._pg.claim(service, params)]
+        return [[job_from_row(row) for row in batch] for batch in self._pg.claim(params)]
