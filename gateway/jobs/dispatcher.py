@@ -133,27 +133,19 @@ class Dispatcher:
             self._wake.wait(timeout=self.seconds_to_wait(passed_at))
 
     def _pass(self, now: float) -> None:
-        # Timeouts are one replica's work (any could, each finish is checked under lock, but
-        # N replicas racing for every overdue row is waste): the one that leads "timeouts".
-        if now - self._timeouts_at >= TIMEOUTS_EVERY and self._leadership.leads("timeouts"):
-            self._timeouts_at = now
-            if released := self._ledger.release_expired(now):
-                log.warning(
-                    "%d claimed attempt(s) never sent (a replica died): queued again", released
-                )
-            for job in self._ledger.overdue(now):
-                waited = (job.deadline_at or now) - (job.dispatched_at or now)
-                self._give_up_on_attempt(job, f"no callback within {waited:.0f}s")
         for name in self._ledger.services_with_due(now):
             service = self._registry.find(name)
             if service is None:
                 continue  # its function is gone for now: the jobs wait, they are not lost
-            running = self._ledger.calls_running(name)
-            if running >= service.concurrency:
-                continue
             # A job-mode service's files are Kubernetes Jobs, one each: never batched.
             size = 1 if service.job_mode else self.sizer.size(service)
+            # The claim counts the service's invocations itself: a count before it is a round
+            # trip to the ledger on the path to a job's start (most of a millisecond on
+            # PostgreSQL), needed only to hold a batch while the service is busy.
             if service.batch_window and size > 1:
+                running = self._ledger.calls_running(name)
+                if running >= service.concurrency:
+                    continue
                 due, oldest = self._ledger.due_summary(name, now)
                 until = hold_until(service, busy=running > 0, due=due, oldest=oldest, size=size)
                 if until > now:
@@ -166,6 +158,19 @@ class Dispatcher:
                 for job in batch:
                     self._metrics.dispatched(job, now)
                 self._pool.submit(self._send, batch)
+        # Timeouts after the claims, which a new job waits for. They are one replica's work
+        # (any could, each finish is checked under lock, but N replicas racing for every
+        # overdue row is waste): the one that leads "timeouts".
+        if now - self._timeouts_at >= TIMEOUTS_EVERY and self._leadership.leads("timeouts"):
+            self._timeouts_at = now
+            if released := self._ledger.release_expired(now):
+                log.warning(
+                    "%d claimed attempt(s) never sent (a replica died): queued again", released
+                )
+                self._wake.set()  # they are due: the next pass claims them
+            for job in self._ledger.overdue(now):
+                waited = (job.deadline_at or now) - (job.dispatched_at or now)
+                self._give_up_on_attempt(job, f"no callback within {waited:.0f}s")
 
     def callback_url(self, jobs: list[Job]) -> str:
         """Signed for the invocation: its call id and every job it carries (a batch of one's
