@@ -13,7 +13,7 @@ import functools
 import logging
 import select
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,8 +27,9 @@ from gateway.errors import LedgerUnavailable
 from gateway.jobs.counters import POSTGRESQL
 from gateway.jobs.ledger_rows import job_from_row
 from gateway.jobs.migrations import migrate
-from gateway.jobs.model import Job
+from gateway.jobs.model import Job, NewJob
 from gateway.jobs.postgres_claim import claim_rows
+from gateway.jobs.postgres_insert import insert_job
 from gateway.jobs.sql import Row, Session
 from gateway.jobs.sql_batches import EXTRA_PER_JOB
 from gateway.jobs.sql_ledger import LEASE_SECONDS, SqlLedger
@@ -162,6 +163,10 @@ class PostgresDatabase:
         with self._unavailable_as_error("write"), self._pool.connection() as conn:
             return [list(batch) for batch in claim_rows(conn, params)]
 
+    def insert(self, jobs: Sequence[NewJob]) -> list[tuple[Row, bool]]:
+        with self._unavailable_as_error("write"), self._pool.connection() as conn:
+            return [insert_job(conn, new) for new in jobs]
+
     def leads(self, role: str) -> bool:
         """Whether this replica holds `role`'s session lock; tries to take it when not. A lost
         connection loses every lock it held (PostgreSQL frees them), and this learns so."""
@@ -214,6 +219,10 @@ class PostgresLedger(SqlLedger):
     ) -> None:
         self._pg = PostgresDatabase(url, sealer=sealer)
         super().__init__(self._pg, lease=lease, replica=replica)
+
+    def _insert(self, jobs: Iterable[NewJob]) -> list[tuple[Job, bool]]:
+        """Each job in one round trip of its own (`postgres_insert`)."""
+        return [(job_from_row(row), made) for row, made in self._pg.insert(list(jobs))]
 
     def claim_batches(
         self, service: str, *, size: int, now: float, timeout: float, concurrency: int
