@@ -1,23 +1,27 @@
 """Upload to script start with the ledger on SQLite and on PostgreSQL, side by side in one run:
 the same stack, service and paced uploads, once per ledger (and once with three gateways on the
-PostgreSQL one).
+PostgreSQL one), `--runs` times, the setups' order reversed every other run (the machine's load
+drifts).
 
-    python -m bench.ledger_latency [--uploads 300] [--rate 25]
+    python -m bench.ledger_latency [--uploads 300] [--rate 25] [--runs 3]
 
 Each setup is its own `oscar up` in a throwaway folder (one stack per machine: run it under the
 stack lock), with the platform benchmark's `stamp` service; PostgreSQL is a fresh Debian 15 server
-with its default durability. Prints its section and rewrites it in docs/BENCHMARKS.md (between the
-ledger-latency markers).
+with its default durability. Besides the job's own records, the hops between its claim and its
+function's start are read from the queue-worker logs (`bench.ledger_hops`). Prints its section
+and rewrites it in docs/BENCHMARKS.md (between the ledger-latency markers).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import statistics
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.ledger_hops import queued_calls
 from bench.platform_measure import PHASES, Latency, measure_latency, percentile
 from bench.platform_stack import Bench, load_average, machine
 from bench.report_file import write_section
@@ -25,13 +29,29 @@ from tests.support.postgres import PostgresServer
 from tests.support.stack import running_stack
 
 log = logging.getLogger(__name__)
+TOOK, STORED = "OpenFaaS took the call", "NATS stored it"
+# The job's moments in order, the two hops from the logs after the claim ("job dispatched" is
+# the claim's own time, taken before its queries).
+ORDER = (*[name for name, _ in PHASES[:2]], TOOK, STORED, *[name for name, _ in PHASES[2:]])
+Result = tuple[dict[str, list[float]], float]  # phase -> seconds after the upload; load after
 
 
-def measure(settings: Mapping[str, str], *, uploads: int, rate: float) -> Latency:
+def measure(settings: Mapping[str, str], *, uploads: int, rate: float) -> Result:
     with running_stack(settings) as stack:
         bench = Bench(stack)
         stamp = bench.deploy("stamp", "stamp", replicas=2, annotations={"oscar.concurrency": "4"})
-        return measure_latency(bench, stamp, uploads=uploads, rate=rate)
+        latency = measure_latency(bench, stamp, uploads=uploads, rate=rate)
+        return with_hops(latency, Path(stack.state_dir) / "logs"), load_average()
+
+
+def with_hops(latency: Latency, logs: Path) -> dict[str, list[float]]:
+    hops = queued_calls(logs)
+    phases = {**latency.phases, TOOK: [], STORED: []}
+    for job, ack in latency.jobs:
+        if found := hops.get(job["id"]):
+            phases[TOOK].append(found.openfaas_took - ack)
+            phases[STORED].append(found.nats_stored - ack)
+    return phases
 
 
 def main() -> int:
@@ -39,60 +59,70 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uploads", type=int, default=300)
     parser.add_argument("--rate", type=float, default=25.0)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     server = PostgresServer(durable=True)
-    results: list[tuple[str, Latency]] = []
+    names = ["SQLite, 1 gateway", "PostgreSQL, 1 gateway", "PostgreSQL, 3 gateways"]
+    runs: list[dict[str, Result]] = []
     try:
-        setups = [
-            ("SQLite, 1 gateway", {}),
-            ("PostgreSQL, 1 gateway", {"OSCAR_LEDGER_URL": server.create_database()}),
-            (
-                "PostgreSQL, 3 gateways",
-                {"OSCAR_LEDGER_URL": server.create_database(), "OSCAR_GATEWAYS": "3"},
-            ),
-        ]
-        for name, settings in setups:
-            log.info("%s: %d uploads at %g/s", name, args.uploads, args.rate)
-            results.append((name, measure(settings, uploads=args.uploads, rate=args.rate)))
+        for run in range(args.runs):
+            settings: dict[str, dict[str, str]] = {
+                names[0]: {},
+                names[1]: {"OSCAR_LEDGER_URL": server.create_database()},
+                names[2]: {"OSCAR_LEDGER_URL": server.create_database(), "OSCAR_GATEWAYS": "3"},
+            }
+            results: dict[str, Result] = {}
+            for name in names if run % 2 == 0 else names[::-1]:
+                log.info("run %d, %s: %d uploads at %g/s", run + 1, name, args.uploads, args.rate)
+                results[name] = measure(settings[name], uploads=args.uploads, rate=args.rate)
+            runs.append(results)
     finally:
         server.remove()
-    phases = [name for name, _ in PHASES]
+    section = report(runs, names, uploads=args.uploads, rate=args.rate)
+    print(section)
+    write_section(
+        Path(__file__).parent.parent / "docs" / "BENCHMARKS.md", section, name="ledger-latency"
+    )
+    return 0
+
+
+def ms(values: list[float], q: float) -> float:
+    return percentile(values, q) * 1000
+
+
+def report(runs: list[dict[str, Result]], names: list[str], *, uploads: int, rate: float) -> str:
+    loads = [load for results in runs for _, load in results.values()]
     lines = [
         "## Ledger: upload to script start, SQLite and PostgreSQL",
         "",
-        f"`python -m bench.ledger_latency --uploads {args.uploads} --rate {args.rate:g}`,"
-        f" {datetime.now(UTC):%Y-%m-%d}, {machine()}, load {load_average():.1f} at the end."
-        " Milliseconds after MinIO acknowledged the upload, p50 (p90), one stack per ledger.",
+        f"`python -m bench.ledger_latency --uploads {uploads} --rate {rate:g} --runs {len(runs)}`,"
+        f" {datetime.now(UTC):%Y-%m-%d}, {machine()}, load {min(loads):.1f} to {max(loads):.1f}"
+        " after each setup. Milliseconds after MinIO acknowledged the upload, p50 (p90), one"
+        " stack per ledger and run; the table is the last run, the line under it every run.",
         "",
-        "| ledger | " + " | ".join(phases) + " |",
-        "|---|" + "---|" * len(phases),
+        "| ledger | " + " | ".join(ORDER) + " |",
+        "|---|" + "---|" * len(ORDER),
     ]
-
-    def ms(values: list[float], q: float) -> float:
-        return percentile(values, q) * 1000
-
-    def added(phase: str) -> str:
-        base = ms(results[0][1].phases[phase], 0.5)
-        return ", ".join(
-            f"{name} {ms(lat.phases[phase], 0.5) - base:+.1f} ms" for name, lat in results[1:]
-        )
-
-    for name, latency in results:
-        cells = [
-            f"{ms(latency.phases[p], 0.5):.1f} ({ms(latency.phases[p], 0.9):.1f})" for p in phases
-        ]
+    for name in names:
+        phases = runs[-1][name][0]
+        cells = [f"{ms(phases[p], 0.5):.1f} ({ms(phases[p], 0.9):.1f})" for p in ORDER]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        f"Added by the ledger at p50 to script start, against SQLite: {added('script started')}"
-        f"; to the job's dispatch (the ledger's own part, before OpenFaaS):"
-        f" {added('job dispatched')}.",
-    ]
-    section = "\n".join(lines)
-    print(section)
-    report = Path(__file__).parent.parent / "docs" / "BENCHMARKS.md"
-    write_section(report, section, name="ledger-latency")
-    return 0
+
+    def added(phase: str, name: str) -> list[float]:
+        return [ms(r[name][0][phase], 0.5) - ms(r[names[0]][0][phase], 0.5) for r in runs]
+
+    lines.append("")
+    for phase in (TOOK, "script started"):
+        parts = []
+        for name in names[1:]:
+            each = added(phase, name)
+            listed = ", ".join(f"{v:+.1f}" for v in each)
+            parts.append(f"{name} {statistics.median(each):+.1f} ms (runs: {listed})")
+        lines.append(
+            f"Added at p50 to *{phase}*, against SQLite, median of runs: " + "; ".join(parts) + "."
+        )
+        lines.append("")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

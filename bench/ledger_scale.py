@@ -1,6 +1,6 @@
 """The ledger with a million jobs in it, SQLite and PostgreSQL side by side: the API's reads,
-the event path's dedup check, the reconciler's pass over one 100,000-object prefix, and the
-retention pass: one batch, and an event while batches run.
+the event path's dedup check, the dispatcher's claim, the reconciler's pass over one
+100,000-object prefix, and the retention pass: one batch, and an event while batches run.
 
     python -m bench.ledger_scale [--jobs 1000000] [--prefix 100000] [--repeat 50]
 
@@ -116,6 +116,15 @@ def measure(ledger: Ledger, repeat: int, jobs: int, prefix: int) -> dict[str, fl
             stop.set()
             pruner.join()
 
+    claimed = {"s0": 0, "s1": 0}
+
+    def claim(service: str, size: int) -> None:
+        """The dispatcher's claim with one slot free (its jobs stay running)."""
+        claimed[service] += 1
+        ledger.claim_batches(
+            service, size=size, now=time.time(), timeout=30, concurrency=claimed[service]
+        )
+
     return {
         "a page of a service's jobs (50, newest)": timed(
             lambda: ledger.page("s3", status=None, limit=50, offset=0), repeat
@@ -130,6 +139,8 @@ def measure(ledger: Ledger, repeat: int, jobs: int, prefix: int) -> dict[str, fl
         ),
         "an event: new job": timed(new_event, repeat),
         "an event: dedup check, replayed": timed(replayed_event, repeat),
+        f"a claim: one job of a service of {prefix:,}": timed(lambda: claim("s0", 1), repeat),
+        "a claim: a batch of 10 jobs": timed(lambda: claim("s1", 10), max(3, repeat // 10)),
         f"reconciler: identities of the {prefix:,}-object prefix": timed(
             lambda: ledger.keys("s0", "b0"), max(3, repeat // 10)
         ),

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 from minio import Minio
@@ -57,6 +58,9 @@ class Latency:
     rate: float
     put_seconds: list[float]
     phases: dict[str, list[float]]  # phase name -> seconds after the upload's acknowledgement
+    # Each succeeded job's record and its upload's acknowledgement (bench.ledger_latency times
+    # the hops in between from the stack's logs).
+    jobs: tuple[tuple[dict[str, Any], float], ...] = ()
 
 
 def measure_latency(bench: Bench, service: BenchService, *, uploads: int, rate: float) -> Latency:
@@ -78,7 +82,8 @@ def measure_latency(bench: Bench, service: BenchService, *, uploads: int, rate: 
         moments = {**job, "script_started": script_time(job["log_tail"], "started")}
         for name, field in PHASES:
             phases[name].append(float(moments[field]) - ack)
-    return Latency(uploads, rate, [ack - sent for sent, ack in acked.values()], phases)
+    puts = [ack - sent for sent, ack in acked.values()]
+    return Latency(uploads, rate, puts, phases, tuple((j, acked[j["key"]][1]) for j in jobs))
 
 
 def script_time(log_tail: str, word: str) -> float:

@@ -104,7 +104,8 @@ class Intake:
         ]
         unrouted = sum(1 for a in announced if not services(a))
         # Durable before MinIO hears 2xx; the dispatcher may start on them a little sooner.
-        results = self._ledger.add(new_jobs, visible=self._dispatcher.wake)
+        woken = {job.service for job in new_jobs}
+        results = self._ledger.add(new_jobs, visible=lambda: self._dispatcher.wake(woken))
         created = [job for job, new in results if new]
         self._metrics.event("queued", len(created))
         self._metrics.event("duplicate", len(results) - len(created))

@@ -17,15 +17,6 @@ class Ledger(Protocol):
     def add(
         self, jobs: Iterable[NewJob], *, visible: Callable[[], None] | None = None
     ) -> list[tuple[Job, bool]]: ...
-    def claim(
-        self,
-        service: str,
-        *,
-        limit: int,
-        now: float,
-        timeout: float,
-        concurrency: int | None = None,
-    ) -> list[Job]: ...
     def mark_sent(self, job_id: str, call_id: str) -> None: ...
     def release_expired(self, now: float) -> int: ...
     def finish(

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from gateway.credentials import Sealer
 from gateway.errors import LedgerError
-from gateway.jobs import counters
+from gateway.jobs import counters, postgres_claim
 from gateway.jobs.sql import Session
 
 # A step is SQL, or Python for what SQL cannot do on both backends (sealing a token).
@@ -137,6 +137,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             secret_key TEXT NOT NULL
         )""",
     ),
+    # 8: PostgreSQL's claim as a function, one round trip a claim (gateway/jobs/postgres_claim.py).
+    postgres_claim.migration,
 )
 LATEST = len(MIGRATIONS)
 VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"

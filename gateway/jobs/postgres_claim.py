@@ -1,61 +1,115 @@
-"""The claim on PostgreSQL in one statement: the same transaction as `SqlLedger.claim` (the
-service's lock, its running count, the due rows locked and skipped when another replica holds
-them, their update and their attempts' rows), as BEGIN, the lock, the claim and COMMIT: four
-round trips where there were nine. (psycopg's pipeline mode, which would send the four at once,
-measured slower here: 0.6 ms against 0.33 ms a claim on loopback, its own work exceeding the
-round trips it saves.)
+"""The claim on PostgreSQL in one round trip: the transaction `SqlBatches.claim_batches` makes
+(the service's lock, its invocations running, the due rows locked and skipped when another
+replica holds them, spread over the free slots as batches, their update and their attempts'
+rows) as one call of a function that migration 8 creates, `oscar_claim`, in its own autocommit
+transaction. `SqlBatches` takes two statements a job in a transaction of its own; the claim
+before this function took four round trips (BEGIN, the lock, the claim, COMMIT), and each
+round trip to the server costs most of a millisecond on a loaded machine, where the server's
+backend and the gateway's thread wait to be scheduled (docs/BENCHMARKS.md, "Where the time
+went"). (psycopg's pipeline mode, which would send the four at once, measured slower: 0.6 ms
+against 0.33 ms a claim on an idle loopback, its own work exceeding the round trips it saves.)
 
-The lock is its own statement before the claim's: under READ COMMITTED each statement reads a
-snapshot taken when it starts, so a count taken in the statement that waited for the lock could
-miss the claims of the replica that held it, and the service's concurrency would not hold.
+The lock is its own statement in the function, before the claim's: under READ COMMITTED each
+statement of a volatile function reads a snapshot taken when it starts, so the count that
+follows the lock sees the claims of the replica that held it, and the service's concurrency
+holds; a count taken in the statement that waited for the lock could miss them.
+
+The batches are `sql_batches._spread`'s: n due jobs over b = min(n, slots) batches, in order,
+the first n mod b of them one job larger. A batch's jobs share a call id (one new uuid a batch,
+which is how the caller tells the batches apart) and its deadline allows each job after the
+first `EXTRA_PER_JOB` more.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
-from psycopg.rows import DictRow
-
+from gateway.jobs.counters import POSTGRESQL
 from gateway.jobs.model import JobStatus
 
-CLAIM = f"""
-WITH free AS (
-    SELECT LEAST(%(limit)s, COALESCE(%(concurrency)s::int - (
-        SELECT COUNT(*) FROM jobs WHERE service=%(service)s AND status='{JobStatus.RUNNING}'
-    ), %(limit)s)) AS n
-), due AS (
-    SELECT id FROM jobs
-    WHERE service=%(service)s AND status='{JobStatus.QUEUED}' AND next_attempt_at<=%(now)s
-    ORDER BY next_attempt_at, received_at
-    LIMIT (SELECT GREATEST(n, 0) FROM free)
-    FOR UPDATE SKIP LOCKED
-), claimed AS (
-    UPDATE jobs SET status='{JobStatus.RUNNING}', attempts=jobs.attempts+1,
-        call_id=replace(gen_random_uuid()::text, '-', ''), dispatched_at=%(now)s,
-        started_at=NULL, deadline_at=%(deadline)s, updated_at=%(now)s,
-        claimed_by=%(replica)s, lease_until=%(lease)s
-    FROM due WHERE jobs.id=due.id
-    RETURNING jobs.*
-), history AS (
-    INSERT INTO attempts (job_id, number, call_id, dispatched_at)
-    SELECT c.id, COALESCE((SELECT MAX(a.number) FROM attempts a WHERE a.job_id=c.id), 0) + 1,
-        c.call_id, %(now)s
-    FROM claimed c
-)
-SELECT * FROM claimed ORDER BY next_attempt_at, received_at
+if TYPE_CHECKING:  # a gateway on SQLite runs migration 8's no-op without psycopg
+    import psycopg
+    from psycopg.rows import DictRow
+
+RUNNING, QUEUED = JobStatus.RUNNING, JobStatus.QUEUED
+
+# The function's body. `due` is materialised: the rows it locks are the ones claimed, computed
+# once. Window functions and FOR UPDATE do not mix in one SELECT, hence `ranked` after it.
+# `RETURNING jobs` is the updated row as a whole, so that the function returns `SETOF jobs`
+# (whatever columns later migrations add) in the batches' order.
+_BODY = f"""
+BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
+    PERFORM pg_advisory_xact_lock(hashtext('claim:' || p_service));
+    RETURN QUERY
+    WITH free AS (
+        SELECT GREATEST(p_concurrency - (
+            SELECT COUNT(DISTINCT call_id) FROM jobs
+            WHERE service=p_service AND status='{RUNNING}'
+        ), 0) AS slots
+    ), due AS MATERIALIZED (
+        SELECT id, next_attempt_at, received_at FROM jobs
+        WHERE service=p_service AND status='{QUEUED}' AND next_attempt_at<=p_now
+        ORDER BY next_attempt_at, received_at
+        LIMIT (SELECT slots * GREATEST(p_size, 1) FROM free)
+        FOR UPDATE SKIP LOCKED
+    ), ranked AS (
+        SELECT id, row_number() OVER (ORDER BY next_attempt_at, received_at, id) - 1 AS rn,
+            COUNT(*) OVER () AS n
+        FROM due
+    ), shaped AS (
+        SELECT r.id, r.rn, r.n / b.n AS share, mod(r.n, b.n) AS extra
+        FROM ranked r CROSS JOIN LATERAL (SELECT LEAST(r.n, f.slots) AS n FROM free f) b
+    ), placed AS (
+        SELECT id, rn, CASE WHEN rn < extra * (share + 1) THEN rn / (share + 1)
+            ELSE extra + (rn - extra * (share + 1)) / share END AS batch
+        FROM shaped
+    ), calls AS (
+        SELECT batch, COUNT(*) AS members, replace(gen_random_uuid()::text, '-', '') AS call_id
+        FROM placed GROUP BY batch
+    ), claimed AS (
+        UPDATE jobs SET status='{RUNNING}', attempts=jobs.attempts+1, call_id=calls.call_id,
+            dispatched_at=p_now, started_at=NULL,
+            deadline_at=p_now + p_timeout + p_extra_per_job * (calls.members - 1),
+            updated_at=p_now, claimed_by=p_replica, lease_until=p_lease
+        FROM placed JOIN calls ON calls.batch=placed.batch
+        WHERE jobs.id=placed.id
+        RETURNING jobs AS job, placed.batch AS batch, placed.rn AS rn
+    ), history AS (
+        INSERT INTO attempts (job_id, number, call_id, dispatched_at)
+        SELECT (c.job).id, COALESCE((
+            SELECT MAX(a.number) FROM attempts a WHERE a.job_id=(c.job).id
+        ), 0) + 1, (c.job).call_id, p_now
+        FROM claimed c
+    )
+    SELECT (c.job).* FROM claimed c ORDER BY c.batch, c.rn;
+END
 """  # noqa: S608 - the statuses are the enum's constants
 
+# Migration 8 on PostgreSQL (SQLite claims in process: a round trip there costs nothing).
+FUNCTION = (
+    "CREATE OR REPLACE FUNCTION oscar_claim(p_service text, p_size int, p_concurrency int,"
+    " p_now double precision, p_timeout double precision, p_extra_per_job double precision,"
+    " p_replica text, p_lease double precision)"
+    " RETURNS SETOF jobs LANGUAGE plpgsql VOLATILE AS $claim$" + _BODY + "$claim$"
+)
+CLAIM = (
+    "SELECT * FROM oscar_claim(%(service)s, %(size)s, %(concurrency)s, %(now)s, %(timeout)s,"
+    " %(extra_per_job)s, %(replica)s, %(lease)s)"
+)
 
-def claim_rows(
-    conn: psycopg.Connection[DictRow], *, lock: str, params: dict[str, Any]
-) -> list[DictRow]:
-    """Run the claim on an autocommit connection. Lost in a database crash, a claim only means
-    the job is sent again, so its commit does not wait for the disk."""
-    with conn.transaction():
-        conn.execute(
-            "SELECT set_config('synchronous_commit', 'off', true),"
-            " pg_advisory_xact_lock(hashtext(%s))",
-            (lock,),
-        )
-        return conn.execute(CLAIM, params).fetchall()
+
+def migration(dialect: str) -> tuple[str, ...]:
+    return (FUNCTION,) if dialect == POSTGRESQL else ()
+
+
+def claim_rows(conn: psycopg.Connection[DictRow], params: dict[str, Any]) -> list[list[DictRow]]:
+    """Run the claim on an autocommit connection: the claimed rows, batch by batch. Lost in a
+    database crash, a claim only means the job is sent again, so its commit does not wait for
+    the disk (the function says so for its own transaction)."""
+    batches: list[list[DictRow]] = []
+    for row in conn.execute(CLAIM, params).fetchall():
+        if not batches or batches[-1][0]["call_id"] != row["call_id"]:
+            batches.append([])
+        batches[-1].append(row)
+    return batches

@@ -13,7 +13,7 @@ import functools
 import logging
 import select
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,9 +27,11 @@ from gateway.errors import LedgerUnavailable
 from gateway.jobs.counters import POSTGRESQL
 from gateway.jobs.ledger_rows import job_from_row
 from gateway.jobs.migrations import migrate
-from gateway.jobs.model import Job
+from gateway.jobs.model import Job, NewJob
 from gateway.jobs.postgres_claim import claim_rows
+from gateway.jobs.postgres_insert import insert_job
 from gateway.jobs.sql import Row, Session
+from gateway.jobs.sql_batches import EXTRA_PER_JOB
 from gateway.jobs.sql_ledger import LEASE_SECONDS, SqlLedger
 
 log = logging.getLogger(__name__)
@@ -157,9 +159,13 @@ class PostgresDatabase:
         with self.read() as session:
             session.one("SELECT pg_current_xact_id()")
 
-    def claim(self, service: str, params: dict[str, Any]) -> list[Row]:
+    def claim(self, params: dict[str, Any]) -> list[list[Row]]:
         with self._unavailable_as_error("write"), self._pool.connection() as conn:
-            return list(claim_rows(conn, lock=f"claim:{service}", params=params))
+            return [list(batch) for batch in claim_rows(conn, params)]
+
+    def insert(self, jobs: Sequence[NewJob]) -> list[tuple[Row, bool]]:
+        with self._unavailable_as_error("write"), self._pool.connection() as conn:
+            return [insert_job(conn, new) for new in jobs]
 
     def leads(self, role: str) -> bool:
         """Whether this replica holds `role`'s session lock; tries to take it when not. A lost
@@ -214,40 +220,25 @@ class PostgresLedger(SqlLedger):
         self._pg = PostgresDatabase(url, sealer=sealer)
         super().__init__(self._pg, lease=lease, replica=replica)
 
+    def _insert(self, jobs: Iterable[NewJob]) -> list[tuple[Job, bool]]:
+        """Each job in one round trip of its own (`postgres_insert`)."""
+        return [(job_from_row(row), made) for row, made in self._pg.insert(list(jobs))]
+
     def claim_batches(
         self, service: str, *, size: int, now: float, timeout: float, concurrency: int
     ) -> list[list[Job]]:
-        """Batches of one (an idle service, the path where latency counts) by the one-statement
-        claim; larger ones as `SqlBatches` makes them. The one-statement claim counts running
-        jobs, not invocations: with a batch still running it frees fewer slots, never more."""
-        if size > 1:
-            return super().claim_batches(
-                service, size=size, now=now, timeout=timeout, concurrency=concurrency
-            )
-        claimed = self.claim(
-            service, limit=concurrency, now=now, timeout=timeout, concurrency=concurrency
-        )
-        return [[job] for job in claimed]
-
-    def claim(
-        self,
-        service: str,
-        *,
-        limit: int,
-        now: float,
-        timeout: float,
-        concurrency: int | None = None,
-    ) -> list[Job]:
-        """`SqlLedger.claim` in one round trip (`postgres_claim`)."""
-        if limit <= 0:
+        """`SqlBatches.claim_batches` in one statement after the service's lock
+        (`postgres_claim`), whatever the batches' number and size."""
+        if concurrency <= 0:
             return []
         params = {
             "service": service,
-            "limit": limit,
+            "size": size,
             "concurrency": concurrency,
             "now": now,
-            "deadline": now + timeout,
+            "timeout": timeout,
+            "extra_per_job": EXTRA_PER_JOB,
             "replica": self._replica,
             "lease": now + self._lease,
         }
-        return [job_from_row(row) for row in self._pg.claim(service, params)]
+        return [[job_from_row(row) for row in batch] for batch in self._pg.claim(params)]

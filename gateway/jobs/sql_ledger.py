@@ -17,11 +17,10 @@ from gateway.jobs import counters
 from gateway.jobs.ledger_rows import job_from_row
 from gateway.jobs.model import AttemptResult, Job, JobStatus, NewJob
 from gateway.jobs.retention import strip_batch
-from gateway.jobs.sql import Database, Session
+from gateway.jobs.sql import Database
 from gateway.jobs.sql_batches import SqlBatches, finish_row
 from gateway.jobs.sql_credentials import SqlCredentials
 from gateway.jobs.sql_endpoints import SqlEndpoints
-from gateway.jobs.sql_reads import running_jobs
 
 LEASE_SECONDS = 30.0
 RUNNING, QUEUED, DEAD = JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.DEAD
@@ -91,64 +90,6 @@ class SqlLedger(SqlEndpoints, SqlBatches, SqlCredentials):
                 assert row is not None  # inserted, or there before: the identity is unique
                 results[index] = (job_from_row(row), inserted is not None)
         return [results[i] for i in range(len(listed))]
-
-    def claim(
-        self,
-        service: str,
-        *,
-        limit: int,
-        now: float,
-        timeout: float,
-        concurrency: int | None = None,
-    ) -> list[Job]:
-        """Mark up to `limit` due queued jobs of `service` running, each with a new call id; with
-        `concurrency`, no more than that many of the service's jobs run at once, counting every
-        replica's."""
-        if limit <= 0:
-            return []
-        with self._db.write() as db:
-            self._db.serialise(db, f"claim:{service}")
-            # Lost in a database crash, a claim only means the job is sent again: no fsync.
-            self._db.unsynced(db)
-            if concurrency is not None:
-                limit = min(limit, concurrency - running_jobs(db, service))
-                if limit <= 0:
-                    return []
-            due = (
-                "SELECT id, attempts FROM jobs WHERE service=? AND status=? AND next_attempt_at<=?"
-                " ORDER BY next_attempt_at, received_at LIMIT ?"
-            )
-            rows = db.rows(due + self._db.claim_rows, (service, QUEUED, now, limit))
-            return [self._claim_one(db, row["id"], row["attempts"], now, timeout) for row in rows]
-
-    def _claim_one(
-        self, db: Session, job_id: str, attempts: int, now: float, timeout: float
-    ) -> Job:
-        call_id = uuid.uuid4().hex
-        row = db.one(
-            "UPDATE jobs SET status=?, attempts=?, call_id=?, dispatched_at=?, started_at=NULL,"
-            " deadline_at=?, updated_at=?, claimed_by=?, lease_until=? WHERE id=? RETURNING *",
-            (
-                RUNNING,
-                attempts + 1,
-                call_id,
-                now,
-                now + timeout,
-                now,
-                self._replica,
-                now + self._lease,
-                job_id,
-            ),
-        )
-        # The history's own numbering: a requeued dead letter starts its attempts from 0
-        # again, and must not overwrite the attempts it already had.
-        db.run(
-            "INSERT INTO attempts (job_id, number, call_id, dispatched_at)"
-            " SELECT ?, COALESCE(MAX(number), 0) + 1, ?, ? FROM attempts WHERE job_id=?",
-            (job_id, call_id, now, job_id),
-        )
-        assert row is not None  # locked by this transaction's claim
-        return job_from_row(row)
 
     def mark_sent(self, job_id: str, call_id: str) -> None:
         """OpenFaaS has the attempt: its lease ends (its deadline alone governs it now)."""

@@ -35,6 +35,7 @@ from gateway.jobs.model import Job, NewJob
 from gateway.services.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner
 from tests.fuzz.openfaas_server import FakeOpenFaaS
+from tests.support.ledger_claims import claim
 
 OPENFAAS_USER = "admin"
 SECRETS = {
@@ -219,7 +220,7 @@ class Gateway:
         """
         now, service = time.time(), f"fuzzed-{next(self._jobs)}"
         self.ledger.add([NewJob(service, bucket, key, "etag", "{}", 2, now)])
-        [job] = self.ledger.claim(service, limit=1, now=now, timeout=300)
+        [job] = claim(self.ledger, service, limit=1, now=now, timeout=300)
         return job
 
     def callback_url(self, job_id: str, call_id: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from gateway.jobs.model import NewJob
 from tests.fuzz.gateway_stack import ADMIN, Gateway
+from tests.support.ledger_claims import claim
 
 
 def listing(gw: Gateway, path: str) -> tuple[int, dict[str, Any]]:
@@ -45,7 +46,7 @@ def test_an_unknown_service_is_a_404_but_a_removed_one_keeps_its_history(gw: Gat
 def test_a_job_whose_claim_was_abandoned_shows_that_attempt_in_its_detail(gw: Gateway) -> None:
     now = time.time()
     [(job, _)] = gw.ledger.add([NewJob("grayify", "photos", "in/a.png", "etag", "{}", 2, now)])
-    gw.ledger.claim("grayify", limit=1, now=now, timeout=30)
+    claim(gw.ledger, "grayify", limit=1, now=now, timeout=30)
     assert gw.ledger.release_expired(now + 10_000) == 1  # its replica died before sending it
 
     answer = gw.client.get(f"/system/jobs/grayify/{job.id}", headers=ADMIN)

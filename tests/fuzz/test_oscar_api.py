@@ -8,6 +8,7 @@ from typing import Any
 from gateway.http.oscar_api import PAGE
 from gateway.jobs.model import AttemptResult, NewJob
 from tests.fuzz.gateway_stack import ADMIN, Gateway
+from tests.support.ledger_claims import claim
 
 
 def got(gw: Gateway, path: str) -> tuple[int, Any]:
@@ -52,7 +53,7 @@ def test_deleting_a_services_jobs_takes_the_succeeded_ones_and_with_all_every_on
 ) -> None:
     now = time.time()
     gw.ledger.add([NewJob("grayify", "photos", f"in/{n}.png", "e", "{}", 2, now) for n in range(3)])
-    [done] = gw.ledger.claim("grayify", limit=1, now=now, timeout=30)
+    [done] = claim(gw.ledger, "grayify", limit=1, now=now, timeout=30)
     gw.ledger.finish(done.id, done.call_id, AttemptResult(True, 200), retry_at=None, now=now)
 
     finished = gw.client.delete("/system/logs/grayify", headers=ADMIN)

@@ -8,6 +8,7 @@ from pathlib import Path
 from gateway.jobs.activity import MinuteActivity, activity
 from gateway.jobs.model import AttemptResult, Job, JobStatus, NewJob
 from gateway.jobs.sqlite_ledger import SqliteLedger
+from tests.support.ledger_claims import claim
 
 NOW = 36_000.0 + 30  # half a minute into a minute
 
@@ -22,7 +23,7 @@ def ledger_with(tmp_path: Path, received: list[float]) -> SqliteLedger:
 
 def test_jobs_are_counted_in_the_minute_they_arrived_by_their_status_now(tmp_path: Path) -> None:
     ledger = ledger_with(tmp_path, [NOW - 5, NOW - 20, NOW - 65])
-    [started] = ledger.claim("svc", limit=1, now=NOW, timeout=30)  # the oldest: NOW - 65
+    [started] = claim(ledger, "svc", limit=1, now=NOW, timeout=30)  # the oldest: NOW - 65
     ledger.mark_started(started.id, started.call_id, NOW + 1.5)
     ledger.add([NewJob("svc", "b", "in/old.txt", "e-old", "{}", 1, NOW - 3600 - 40)])
 
@@ -62,7 +63,7 @@ def test_the_latency_of_a_minute_is_its_median_and_its_longest() -> None:
 
 def test_one_dead_letter_can_be_requeued_without_the_others(tmp_path: Path) -> None:
     ledger = ledger_with(tmp_path, [100.0, 101.0])
-    for job in ledger.claim("svc", limit=2, now=102.0, timeout=30):
+    for job in claim(ledger, "svc", limit=2, now=102.0, timeout=30):
         ledger.finish(
             job.id,
             job.call_id,

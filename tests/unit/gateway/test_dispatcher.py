@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
 
+from contract.paths import StoragePath
 from gateway.jobs.dispatcher import MAX_SLEEP, Dispatcher
 from gateway.jobs.metrics import Metrics
 from gateway.jobs.model import NewJob
 from gateway.jobs.sqlite_ledger import SqliteLedger
+from gateway.services.model import Service
 from gateway.tokens import CallbackSigner
+from tests.support.ledger_claims import claim
 
 NOW = 1000.0
 
@@ -38,7 +42,7 @@ def test_a_backlog_held_back_by_the_concurrency_limit_waits_for_a_wake_up(
     ledger: SqliteLedger,
 ) -> None:
     ledger.add([job(f"in/{n}", at=NOW - 5) for n in range(10)])
-    ledger.claim("svc", limit=4, now=NOW, timeout=300)  # the service's 4 slots are taken
+    claim(ledger, "svc", limit=4, now=NOW, timeout=300)  # the service's 4 slots are taken
 
     waited = dispatcher(ledger, now=NOW + 0.001).seconds_to_wait(passed_at=NOW)
 
@@ -63,3 +67,37 @@ def test_a_job_that_became_due_during_the_pass_is_taken_at_once(ledger: SqliteLe
 
 def test_an_idle_ledger_sleeps_the_longest(ledger: SqliteLedger) -> None:
     assert dispatcher(ledger, now=NOW).seconds_to_wait(passed_at=NOW) == MAX_SLEEP
+
+
+class RecordingLedger(SqliteLedger):
+    """A real SQLite ledger that notes which services a pass asked about, in order, and claims
+    nothing (so that nothing is sent)."""
+
+    calls: list[str]
+
+    def services_with_due(self, now: float) -> list[str]:
+        self.calls.append("services_with_due")
+        return super().services_with_due(now)
+
+    def claim_batches(self, service: str, **_: Any) -> list[list[Any]]:
+        self.calls.append(f"claim {service}")
+        return []
+
+
+def test_a_service_woken_for_is_claimed_before_the_ledger_is_asked_which_are_due(
+    tmp_path: Path,
+) -> None:
+    ledger = RecordingLedger(tmp_path / "ledger.db")
+    ledger.calls = []
+    ledger.add([job(f"in/{n}", at=NOW - 5) for n in range(2)])
+    registry = SimpleNamespace(find=lambda name: Service(name, StoragePath.parse("b/in"), None))
+    woken = dispatcher(ledger, now=NOW)
+    woken._registry = cast(Any, registry)
+
+    woken.wake(["svc"])
+    woken._pass(NOW)
+    woken._pass(NOW)  # a hint is for one pass
+
+    assert ledger.calls == [
+        "claim svc", "services_with_due", "services_with_due", "claim svc",
+    ]  # fmt: skip

@@ -23,6 +23,7 @@ from gateway.services import fdl
 from gateway.services.deploy_plan import Planner
 from gateway.services.model import Service
 from gateway.tokens import CallbackSigner
+from tests.support.ledger_claims import claim
 
 NOW = 1000.0
 EVENT = json.dumps({"Records": [{"s3": {"bucket": {"name": "b"}, "object": {"key": "in%2Fa"}}}]})
@@ -78,7 +79,7 @@ def _parts(ledger: SqliteLedger, kube: RecordingKubernetes) -> tuple[Dispatcher,
 
 
 def _claimed(ledger: SqliteLedger) -> Job:
-    (job,) = ledger.claim("long", limit=1, now=NOW, timeout=7200)
+    (job,) = claim(ledger, "long", limit=1, now=NOW, timeout=7200)
     return job
 
 
@@ -135,7 +136,7 @@ def test_a_failed_job_is_retried_then_a_dead_letter_with_its_log_tail(
     failed = {"status": "failed", "http_status": 500, "error": "script exited 3",
               "exit_code": 3, "log_tail": "broken"}  # fmt: skip
     for expected in ("queued", "dead"):
-        job = ledger.claim("long", limit=1, now=NOW + 3600, timeout=7200)[0]
+        job = claim(ledger, "long", limit=1, now=NOW + 3600, timeout=7200)[0]
         kube.ended.append(_ended(job, ok=False, answer=failed))
         watcher.pass_once()
         after = ledger.get(job.id)

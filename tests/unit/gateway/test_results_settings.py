@@ -19,6 +19,7 @@ from gateway.jobs.sqlite_ledger import SqliteLedger
 from gateway.services.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner
 from tests.support.gateway_config import gateway_config
+from tests.support.ledger_claims import claim
 
 
 def test_results_are_recorded_in_the_system_bucket_unless_told_otherwise(tmp_path: Path) -> None:
@@ -54,7 +55,7 @@ def test_each_sent_job_names_its_call_and_the_results_bucket(tmp_path: Path) -> 
         retry_base=1.0, retry_cap=60.0, results_bucket="oscar-results",
     )  # fmt: skip
     ledger.add([NewJob("svc", "b", "in/a.txt", "e1", '{"Records": []}', 3, 1.0)])
-    [job] = ledger.claim("svc", limit=1, now=2.0, timeout=30)
+    [job] = claim(ledger, "svc", limit=1, now=2.0, timeout=30)
 
     dispatcher._send([job])
 

@@ -8,6 +8,7 @@ import pytest
 from gateway.jobs.ledger import Ledger
 from gateway.jobs.model import AttemptResult, JobStatus, NewJob, backoff_seconds
 from gateway.services.endpoints import Endpoint
+from tests.support.ledger_claims import claim
 from tests.unit.ledger.conftest import Opener
 
 
@@ -28,20 +29,20 @@ def test_a_repeated_identity_makes_no_second_job(ledger: Ledger) -> None:
 def test_claim_respects_the_limit_and_gives_each_attempt_a_call_id(ledger: Ledger) -> None:
     ledger.add([new(f"in/{n}.txt") for n in range(5)])
 
-    claimed = ledger.claim("svc", limit=2, now=101.0, timeout=30)
+    claimed = claim(ledger, "svc", limit=2, now=101.0, timeout=30)
 
     assert len(claimed) == 2
     assert all(j.status == JobStatus.RUNNING and j.attempts == 1 for j in claimed)
     assert len({j.call_id for j in claimed}) == 2
     assert ledger.running("svc") == 2
-    assert ledger.claim("svc", limit=0, now=101.0, timeout=30) == []
+    assert claim(ledger, "svc", limit=0, now=101.0, timeout=30) == []
 
 
 def test_success_is_recorded_once_and_a_stale_callback_changes_nothing(
     ledger: Ledger,
 ) -> None:
     ledger.add([new()])
-    [job] = ledger.claim("svc", limit=1, now=101.0, timeout=30)
+    [job] = claim(ledger, "svc", limit=1, now=101.0, timeout=30)
 
     done = ledger.finish(
         job.id,
@@ -66,7 +67,7 @@ def test_success_is_recorded_once_and_a_stale_callback_changes_nothing(
 
 def test_failures_retry_until_the_last_attempt_then_the_job_is_dead(ledger: Ledger) -> None:
     ledger.add([new(attempts=2)])
-    [first] = ledger.claim("svc", limit=1, now=101.0, timeout=30)
+    [first] = claim(ledger, "svc", limit=1, now=101.0, timeout=30)
     retried = ledger.finish(
         first.id,
         first.call_id,
@@ -75,9 +76,9 @@ def test_failures_retry_until_the_last_attempt_then_the_job_is_dead(ledger: Ledg
         now=102.0,
     )
     assert retried is not None and retried.status == JobStatus.QUEUED
-    assert ledger.claim("svc", limit=1, now=104.0, timeout=30) == []  # backoff not over yet
+    assert claim(ledger, "svc", limit=1, now=104.0, timeout=30) == []  # backoff not over yet
 
-    [second] = ledger.claim("svc", limit=1, now=105.0, timeout=30)
+    [second] = claim(ledger, "svc", limit=1, now=105.0, timeout=30)
     dead = ledger.finish(
         second.id,
         second.call_id,
@@ -97,7 +98,7 @@ def test_a_requeued_dead_letter_keeps_the_history_of_its_earlier_attempts(
     ledger: Ledger,
 ) -> None:
     ledger.add([new(attempts=1)])
-    [first] = ledger.claim("svc", limit=1, now=101.0, timeout=30)
+    [first] = claim(ledger, "svc", limit=1, now=101.0, timeout=30)
     ledger.finish(
         first.id,
         first.call_id,
@@ -107,7 +108,7 @@ def test_a_requeued_dead_letter_keeps_the_history_of_its_earlier_attempts(
     )
     ledger.requeue_dead("svc", now=200.0)
 
-    [again] = ledger.claim("svc", limit=1, now=201.0, timeout=30)
+    [again] = claim(ledger, "svc", limit=1, now=201.0, timeout=30)
 
     assert again.attempts == 1  # a fresh budget of attempts
     history = ledger.attempts(first.id)
@@ -117,7 +118,7 @@ def test_a_requeued_dead_letter_keeps_the_history_of_its_earlier_attempts(
 
 def test_a_job_whose_callback_never_arrives_is_overdue(ledger: Ledger) -> None:
     ledger.add([new()])
-    [job] = ledger.claim("svc", limit=1, now=101.0, timeout=30)
+    [job] = claim(ledger, "svc", limit=1, now=101.0, timeout=30)
 
     assert ledger.overdue(120.0) == []
     assert [j.id for j in ledger.overdue(132.0)] == [job.id]
@@ -143,7 +144,7 @@ def test_pruning_strips_old_successes_to_their_identity_and_keeps_dead_letters(
     ledger: Ledger,
 ) -> None:
     ledger.add([new("in/old.txt"), new("in/dead.txt", attempts=1), new("in/recent.txt")])
-    claimed = {j.key: j for j in ledger.claim("svc", limit=3, now=101.0, timeout=30)}
+    claimed = {j.key: j for j in claim(ledger, "svc", limit=3, now=101.0, timeout=30)}
     old, dead, recent = (claimed[f"in/{name}.txt"] for name in ("old", "dead", "recent"))
     ok = AttemptResult(True, 200, 0.1, ["out/x.txt"], "log", "")
     ledger.finish(old.id, old.call_id, ok, retry_at=None, now=102.0)
@@ -182,13 +183,13 @@ def test_the_counts_by_status_follow_every_transition_and_agree_with_a_scan(
     ledger.add([new(f"in/{n}.txt", attempts=2) for n in range(4)])
     ledger.add([new("in/0.txt", attempts=2)])  # a replayed event counts nothing
     agree()
-    ok, retried, failed, _unsent = ledger.claim("svc", limit=4, now=101.0, timeout=30)
+    ok, retried, failed, _unsent = claim(ledger, "svc", limit=4, now=101.0, timeout=30)
     agree()
     ledger.finish(ok.id, ok.call_id, AttemptResult(True), retry_at=None, now=102.0)
     for job in (retried, failed):
         ledger.finish(job.id, job.call_id, AttemptResult(False), retry_at=103.0, now=102.0)
     agree()
-    for job in ledger.claim("svc", limit=2, now=104.0, timeout=30):
+    for job in claim(ledger, "svc", limit=2, now=104.0, timeout=30):
         ledger.finish(job.id, job.call_id, AttemptResult(False), retry_at=None, now=105.0)
     agree()
     assert ledger.counts()[("svc", "dead")] == 2
@@ -207,7 +208,7 @@ def test_the_counts_by_status_follow_every_transition_and_agree_with_a_scan(
 def test_a_services_total_is_its_counted_jobs_of_any_or_one_status(ledger: Ledger) -> None:
     ledger.add([new(f"in/{n}.txt") for n in range(5)])
     ledger.add([NewJob("other", "bucket", "in/x.txt", "e1", "{}", 3, 100.0)])
-    ledger.claim("svc", limit=2, now=101.0, timeout=30)
+    claim(ledger, "svc", limit=2, now=101.0, timeout=30)
 
     assert ledger.total("svc", status=None) == 5
     assert ledger.total("svc", status="running") == 2
@@ -220,7 +221,7 @@ def test_removing_a_services_jobs_takes_its_successes_and_with_every_the_rest_to
 ) -> None:
     ledger.add([new("in/ok.txt"), new("in/dead.txt", attempts=1), new("in/queued.txt")])
     ledger.add([NewJob("other", "bucket", "in/ok.txt", "e1", "{}", 3, 100.0)])
-    ok, dead = ledger.claim("svc", limit=2, now=101.0, timeout=30)
+    ok, dead = claim(ledger, "svc", limit=2, now=101.0, timeout=30)
     ledger.finish(ok.id, ok.call_id, AttemptResult(True, 200), retry_at=None, now=102.0)
     ledger.finish(dead.id, dead.call_id, AttemptResult(False), retry_at=None, now=102.0)
 
@@ -230,7 +231,7 @@ def test_removing_a_services_jobs_takes_its_successes_and_with_every_the_rest_to
     assert ledger.remove("svc", now=104.0, every=True) == 2
     assert ledger.total("svc", status=None) == 0
     assert ledger.page("svc", status=None, limit=9, offset=0) == []
-    assert ledger.claim("svc", limit=5, now=200.0, timeout=30) == []  # the queued one is gone
+    assert claim(ledger, "svc", limit=5, now=200.0, timeout=30) == []  # the queued one is gone
     assert ledger.counts() == {("other", "queued"): 1}
     assert ledger.total("other", status=None) == 1  # another service's job with the same key
 
@@ -239,7 +240,7 @@ def test_a_removed_job_keeps_its_identity_and_its_late_callback_settles_nothing(
     ledger: Ledger,
 ) -> None:
     [(job, _)] = ledger.add([new()])
-    [running] = ledger.claim("svc", limit=1, now=101.0, timeout=30)
+    [running] = claim(ledger, "svc", limit=1, now=101.0, timeout=30)
 
     assert ledger.remove("other", now=102.0, job_id=job.id) == 0  # not that service's job
     assert ledger.remove("svc", now=102.0, job_id=job.id) == 1

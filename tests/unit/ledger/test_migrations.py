@@ -15,6 +15,7 @@ from gateway.jobs.migrations import LATEST, statements
 from gateway.jobs.model import JobStatus
 from gateway.jobs.postgres_ledger import PostgresLedger
 from gateway.jobs.sqlite_ledger import SqliteLedger
+from tests.support.ledger_claims import claim
 from tests.support.postgres import PostgresServer
 
 JOB = (
@@ -43,7 +44,7 @@ def test_a_ledger_from_before_versions_is_migrated_with_its_jobs(tmp_path: Path)
     ledger = SqliteLedger(path)
 
     assert ledger.get("j1") is not None
-    [claimed] = ledger.claim("svc", limit=1, now=2.0, timeout=30)  # uses migration 2's columns
+    [claimed] = claim(ledger, "svc", limit=1, now=2.0, timeout=30)  # uses migration 2's columns
     assert claimed.status == JobStatus.RUNNING
     ledger.close()
     reader = sqlite3.connect(path)
@@ -61,7 +62,7 @@ def _version_3(dialect: str) -> list[str]:
 
 
 def _counted_after_more_work(ledger: Ledger) -> dict[tuple[str, str], int]:
-    [job] = ledger.claim("svc", limit=1, now=2.0, timeout=30)
+    [job] = claim(ledger, "svc", limit=1, now=2.0, timeout=30)
     assert job.id in {"j1", "j2"}
     return ledger.counts()
 

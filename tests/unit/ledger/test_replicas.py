@@ -13,6 +13,7 @@ from gateway.jobs.ledger import Ledger
 from gateway.jobs.migrations import LATEST
 from gateway.jobs.model import AttemptResult, JobStatus, NewJob
 from gateway.jobs.postgres_ledger import PostgresLedger
+from tests.support.ledger_claims import claim
 from tests.support.postgres import PostgresServer
 from tests.support.waiting import free_port, wait_for
 from tests.unit.ledger.conftest import Opener
@@ -28,7 +29,7 @@ def test_two_replicas_claiming_at_once_never_claim_one_job_twice(open_ledger: Op
     claimed: list[list[str]] = [[], []]
 
     def claim_all(index: int) -> None:
-        while jobs := replicas[index].claim("svc", limit=3, now=101.0, timeout=30):
+        while jobs := claim(replicas[index], "svc", limit=3, now=101.0, timeout=30):
             claimed[index] += [j.id for j in jobs]
 
     threads = [threading.Thread(target=claim_all, args=(i,)) for i in (0, 1)]
@@ -50,7 +51,7 @@ def test_counts_stay_exact_while_two_replicas_add_claim_and_finish_at_once(
         ledger = replicas[index]
         for n in range(40):
             ledger.add([new(f"in/{index}-{n}.txt"), new(f"in/{1 - index}-{n}.txt")])
-            for job in ledger.claim("svc", limit=2, now=101.0, timeout=30):
+            for job in claim(ledger, "svc", limit=2, now=101.0, timeout=30):
                 result = AttemptResult(n % 3 != 0)
                 ledger.finish(job.id, job.call_id, result, retry_at=101.0, now=102.0)
             ledger.counts()  # folds the changes while the other replica makes more
@@ -73,8 +74,8 @@ def test_a_services_concurrency_holds_across_replicas(open_ledger: Opener) -> No
     first, second = open_ledger(), open_ledger()
     first.add([new(f"in/{n}.txt") for n in range(10)])
 
-    a = first.claim("svc", limit=4, now=101.0, timeout=30, concurrency=4)
-    b = second.claim("svc", limit=4, now=101.0, timeout=30, concurrency=4)
+    a = claim(first, "svc", limit=4, now=101.0, timeout=30, concurrency=4)
+    b = claim(second, "svc", limit=4, now=101.0, timeout=30, concurrency=4)
 
     assert (len(a), len(b)) == (4, 0)
     assert second.running("svc") == 4
@@ -82,7 +83,7 @@ def test_a_services_concurrency_holds_across_replicas(open_ledger: Opener) -> No
 
 def test_a_claim_never_sent_is_queued_again_when_its_lease_runs_out(ledger: Ledger) -> None:
     ledger.add([new("in/a.txt"), new("in/b.txt")])
-    unsent, sent = ledger.claim("svc", limit=2, now=101.0, timeout=300)
+    unsent, sent = claim(ledger, "svc", limit=2, now=101.0, timeout=300)
     ledger.mark_sent(sent.id, sent.call_id)
 
     assert ledger.release_expired(120.0) == 0  # the lease (30 s) still runs
@@ -92,7 +93,7 @@ def test_a_claim_never_sent_is_queued_again_when_its_lease_runs_out(ledger: Ledg
     assert again is not None and again.status == JobStatus.QUEUED and again.attempts == 0
     assert [a.outcome for a in ledger.attempts(unsent.id)] == ["abandoned"]
     assert ledger.get(sent.id).status == JobStatus.RUNNING  # type: ignore[union-attr]
-    [retaken] = ledger.claim("svc", limit=1, now=133.0, timeout=300)
+    [retaken] = claim(ledger, "svc", limit=1, now=133.0, timeout=300)
     assert retaken.id == unsent.id and retaken.attempts == 1
 
 

@@ -13,6 +13,7 @@ from gateway.jobs.metrics import Metrics
 from gateway.jobs.model import Job, JobStatus, NewJob
 from gateway.jobs.settler import Settler
 from gateway.tokens import CallbackSigner
+from tests.support.ledger_claims import claim
 from tests.unit.ledger.conftest import Opener
 
 BUCKET = "oscar-results"
@@ -73,7 +74,7 @@ def running(ledger: Ledger, count: int = 1, *, at: float = NOW - 10) -> list[Job
         NewJob("stamp", "in", f"in/{n}.txt", f"e{n}", '{"Records": []}', 3, at)
         for n in range(count)
     )
-    return ledger.claim("stamp", limit=count, now=at, timeout=330)
+    return claim(ledger, "stamp", limit=count, now=at, timeout=330)
 
 
 def test_a_recorded_success_settles_its_attempt_and_its_late_callback_changes_nothing(
@@ -113,7 +114,7 @@ def test_an_attempt_with_no_record_yet_keeps_running(ledger: Ledger) -> None:
 def test_only_attempts_dispatched_before_the_cut_off_are_looked_up(ledger: Ledger) -> None:
     [old] = running(ledger, at=NOW - 10)
     ledger.add([NewJob("stamp", "in", "in/new.txt", "e-new", '{"Records": []}', 3, NOW - 1)])
-    [new] = ledger.claim("stamp", limit=1, now=NOW - 0.5, timeout=330)
+    [new] = claim(ledger, "stamp", limit=1, now=NOW - 0.5, timeout=330)
     records = Records()
 
     settler(ledger, records).settle(dispatched_before=NOW - 2)
