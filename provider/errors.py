@@ -42,7 +42,9 @@ class NoReadyReplica(ProviderError):
 
 
 class NamespaceNotFound(ProviderError):
-    status = 404
+    """A request names another namespace than the provider's one (faas-netes CE: a 400)."""
+
+    status = 400
 
 
 class SecretError(ProviderError):
