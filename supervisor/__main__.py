@@ -53,7 +53,10 @@ def main() -> int:
     app: Any = create_app(config, runner=runner)
     if config.classic_fprocess:  # an OpenFaaS classic-watchdog function: no script, no storage
         app = ClassicApp(
-            config.classic_fprocess, env=config.script_env, timeout=config.script_timeout
+            config.classic_fprocess,
+            env=config.script_env,
+            timeout=config.script_timeout,
+            cwd=config.classic_workdir,
         )
         plain = logging.StreamHandler(sys.stderr)  # the classic watchdog's lines, as it writes
         plain.setFormatter(logging.Formatter(*WATCHDOG_FORMAT))

@@ -18,6 +18,7 @@ import logging
 import subprocess
 import time
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -47,10 +48,18 @@ def cgi_variables(environ: Mapping[str, Any]) -> dict[str, str]:
 class ClassicApp:
     """The WSGI app: one process per request."""
 
-    def __init__(self, command: tuple[str, ...], *, env: Mapping[str, str], timeout: float) -> None:
+    def __init__(
+        self,
+        command: tuple[str, ...],
+        *,
+        env: Mapping[str, str],
+        timeout: float,
+        cwd: Path | None = None,
+    ) -> None:
         self._command = command
         self._env = dict(env)
         self._timeout = timeout
+        self._cwd = cwd  # a `lang: dockerfile` image's files, where its fprocess expects them
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/ready" and environ.get("REQUEST_METHOD") == "GET":
@@ -66,6 +75,7 @@ class ClassicApp:
                 input=body,
                 capture_output=True,
                 env={**self._env, **cgi_variables(environ)},
+                cwd=self._cwd,
                 timeout=self._timeout,
                 check=False,
             )

@@ -104,5 +104,9 @@ def test_a_classic_watchdog_dockerfile_that_only_sets_fprocess_runs_the_classic_
     image, env = runtimes.runnable(built, "")
 
     assert image.name == BASE_IMAGE
-    assert env == {"CLASSIC_FPROCESS": "sha512sum", "GREETING": "hello"}
+    assert env == {
+        "CLASSIC_FPROCESS": "sha512sum",
+        "GREETING": "hello",
+        "CLASSIC_WORKDIR": str(built.context),  # its own files, where its fprocess finds them
+    }
     assert runtimes.runnable(built, "cat")[1]["CLASSIC_FPROCESS"] == "cat"  # deploy's wins
