@@ -57,6 +57,12 @@ class SecretNotFound(ProviderError):
     status = 404
 
 
+class SecretExists(SecretError):
+    """A create (POST) of a secret that exists already: a 409, as faas-netes answers."""
+
+    status = 409
+
+
 class UpstreamFailed(ProviderError):
     """The replica's watchdog could not be reached or broke off its answer."""
 

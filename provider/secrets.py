@@ -12,7 +12,7 @@ import re
 import shutil
 from pathlib import Path
 
-from provider.errors import SecretError, SecretNotFound
+from provider.errors import SecretError, SecretExists, SecretNotFound
 
 NAME = re.compile(r"^[a-zA-Z0-9][-._a-zA-Z0-9]{0,252}$")
 
@@ -35,7 +35,9 @@ class SecretStore:
     ) -> None:
         path = self._path(namespace, name)
         if create and path.exists():
-            raise SecretError(f"secret {name!r} already exists; update it with PUT")
+            raise SecretExists(
+                f"secret {name!r} already exists; update it with PUT (faas-cli secret update)"
+            )
         if not create and not path.exists():
             raise SecretNotFound(f"secret {name!r} does not exist; create it with POST")
         if raw_value:

@@ -10,6 +10,7 @@ table of points, with where each is held, is in docs/CONFORMANCE.md.
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +18,10 @@ from typing import Any
 
 import pytest
 import requests
+import yaml
 
-from provider.images import ImageStore
-from tests.support.stack import FUNCTIONS, RunningStack
+from localstack.errors import FaasCliFailed
+from tests.support.stack import FUNCTIONS, RunningStack, oscar
 from tests.support.waiting import wait_for
 
 ALPINE = "functions/alpine:latest"
@@ -311,15 +313,16 @@ def test_every_http_verb_reaches_the_function(
 def test_a_redirect_reaches_the_caller_with_its_status_and_location(
     stack: RunningStack, deployed: list[str], tmp_path: Path
 ) -> None:
-    image = f"oscar-tests/redirector:{uuid.uuid4().hex[:6]}"
-    context = tmp_path / "context"
-    context.mkdir()
-    for source in (FUNCTIONS / "redirector").iterdir():
-        (context / source.name).write_bytes(source.read_bytes())
-    ImageStore(stack.state_dir / "images").materialise(image, context)
-    name = fresh("redirector-test")
-    destination = "http://example.com/elsewhere"
-    deploy(stack, deployed, name, image=image, envVars={"destination": destination})
+    # The certifier's redirector is an of-watchdog (http mode) function: ours is a `lang:
+    # dockerfile` one, built by `oscar build` (tests/integration/functions/redirector).
+    name, destination = fresh("redirector-test"), "http://example.com/elsewhere"
+    shutil.copytree(FUNCTIONS / "redirector", tmp_path / "redirector")
+    entry = {"lang": "dockerfile", "handler": "./redirector", "image": f"oscar-tests/{name}"}
+    document = {"version": 1.0, "provider": {"name": "openfaas"}, "functions": {name: entry}}
+    (tmp_path / "stack.yml").write_text(yaml.safe_dump(document))
+    built = oscar(stack.env, "build", "-f", str(tmp_path / "stack.yml"))
+    assert built.returncode == 0, built.stdout + built.stderr
+    deploy(stack, deployed, name, image=entry["image"], envVars={"destination": destination})
     answer = invoke(stack, name, method="GET", expected=302)
     assert answer.headers["Location"] == destination
 
@@ -354,3 +357,30 @@ def test_deleting_or_scaling_a_function_that_does_not_exist_is_a_404(stack: Runn
     )
     described = stack.openfaas.get(f"{stack.openfaas_url}/system/function/{missing}", timeout=10)
     assert (deleted.status_code, scaled.status_code, described.status_code) == (404, 404, 404)
+
+
+def test_a_secret_that_exists_is_a_409_and_one_that_does_not_a_404(stack: RunningStack) -> None:
+    secrets, name = f"{stack.openfaas_url}/system/secrets", fresh("twice")
+    assert stack.openfaas.post(secrets, json={"name": name, "value": "v"}, timeout=10).ok
+    try:
+        again = stack.openfaas.post(secrets, json={"name": name, "value": "v"}, timeout=10)
+        assert again.status_code == 409, again.text
+    finally:
+        stack.openfaas.delete(secrets, json={"name": name}, timeout=10)
+    missing = fresh("missing")
+    updated = stack.openfaas.put(secrets, json={"name": missing, "value": "v"}, timeout=10)
+    removed = stack.openfaas.delete(secrets, json={"name": missing}, timeout=10)
+    assert (updated.status_code, removed.status_code) == (404, 404)
+
+
+def test_faas_cli_lists_the_namespace_and_says_why_another_is_refused(
+    stack: RunningStack, tmp_path: Path
+) -> None:
+    gateway = ("--gateway", stack.openfaas_url)
+    assert NAMESPACE in stack.faas_cli.run("namespaces", *gateway)
+    with pytest.raises(FaasCliFailed) as refused:
+        stack.faas_cli.run(
+            "deploy", "--image", ALPINE, "--fprocess", "env", "--name", fresh("elsewhere"),
+            "--namespace", "staging-fn", *gateway, cwd=tmp_path,
+        )  # fmt: skip
+    assert "is not this provider's: it has one namespace, 'openfaas-fn'" in refused.value.output
