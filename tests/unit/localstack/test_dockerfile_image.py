@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from localstack.build import BuildPlan
 from localstack.dockerfile_image import lay_out, read_dockerfile
 from localstack.errors import DockerfileRefused
 from provider.dockerfile import parse_dockerfile
@@ -123,3 +124,27 @@ def test_with_workdir_slash_only_the_copied_paths_of_fprocess_are_the_images(
 def test_a_handler_folder_without_a_dockerfile_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DockerfileRefused, match="no Dockerfile"):
         read_dockerfile(tmp_path)
+
+
+def test_a_stack_with_dockerfile_functions_shrinkwraps_only_the_others_one_by_one(
+    tmp_path: Path,
+) -> None:
+    image = read_dockerfile(handler(tmp_path, CLASSIC))
+    functions = {"shout": "u/shout:1", "ok": "u/ok:1", "more": "u/more:1"}
+    plan = BuildPlan(
+        stack_file=tmp_path / "stack.yml",
+        filter_=None,
+        functions=functions,
+        store=tmp_path / "images",
+        dockerfiles={"shout": image},
+    )
+    alone = BuildPlan(
+        stack_file=tmp_path / "stack.yml", filter_=None, functions={"ok": "u/ok:1"}, store=tmp_path
+    )
+
+    assert plan.shrinkwrap_calls() == [
+        ["build", "--shrinkwrap", "-f", "stack.yml", "--filter", "ok"],
+        ["build", "--shrinkwrap", "-f", "stack.yml", "--filter", "more"],
+    ]
+    assert alone.shrinkwrap_calls() == [["build", "--shrinkwrap", "-f", "stack.yml"]]
+    assert any("lay out shout's Dockerfile (FROM alpine:3.16.0" in step for step in plan.steps())
