@@ -14,7 +14,8 @@ from typing import Protocol
 
 import yaml
 
-from localstack.dockerfile_image import DockerfileImage, lay_out, read_dockerfile
+from localstack.dockerfile_image import DockerfileImage, read_dockerfile
+from localstack.dockerfile_layout import lay_out
 from localstack.errors import BuildFailed
 from localstack.faascli import FaasCli, shrinkwrap_args
 from provider.images import Image, ImageStore

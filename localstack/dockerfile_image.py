@@ -18,8 +18,7 @@ dockerfile-parse) and keeps the part that has a meaning without Docker:
 Everything else is refused with what to change: another `RUN` (it would install or build
 something: install it on this host instead), `COPY --from=` another stage, an unknown base, an
 `ADD` of a URL or an archive, a `COPY` outside the final `WORKDIR`, a `CMD` that is not the
-watchdog. The result is a build context (the copied files, laid out as under `WORKDIR`, and a
-Dockerfile of only `FROM`, `WORKDIR`, `USER` and `ENV`) for `provider.images.ImageStore`.
+watchdog. `localstack.dockerfile_layout` makes the result a build context for the image store.
 """
 
 from __future__ import annotations
@@ -27,10 +26,8 @@ from __future__ import annotations
 import json
 import posixpath
 import shlex
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from dockerfile_parse import DockerfileParser
 from dockerfile_parse.util import WordSplitter
@@ -117,7 +114,7 @@ def _read_step(
     elif instruction == "RUN":
         _run(value, image, problems, line)
     elif instruction == "CMD":
-        command = json.loads(value) if value.lstrip().startswith("[") else words
+        command = _exec_form(value) or words
         if not command or PurePosixPath(str(command[0])).name != "fwatchdog":
             problems.append(
                 f"{line}: the local engine starts the watchdog itself; CMD must be "
@@ -193,7 +190,7 @@ def _copy(
         into_folder = destination.endswith("/") or len(sources) > 1
         is_folder = (image.handler / source).is_dir()
         placed = target / PurePosixPath(source).name if into_folder and not is_folder else target
-        if not _under(placed, image.workdir):
+        if not under(placed, image.workdir):
             problems.append(
                 f"{line}: {str(placed)!r} is outside WORKDIR {image.workdir!r}, and the local "
                 "engine keeps only the WORKDIR's files; copy it into the WORKDIR and name it "
@@ -218,6 +215,15 @@ def _run(value: str, image: DockerfileImage, problems: list[str], line: str) -> 
     )
 
 
+def _exec_form(value: str) -> list[str]:
+    """`["fwatchdog"]` as a list; [] for the shell form (or a JSON Docker would run as one)."""
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return []
+    return [str(p) for p in parsed] if isinstance(parsed, list) else []
+
+
 def _env_pairs(value: str, known: dict[str, str]) -> dict[str, str]:
     words = list(WordSplitter(value, args=known, envs=known).split())
     if words and "=" not in words[0]:  # the legacy form: ENV name value with spaces
@@ -225,66 +231,11 @@ def _env_pairs(value: str, known: dict[str, str]) -> dict[str, str]:
     return dict(w.split("=", 1) for w in words if "=" in w)
 
 
-def lay_out(image: DockerfileImage, context: Path) -> Path:
-    """Write `context` (replaced whole): the copied files as under WORKDIR, and a Dockerfile."""
-    shutil.rmtree(context, ignore_errors=True)
-    context.mkdir(parents=True)
-    for source, target in image.copies:
-        placed = context / target
-        if source.is_dir():
-            shutil.copytree(source, placed, dirs_exist_ok=True, symlinks=False)
-        else:
-            placed.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, placed)
-    for mode, path in image.modes:
-        if _under(path, image.workdir):
-            _chmod(context / path.relative_to(image.workdir), mode)
-    env = {**image.env, "fprocess": _local_command(image.env["fprocess"], image)}
-    lines = [
-        "# Made by `oscar build` from a `lang: dockerfile` function (localstack.dockerfile_image)",
-        f"FROM {image.base}",
-        f"WORKDIR {image.workdir}",
-        f"USER {image.user}",
-        *(f"ENV {name}={shlex.quote(value)}" for name, value in env.items() if name != "PATH"),
-    ]
-    (context / "Dockerfile").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return context
-
-
-def _local_command(command: str, image: DockerfileImage) -> str:
-    """fprocess's paths to the image's files made relative: replicas run in its WORKDIR's copy.
-
-    Under a WORKDIR other than `/` every path below it is the image's; with `WORKDIR /` only
-    the paths a COPY placed are (the others are this host's: `/usr/bin/env`).
-    """
-    workdir = PurePosixPath(image.workdir)
-    placed = {workdir / target for _, target in image.copies}
-
-    def local(word: str) -> str:
-        path = PurePosixPath(posixpath.normpath(word))
-        if not word.startswith("/") or not _under(path, image.workdir):
-            return word
-        ours = image.workdir != "/" or any(p == path or p in path.parents for p in placed)
-        return f"./{path.relative_to(workdir)}" if ours else word
-
-    return shlex.join(local(word) for word in shlex.split(command))
-
-
-def _chmod(path: Path, mode: str) -> None:
-    if not path.exists():
-        return
-    current = path.stat().st_mode
-    if mode.isdigit():
-        path.chmod(int(mode, 8))
-    elif "+x" in mode:
-        path.chmod(current | 0o111)
-
-
 def _absolute(workdir: str, path: str) -> PurePosixPath:
     return PurePosixPath(posixpath.normpath(posixpath.join(workdir, path)))
 
 
-def _under(path: PurePosixPath, workdir: str) -> bool:
+def under(path: PurePosixPath, workdir: str) -> bool:
     return path == PurePosixPath(workdir) or PurePosixPath(workdir) in path.parents
 
 
@@ -295,8 +246,3 @@ def _is_watchdog(image: str) -> bool:
 def _is_distribution(image: str) -> bool:
     name = image.removeprefix("docker.io/").removeprefix("library/").split(":", 1)[0]
     return name in DISTRIBUTIONS
-
-
-def describe(image: DockerfileImage) -> dict[str, Any]:
-    """The image's settings, for `oscar build --dry-run` and the tests."""
-    return {"base": image.base, "workdir": image.workdir, "env": image.env, "notes": image.notes}

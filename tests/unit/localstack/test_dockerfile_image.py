@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from localstack.build import BuildPlan
-from localstack.dockerfile_image import lay_out, read_dockerfile
+from localstack.dockerfile_image import read_dockerfile
+from localstack.dockerfile_layout import lay_out
 from localstack.errors import DockerfileRefused
 from provider.dockerfile import parse_dockerfile
 
