@@ -48,6 +48,8 @@ SIDE_SETTINGS = tuple(
 # The supervisor: a classic-watchdog function (an fprocess deployed on the base runtime): the
 # command it forks per request, body on stdin, answer on stdout (supervisor/classic.py).
 CLASSIC_FPROCESS = "CLASSIC_FPROCESS"
+# ... and the folder it runs in: a `lang: dockerfile` image's files, as under its WORKDIR.
+CLASSIC_WORKDIR = "CLASSIC_WORKDIR"
 
 # The user's script, set by the supervisor for each run.
 INPUT_FILE_PATH = "INPUT_FILE_PATH"
@@ -139,6 +141,7 @@ SUPERVISOR_SETTINGS: tuple[str, ...] = (
     S3_SECRET_KEY_SECRET, SCRIPT_PATH, FUNCTION_DIR, SECRETS_DIR, SCRIPT_TIMEOUT, WORKSPACE_ROOT,
     LOG_TAIL_BYTES, SUPERVISOR_LISTEN, SUPERVISOR_THREADS, SYNC_BASE64, BATCH_PARALLEL,
     OSCAR_ONESHOT_EVENT, OSCAR_RESULT_FILE, CLASSIC_FPROCESS, SUPERVISOR_MAX_BODY_BYTES,
+    CLASSIC_WORKDIR,
     *SIDE_SETTINGS,
 )  # fmt: skip
 GATEWAY_SETTINGS: tuple[str, ...] = (

@@ -65,6 +65,17 @@ class BuildFailed(LocalStackError):
     """`oscar build` has nothing to build: no stack file, or no functions in it."""
 
 
+class DockerfileRefused(LocalStackError):
+    """A `lang: dockerfile` function's Dockerfile does what the local engine cannot do without
+    Docker; every such line is listed, each with what to change."""
+
+    def __init__(self, handler: Path, problems: list[str]) -> None:
+        super().__init__(
+            f"{handler}/Dockerfile cannot be built without Docker:\n  - " + "\n  - ".join(problems)
+        )
+        self.problems = problems
+
+
 class FaasCliMissing(LocalStackError):
     """The faas-cli binary is not where the settings say."""
 

@@ -10,7 +10,7 @@ import threading
 from provider.backend import Functions, LogSource, Secrets
 from provider.config import ProviderConfig
 from provider.errors import ProviderError
-from provider.functions import FunctionManager
+from provider.functions import FunctionManager, LiveSecrets
 from provider.http.app import create_app
 from provider.http.logs import file_logs
 from provider.images import ImageStore
@@ -59,7 +59,8 @@ def build_local(config: ProviderConfig) -> tuple[Functions, Secrets, LogSource, 
         launcher=launcher,
         ready_timeout=config.ready_timeout,
     )
-    return functions, secrets, file_logs(functions.log_files), launcher.mode
+    live = LiveSecrets(secrets, functions)
+    return functions, live, file_logs(functions.log_files), launcher.mode
 
 
 def build_kubernetes(config: ProviderConfig) -> tuple[Functions, Secrets, LogSource, str]:

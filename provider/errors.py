@@ -42,7 +42,9 @@ class NoReadyReplica(ProviderError):
 
 
 class NamespaceNotFound(ProviderError):
-    status = 404
+    """A request names another namespace than the provider's one (faas-netes CE: a 400)."""
+
+    status = 400
 
 
 class SecretError(ProviderError):
@@ -53,6 +55,12 @@ class SecretError(ProviderError):
 
 class SecretNotFound(ProviderError):
     status = 404
+
+
+class SecretExists(SecretError):
+    """A create (POST) of a secret that exists already: a 409, as faas-netes answers."""
+
+    status = 409
 
 
 class UpstreamFailed(ProviderError):

@@ -56,15 +56,25 @@ class ImageStore:
         self._root = root
 
     def path_for(self, name: str) -> Path:
+        return self._folder(canonical(name))
+
+    def _folder(self, name: str) -> Path:
         readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:80]
         digest = hashlib.sha256(name.encode()).hexdigest()[:10]
         return self._root / f"{readable}-{digest}"
 
+    def _found(self, name: str) -> Path:
+        """Where `name` is stored: under its canonical name, or (a store written before names
+        were made canonical) under the name as it was given."""
+        folder = self.path_for(name)
+        legacy = self._folder(name)
+        return legacy if not folder.exists() and legacy.exists() else folder
+
     def holds(self, name: str) -> bool:
-        return (self.path_for(name) / "image.json").exists()
+        return (self._found(name) / "image.json").exists()
 
     def get(self, name: str) -> Image:
-        meta = self.path_for(name) / "image.json"
+        meta = self._found(name) / "image.json"
         if not meta.exists():
             raise ImageNotFound(
                 f"image {name!r} is not in the local image store; build it with "
@@ -126,6 +136,13 @@ class ImageStore:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return venv
+
+
+def canonical(name: str) -> str:
+    """An image name as Docker reads it: no tag means `:latest` (`x` and `x:latest` are one
+    image; faas-cli's generate says the second where stack.yml and a deploy may say the first)."""
+    last = name.rsplit("/", 1)[-1]
+    return name if ":" in last or "@" in last else f"{name}:latest"
 
 
 def function_interpreter() -> str:

@@ -19,7 +19,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from contract.environment import CLASSIC_FPROCESS
+from contract.environment import CLASSIC_FPROCESS, CLASSIC_WORKDIR
 from contract.naming import RUNTIME_NOTICE
 from provider.errors import ImageNotFound
 from provider.images import Image, ImageStore, context_digest
@@ -63,15 +63,21 @@ class Runtimes:
         - on the base runtime, an fprocess runs the way OpenFaaS's classic watchdog runs it
           (body on stdin, answer on stdout, `Http_*` variables; supervisor/classic.py);
         - an image built from a classic-watchdog Dockerfile (no of-watchdog `mode=http`, only
-          an `fprocess`, e.g. a `lang: dockerfile` function) runs the same way, on the base;
+          an `fprocess`, e.g. a `lang: dockerfile` function) runs the same way, on the base,
+          in its own files' folder (CLASSIC_WORKDIR) with its Dockerfile's other ENVs;
         - an image built on the template runs the given fprocess in place of its own.
         """
         if image.name == BASE_IMAGE:
             return image, ({CLASSIC_FPROCESS: process} if process else {})
         command = process or image.env.get("fprocess", "")
         if image.env.get("mode", "").strip() != "http" and command:
-            own = {k: v for k, v in image.env.items() if k not in {"fprocess", "mode"}}
-            return self._base(), {**own, CLASSIC_FPROCESS: command}
+            own = {
+                k: image.local_path(v)
+                for k, v in image.env.items()
+                if k not in {"fprocess", "mode"}
+            }
+            folder = {CLASSIC_WORKDIR: str(image.context)}
+            return self._base(), {**own, CLASSIC_FPROCESS: command, **folder}
         return image, ({"fprocess": process} if process else {})
 
     def notice(self, name: str) -> str | None:

@@ -12,7 +12,7 @@ import re
 import shutil
 from pathlib import Path
 
-from provider.errors import SecretError, SecretNotFound
+from provider.errors import SecretError, SecretExists, SecretNotFound
 
 NAME = re.compile(r"^[a-zA-Z0-9][-._a-zA-Z0-9]{0,252}$")
 
@@ -35,7 +35,9 @@ class SecretStore:
     ) -> None:
         path = self._path(namespace, name)
         if create and path.exists():
-            raise SecretError(f"secret {name!r} already exists; update it with PUT")
+            raise SecretExists(
+                f"secret {name!r} already exists; update it with PUT (faas-cli secret update)"
+            )
         if not create and not path.exists():
             raise SecretNotFound(f"secret {name!r} does not exist; create it with POST")
         if raw_value:
@@ -56,6 +58,21 @@ class SecretStore:
         if not path.exists():
             raise SecretNotFound(f"secret {name!r} does not exist")
         path.unlink()
+
+    def refresh(self, namespace: str, name: str, folder: Path) -> None:
+        """Give a running replica's copy in `folder` the secret's current value, keeping the
+        copy's owner and mode: the folder is bind-mounted into the replica, so it reads the
+        new value at once (as a Kubernetes pod sees an updated secret volume, later)."""
+        copy = folder / name
+        try:
+            held = copy.stat()
+        except FileNotFoundError:
+            return  # that replica is gone, or was started without it
+        tmp = folder / f".{name}.tmp"
+        shutil.copyfile(self._path(namespace, name), tmp)
+        os.chown(tmp, held.st_uid, held.st_gid)
+        tmp.chmod(held.st_mode & 0o777)
+        tmp.replace(copy)
 
     def missing(self, namespace: str, names: tuple[str, ...]) -> list[str]:
         return [n for n in names if not self._path(namespace, n).exists()]

@@ -12,7 +12,7 @@ from pythonjsonlogger.json import JsonFormatter
 
 from contract.naming import LOG_FIELD_NAMES, LOG_FORMAT
 from supervisor.app import create_app
-from supervisor.classic import ClassicApp
+from supervisor.classic import WATCHDOG_FORMAT, ClassicApp
 from supervisor.config import SupervisorConfig
 from supervisor.errors import ConfigError
 from supervisor.job import Runner
@@ -53,8 +53,16 @@ def main() -> int:
     app: Any = create_app(config, runner=runner)
     if config.classic_fprocess:  # an OpenFaaS classic-watchdog function: no script, no storage
         app = ClassicApp(
-            config.classic_fprocess, env=config.script_env, timeout=config.script_timeout
+            config.classic_fprocess,
+            env=config.script_env,
+            timeout=config.script_timeout,
+            cwd=config.classic_workdir,
         )
+        plain = logging.StreamHandler(sys.stderr)  # the classic watchdog's lines, as it writes
+        plain.setFormatter(logging.Formatter(*WATCHDOG_FORMAT))
+        watchdog_log = logging.getLogger(ClassicApp.__module__)
+        watchdog_log.addHandler(plain)
+        watchdog_log.propagate = False
     logging.getLogger(__name__).info(
         "supervisor listening on %s:%d, script %s, inputs from %s, outputs to %s",
         config.listen_host,

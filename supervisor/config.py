@@ -58,6 +58,7 @@ class SupervisorConfig:
     input_storage: StorageConfig | None = None
     output_storage: StorageConfig | None = None
     classic_fprocess: tuple[str, ...] = ()  # a classic-watchdog function's command
+    classic_workdir: Path | None = None  # ... and the folder it runs in (None: this one)
     batch_parallel: int = 1  # jobs of one batch run at once
 
     @classmethod
@@ -92,6 +93,9 @@ class SupervisorConfig:
             input_storage=_side_storage(environ, problems, "INPUT_") or storage,
             output_storage=_side_storage(environ, problems, "OUTPUT_") or storage,
             classic_fprocess=tuple(shlex.split(environ.get(names.CLASSIC_FPROCESS, ""))),
+            classic_workdir=Path(environ[names.CLASSIC_WORKDIR])
+            if environ.get(names.CLASSIC_WORKDIR)
+            else None,
             batch_parallel=int(settings.number(names.BATCH_PARALLEL, 1)),
         )
         if not config.workspace_root.is_dir():

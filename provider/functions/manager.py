@@ -132,6 +132,16 @@ class FunctionManager:
                 if f.deployment.namespace == namespace
             ]
 
+    def secret_folders(self, namespace: str, secret: str) -> list[Path]:
+        """The secrets folders of the running replicas whose deployment lists `secret`."""
+        with self._lock:
+            return [
+                self._state_dir / "replicas" / f.deployment.service / i.name / "secrets"
+                for f in self._functions.values()
+                if f.deployment.namespace == namespace and secret in f.deployment.secrets
+                for i in f.instances
+            ]
+
     def log_files(self, name: str) -> list[tuple[str, Path]]:
         with self._lock:
             self._get(name)

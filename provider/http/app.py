@@ -19,10 +19,10 @@ from provider.deployments import Deployment
 from provider.errors import NamespaceNotFound, ProviderError
 from provider.http.logs import parse_since
 from provider.http.proxy import FunctionProxy
+from provider.version import release, source_sha
 from wsgi_relay.body_limit import BodyLimit
 
 log = logging.getLogger(__name__)
-VERSION = "0.1.0"
 
 
 def create_app(
@@ -39,6 +39,7 @@ def create_app(
     stop = stopping or threading.Event()
 
     namespace = _namespace_check(config)
+    version = {"sha": source_sha(), "release": release()}
 
     @app.errorhandler(ProviderError)
     def _provider_error(error: ProviderError) -> tuple[Response, int]:
@@ -64,7 +65,7 @@ def create_app(
         return jsonify(
             provider="oscar-kubernetes" if isolation == "kubernetes" else "oscar-local",
             orchestration=isolation if isolation == "kubernetes" else f"local-{isolation}",
-            version={"sha": "", "release": VERSION},
+            version=version,
             arch=platform.machine(),
         )
 
@@ -87,14 +88,18 @@ def create_app(
     return app
 
 
-def _namespace_check(config: ProviderConfig) -> Callable[[], str]:
-    """The request's namespace (ours when it names none); NamespaceNotFound for another."""
+def _namespace_check(config: ProviderConfig) -> Callable[..., str]:
+    """The namespace a request names (`given`, else its `?namespace=`): ours when it names none;
+    NamespaceNotFound (a 400, as faas-netes CE answers) for another, naming ours."""
 
-    def namespace() -> str:
-        value = request.args.get("namespace") or config.namespace
-        if value != config.namespace:
-            raise NamespaceNotFound(f"namespace {value!r} does not exist; use {config.namespace!r}")
-        return value
+    def namespace(given: object = None) -> str:
+        value = request.args.get("namespace") if given is None else given
+        if value and value != config.namespace:
+            raise NamespaceNotFound(
+                f"namespace {value!r} is not this provider's: it has one namespace, "
+                f"{config.namespace!r}; leave the namespace out or name {config.namespace!r}"
+            )
+        return config.namespace
 
     return namespace
 
@@ -104,7 +109,7 @@ def _function_routes(
     *,
     functions: Functions,
     config: ProviderConfig,
-    namespace: Callable[[], str],
+    namespace: Callable[..., str],
 ) -> None:
     """Deploy, update, list, describe, delete and scale functions."""
 
@@ -123,8 +128,7 @@ def _function_routes(
     def _apply(*, update: bool) -> tuple[Response, int]:
         body = request.get_json(force=True, silent=True)
         deployment = Deployment.from_json(body, default_namespace=config.namespace)
-        if deployment.namespace != config.namespace:
-            raise NamespaceNotFound(f"namespace {deployment.namespace!r} does not exist")
+        namespace(deployment.namespace)
         functions.deploy(deployment, update=update)
         return jsonify(status="accepted", name=deployment.service), 202
 
@@ -154,7 +158,7 @@ def _function_routes(
         return jsonify(status="accepted", name=name, replicas=replicas), 202
 
 
-def _secret_routes(app: Flask, *, secrets: Secrets, namespace: Callable[[], str]) -> None:
+def _secret_routes(app: Flask, *, secrets: Secrets, namespace: Callable[..., str]) -> None:
     """OpenFaaS secrets: list, create, update, delete."""
 
     @app.get("/system/secrets")
@@ -167,7 +171,7 @@ def _secret_routes(app: Flask, *, secrets: Secrets, namespace: Callable[[], str]
         body = request.get_json(force=True, silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("name"), str):
             return jsonify(error='expected {"name": ..., "value": ... or "rawValue": base64}'), 400
-        ns = body.get("namespace") or namespace()
+        ns = namespace(body.get("namespace") or None)
         secrets.put(
             ns,
             body["name"],
@@ -182,7 +186,7 @@ def _secret_routes(app: Flask, *, secrets: Secrets, namespace: Callable[[], str]
         body = request.get_json(force=True, silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("name"), str):
             return jsonify(error='expected {"name": ...}'), 400
-        secrets.delete(body.get("namespace") or namespace(), body["name"])
+        secrets.delete(namespace(body.get("namespace") or None), body["name"])
         return jsonify(status="deleted"), 200
 
 
@@ -192,7 +196,7 @@ def _log_and_metric_routes(
     functions: Functions,
     logs: LogSource,
     config: ProviderConfig,
-    namespace: Callable[[], str],
+    namespace: Callable[..., str],
     stop: Callable[[], bool],
 ) -> None:
     """`/system/logs` (NDJSON, followed on request) and the Prometheus query the gateway makes."""

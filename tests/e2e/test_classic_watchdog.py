@@ -2,8 +2,8 @@
 OpenFaaS docs show it: an image never built here, with an `fprocess`. It runs with the classic
 watchdog's semantics: the body on stdin, the answer on stdout, the request in `Http_*`.
 
-(A `lang: dockerfile` function cannot be built by `oscar build` yet: this faas-cli refuses
-`--shrinkwrap` for it. The runtime's side is in tests/unit/test_runtimes.py.)"""
+(A `lang: dockerfile` function's image, which `oscar build` reads from its Dockerfile, is in
+tests/e2e/test_dockerfile_functions.py; the runtime's side is in tests/unit/test_runtimes.py.)"""
 
 from __future__ import annotations
 

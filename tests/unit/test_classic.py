@@ -67,3 +67,14 @@ def test_a_missing_command_is_a_500_naming_it() -> None:
 
 def test_readiness_is_answered_without_running_the_process() -> None:
     assert client("false").get("/ready").status_code == 200
+
+
+def test_each_call_logs_the_classic_watchdogs_forking_and_wrote_lines(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("INFO", logger="supervisor.classic"):
+        client("sha512sum").post("/", data=b"hello")
+
+    messages = [r.getMessage() for r in caplog.records if r.name == "supervisor.classic"]
+    assert messages[0] == "Forking fprocess."
+    assert messages[-1].startswith("Wrote 132 Bytes - Duration: ")

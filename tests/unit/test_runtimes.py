@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from provider.errors import ImageNotFound
-from provider.images import ImageStore
+from provider.images import ImageStore, canonical
 from provider.runtimes import BASE_IMAGE, Runtimes
 from tests.support.tools import ROOT
 
@@ -104,5 +104,23 @@ def test_a_classic_watchdog_dockerfile_that_only_sets_fprocess_runs_the_classic_
     image, env = runtimes.runnable(built, "")
 
     assert image.name == BASE_IMAGE
-    assert env == {"CLASSIC_FPROCESS": "sha512sum", "GREETING": "hello"}
+    assert env == {
+        "CLASSIC_FPROCESS": "sha512sum",
+        "GREETING": "hello",
+        "CLASSIC_WORKDIR": str(built.context),  # its own files, where its fprocess finds them
+    }
     assert runtimes.runnable(built, "cat")[1]["CLASSIC_FPROCESS"] == "cat"  # deploy's wins
+
+
+def test_an_image_name_without_a_tag_is_the_same_image_as_its_latest(tmp_path: Path) -> None:
+    store = ImageStore(tmp_path / "images")
+    context = tmp_path / "ctx"
+    context.mkdir()
+    (context / "Dockerfile").write_text('FROM alpine\nENV fprocess="cat"\n')
+
+    store.materialise("oscar-tests/cat:latest", context)
+
+    assert store.holds("oscar-tests/cat") and store.get("oscar-tests/cat").env["fprocess"] == "cat"
+    assert not store.holds("oscar-tests/cat:v2")
+    assert canonical("registry:5000/team/cat") == "registry:5000/team/cat:latest"
+    assert canonical("cat@sha256:abc") == "cat@sha256:abc"
