@@ -44,8 +44,9 @@ MOVABLE_PORTS = (
     "OSCAR_NATS_PORT",
     "OSCAR_NATS_MONITOR_PORT",
     "OSCAR_PROVIDER_PORT",
-    "OSCAR_GATEWAY_PORT",
+    "OSCAR_GATEWAY_PORT",  # last: the first of a run of free ports (see stack_env)
 )
+GATEWAYS_AT_MOST = 4
 OPENFAAS_PORTS = (8080, 8082)
 COMPONENTS = {"minio", "nats-streaming-server", "provider", "openfaas-gateway", "gateway"} | {
     f"queue-worker-{n}" for n in (1, 2, 3)
@@ -140,6 +141,17 @@ def state_root() -> Path:
     return root
 
 
+def free_run(length: int, *, taken: set[int]) -> int:
+    """The first of `length` consecutive ports on 127.0.0.1 that nothing listens on and that
+    are not in `taken`."""
+    while True:
+        first = free_port()
+        run = range(first, first + length)
+        fits = first + length <= 65536 and not taken.intersection(run)
+        if fits and not any(map(port_taken, run)):
+            return first
+
+
 def stack_env(root: Path) -> dict[str, str]:
     """The environment of every `oscar` command of one stack: its state folder, free ports."""
     env = {
@@ -150,10 +162,12 @@ def stack_env(root: Path) -> dict[str, str]:
         "OPENFAAS_CONFIG": str(root / "faas-cli"),
     }
     ports: set[int] = set()
-    while len(ports) < len(MOVABLE_PORTS) + 1:
+    while len(ports) < len(MOVABLE_PORTS):
         ports.add(free_port())
     *movable, spare = sorted(ports)
-    env.update(zip(MOVABLE_PORTS, map(str, movable), strict=True))
+    env.update(zip(MOVABLE_PORTS[:-1], map(str, movable), strict=True))
+    # `oscar up --gateways N` puts gateway n on the gateway's port + n - 1: a run of free ones.
+    env["OSCAR_GATEWAY_PORT"] = str(free_run(GATEWAYS_AT_MOST, taken=ports))
     # A port the replicas reach at 127.0.0.1 too: a second MinIO's, for storage providers.
     env["OSCAR_STACK_FORWARD_PORTS"] = str(spare)
     return env
