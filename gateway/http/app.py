@@ -13,6 +13,7 @@ to the collaborators passed in; the routes themselves live in the `*_api` module
 | `ui` | `/ui` (the dashboard: HTML, over the routes above) |
 | `oscar_api` | OSCAR's `/system/info`, `config`, `status`, `logs/<svc>[/<job>]`, `buckets` |
 | `sync_relay` | `/run/<svc>` (plain WSGI in front of the app) |
+| `events_wsgi` | `POST /events` (plain WSGI in front of the app; `events_api` keeps the route) |
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from gateway.http import (
 )
 from gateway.http.auth import Authorizer
 from gateway.http.errors_body import register_error_handlers
+from gateway.http.events_wsgi import EventsRoute
 from gateway.http.sessions import Sessions
 from gateway.http.sync_relay import SyncRelay
 from gateway.jobs.bearer_tokens import BearerTokens
@@ -118,7 +120,9 @@ def create_app(
         # to one service); the route keeps /run in the app's table of routes and methods.
         return functools.partial(relay.relay, name)
 
+    # MinIO's webhook, once per file: plain WSGI too (gateway.http.events_wsgi).
+    events = EventsRoute(relay, authorizer=authorizer, intake=intake)
     app.wsgi_app = BodyLimit(  # type: ignore[method-assign]
-        relay, max_bytes=config.max_body_bytes, setting=names.GATEWAY_MAX_BODY_BYTES
+        events, max_bytes=config.max_body_bytes, setting=names.GATEWAY_MAX_BODY_BYTES
     )
     return app
