@@ -1,11 +1,11 @@
 """`POST /events`, MinIO's webhook, answered as plain WSGI in front of the Flask app.
 
 Every uploaded file is one of these calls, so its cost is paid per file: through Flask (its
-request context, URL matching, before-request hook, `jsonify`) an event took 0.70 ms of CPU
-in-process, of which the ledger's insert is about a third (`bench.gateway_events`). Here the
-same authorisation, parsing, intake and JSON answer, and the same JSON errors as the app's
-handlers, without the framework around them. Anything else (and `/events` by another method)
-goes on to Flask, whose `/events` route stays for the app's table of routes and methods.
+request context, URL matching, before-request hook, `jsonify`) an event took 0.86 ms of CPU
+in-process, here 0.53 ms, most of it the ledger's insert (`python -m bench.gateway_events`,
+2026-12-02). The same authorisation, parsing, intake and JSON answer, and the same JSON errors
+as the app's handlers, without the framework around them. Anything else (and `/events` by
+another method) goes on to Flask, whose `/events` route stays for the app's table of routes.
 """
 
 from __future__ import annotations
