@@ -95,7 +95,14 @@ def create_app(
     for routes in (
         system_api.blueprint(metrics=metrics, public_url=config.public_url, ping=ledger.ping),
         events_api.blueprint(intake=intake, registry=registry),
-        callbacks_api.blueprint(ledger=ledger, dispatcher=dispatcher, metrics=metrics, clock=clock),
+        callbacks_api.blueprint(
+            ledger=ledger,
+            dispatcher=dispatcher,
+            metrics=metrics,
+            clock=clock,
+            records=storage,
+            bucket=config.results_bucket,
+        ),
         jobs_api.blueprint(ledger=ledger, registry=registry, intake=intake, clock=clock),
         service_api.blueprint(changes=changes, registry=registry, token=tokens.issue),
         files_api.blueprint(storage=storage),
