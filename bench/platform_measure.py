@@ -39,6 +39,7 @@ PHASES = (
     ("job dispatched", "dispatched_at"),
     ("queue-worker picked it up", "started_at"),
     ("script started", "script_started"),
+    ("output in MinIO", "output_written"),
     ("job finished (callback)", "finished_at"),
 )
 
@@ -65,12 +66,28 @@ def measure_latency(bench: Bench, service: BenchService, *, uploads: int, rate: 
     log.info("latency: %d uploads in %.1fs", uploads, time.monotonic() - began)
     jobs = bench.wait_succeeded(service.name, uploads, timeout=120 + uploads / 10)
     phases: dict[str, list[float]] = {name: [] for name, _ in PHASES}
+    written = output_times(bench, service)
     for job in jobs:
         ack = acked[job["key"]][1]
-        moments = {**job, "script_started": script_time(job["log_tail"], "started")}
+        moments = {
+            **job,
+            "script_started": script_time(job["log_tail"], "started"),
+            "output_written": written[job["key"].replace("in/", "out/", 1)],
+        }
         for name, field in PHASES:
             phases[name].append(float(moments[field]) - ack)
     return Latency(uploads, rate, [ack - sent for sent, ack in acked.values()], phases)
+
+
+def output_times(bench: Bench, service: BenchService) -> dict[str, float]:
+    """When each output of the service was written: MinIO's LastModified (milliseconds; the
+    same machine's clock as the jobs' times), by key."""
+    listed = bench.stack.minio.list_objects(service.output_bucket, prefix="out/", recursive=True)
+    return {
+        str(item.object_name): item.last_modified.timestamp()
+        for item in listed
+        if item.last_modified is not None
+    }
 
 
 def script_time(log_tail: str, word: str) -> float:
