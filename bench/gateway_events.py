@@ -25,7 +25,6 @@ from flask import Flask
 from werkzeug.test import EnvironBuilder
 
 from gateway.assembly import assemble
-from gateway.config import GatewayConfig
 from tests.support.events import minio_event, minio_record
 from tests.unit.gateway.test_service_api import (
     ADMIN,
@@ -33,27 +32,11 @@ from tests.unit.gateway.test_service_api import (
     FakeFaasCli,
     FakeOpenFaaS,
     FakeStorage,
+    gateway_config,
 )
 
 WEBHOOK = {"Authorization": "Bearer webhook-token", "Content-Type": "application/json"}
 Wsgi = Callable[[dict[str, Any], Any], Any]
-
-
-def config(folder: Path) -> GatewayConfig:
-    secrets = folder / "secrets"
-    secrets.mkdir()
-    env = {"GATEWAY_STATE_DIR": str(folder / "state")}
-    for name, value in {
-        "OPENFAAS_PASSWORD_FILE": "pw",
-        "MINIO_ACCESS_KEY_FILE": "a",
-        "MINIO_SECRET_KEY_FILE": "b",
-        "WEBHOOK_TOKEN_FILE": "webhook-token",
-        "ADMIN_TOKEN_FILE": "admin-token",
-        "CALLBACK_KEY_FILE": "callback-key",
-    }.items():
-        (secrets / name).write_text(value)
-        env[name] = str(secrets / name)
-    return GatewayConfig.from_env(env)
 
 
 def per_event(call: Wsgi, first: int, count: int) -> float:
@@ -85,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="oscar-bench-") as tmp:
         openfaas = FakeOpenFaaS()
         parts = assemble(
-            config(Path(tmp)), openfaas=openfaas, storage=FakeStorage(),
+            gateway_config(Path(tmp)), openfaas=openfaas, storage=FakeStorage(),
             faas_cli=FakeFaasCli(openfaas),
         )  # fmt: skip
         try:

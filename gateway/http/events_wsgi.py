@@ -10,16 +10,13 @@ another method) goes on to Flask, whose `/events` route stays for the app's tabl
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from flask import Request
-from werkzeug.exceptions import HTTPException
 
-from gateway.errors import GatewayError
 from gateway.http.auth import Authorizer
-from gateway.http.errors_body import error_body, internal_error_body
+from gateway.http.errors_body import answered
 from gateway.http.events_api import queued
 from gateway.jobs.events import parse_notification
 from gateway.jobs.intake import Intake
@@ -28,7 +25,6 @@ from wsgi_relay.messages import json_answer
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-log = logging.getLogger(__name__)
 PATH = "/events"
 
 
@@ -43,15 +39,12 @@ class EventsRoute:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
             return self._app(environ, start_response)
-        try:
-            return json_answer(start_response, 200, self._events(Request(environ)))
-        except GatewayError as e:
-            return json_answer(start_response, e.status, error_body(e))
-        except HTTPException as e:  # a body over the limit (wsgi_relay.body_limit)
-            return json_answer(start_response, e.code or 400, {"error": e.description})
-        except Exception as e:  # as the app's own handler: JSON, and the cause in the log
-            log.exception("unexpected error on POST %s", PATH)
-            return json_answer(start_response, 500, internal_error_body(e))
+        request = Request(environ)
+        return answered(
+            start_response,
+            f"POST {PATH}",
+            lambda: json_answer(start_response, 200, self._events(request)),
+        )
 
     def _events(self, request: Request) -> dict[str, object]:
         self._authorizer.check(request)
