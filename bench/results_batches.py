@@ -16,26 +16,20 @@ prints the medians; no stack, no lock needed (every port is a free one).
 from __future__ import annotations
 
 import argparse
-import io
 import logging
-import os
 import statistics
 import sys
-import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 
 import psutil
 import requests
 
 from bench.platform_stack import cpu_seconds
 from bench.report_file import BenchError
-from bench.results_overhead import RESULTS, _job
-from bench.supervisor_overhead import _function_env, _start
+from bench.results_overhead import RESULTS, _job, copy_function
 from contract.batch import Batch
-from tests.support.minio_server import start_minio
 
 log = logging.getLogger(__name__)
 WAYS = ("without records", "records: one call record a batch", "records: one a job (before)")
@@ -68,39 +62,18 @@ def _post_all(url: str, objects: list[tuple[str, str]], *, batch: int, way: str)
 def run(files: int, batch: int, rounds: int) -> dict[str, dict[str, list[float]]]:
     """For each way, the CPU ms per file of the function and of MinIO, one value per round."""
     spent: dict[str, dict[str, list[float]]] = {w: {"function": [], "minio": []} for w in WAYS}
-    with tempfile.TemporaryDirectory(prefix="oscar-bench-") as tmp:
-        workdir = Path(tmp)
-        minio = start_minio(workdir / "minio")
-        try:
-            s3 = minio.client()
-            for bucket in ("bench-in", "bench-out"):
-                s3.make_bucket(bucket)
-            env = _function_env(minio, workdir, source="bench-in", target="bench-out")
-            function = _start("copy", workdir, env)
-            try:
-                objects = []
-                for index in range(files):
-                    key = f"in/small-{index:05d}.bin"
-                    data = io.BytesIO(os.urandom(1024))
-                    objects.append((key, str(s3.put_object("bench-in", key, data, 1024).etag)))
-                watchdog = psutil.Process(function.process.pid)
-                server = [psutil.Process(minio.process.process.pid)]
-                _post_all(function.url, objects[:20], batch=batch, way=WAYS[1])  # warm
-                for round_ in range(rounds):
-                    order = WAYS[round_ % 3 :] + WAYS[: round_ % 3]
-                    for way in order:
-                        tree = _tree(watchdog)
-                        before = cpu_seconds(tree), cpu_seconds(server)
-                        _post_all(function.url, objects, batch=batch, way=way)
-                        spent[way]["function"].append(
-                            (cpu_seconds(tree) - before[0]) * 1000 / files
-                        )
-                        spent[way]["minio"].append((cpu_seconds(server) - before[1]) * 1000 / files)
-                    log.info("round %d/%d done", round_ + 1, rounds)
-            finally:
-                function.stop()
-        finally:
-            minio.stop()
+    with copy_function(files) as (minio, function, objects):
+        watchdog = psutil.Process(function.process.pid)
+        server = [psutil.Process(minio.process.process.pid)]
+        _post_all(function.url, objects[:20], batch=batch, way=WAYS[1])  # warm
+        for round_ in range(rounds):
+            for way in WAYS[round_ % 3 :] + WAYS[: round_ % 3]:
+                tree = _tree(watchdog)
+                before = cpu_seconds(tree), cpu_seconds(server)
+                _post_all(function.url, objects, batch=batch, way=way)
+                spent[way]["function"].append((cpu_seconds(tree) - before[0]) * 1000 / files)
+                spent[way]["minio"].append((cpu_seconds(server) - before[1]) * 1000 / files)
+            log.info("round %d/%d done", round_ + 1, rounds)
     return spent
 
 
