@@ -10,7 +10,8 @@ before the dispatcher's first timeout pass, and then every `interval` seconds; w
 gateways on one ledger, on the one that leads "settler".
 
 A batch's jobs are recorded together in one call record (`contract.results.call_key`): the
-attempts in flight that share a call id are looked up there, one read per call and pass.
+attempts in flight that share a call id are looked up there, one read per call and pass, and
+so is an attempt alone in flight with no record of its own (the last of a batch).
 
 An attempt with no record yet is still running (or died without a word: then its timeout
 retries it, and the supervisor does not run a job again that already succeeded).
@@ -93,7 +94,7 @@ class Settler:
         for job in in_flight:
             if self._stopping.is_set():
                 break
-            outcome = self._recorded(job, calls if shared[job.call_id] > 1 else None)
+            outcome = self._recorded(job, calls, shared=shared[job.call_id] > 1)
             if outcome is None:
                 continue
             now = self._clock()
@@ -119,10 +120,11 @@ class Settler:
         return settled
 
     def _recorded(
-        self, job: Job, calls: dict[str, dict[str, AttemptRecord]] | None
+        self, job: Job, calls: dict[str, dict[str, AttemptRecord]], *, shared: bool
     ) -> AttemptResult | None:
-        """The attempt's outcome from its record (`calls`: from its batch's call record, read
-        into `calls` once per call); None while there is none that speaks for it.
+        """The attempt's outcome from its record (`shared`, a call of several jobs in flight:
+        from its call record, read into `calls` once per call and pass; else its own record,
+        then its call's); None while there is none that speaks for it.
 
         A success speaks for the job whatever call wrote it (the job did succeed, and the
         attempt in flight, should it still run, answers with that success); a failure only
@@ -130,7 +132,7 @@ class Settler:
         """
         attempt = max(1, job.attempts)
         try:
-            if calls is not None:
+            if shared:
                 record = self._of_call(job, calls).get(job.id)
             else:
                 body = self._records.read(self._bucket, result_key(job.service, job.id, attempt))
@@ -138,6 +140,10 @@ class Settler:
         except BadRecord as e:
             log.warning("job %s attempt %d: result record ignored: %s", job.id, attempt, e)
             return None
+        if record is None and not shared and job.call_id:
+            # The last of a batch still in flight (its others settled already) has no record
+            # of its own either: its batch's call record speaks for it.
+            record = self._of_call(job, calls).get(job.id)
         if record is None or record.job_id != job.id or record.attempt != attempt:
             return None
         if not record.succeeded and (not record.call_id or record.call_id != job.call_id):

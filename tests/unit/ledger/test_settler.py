@@ -118,7 +118,8 @@ def test_only_attempts_dispatched_before_the_cut_off_are_looked_up(ledger: Ledge
 
     settler(ledger, records).settle(dispatched_before=NOW - 2)
 
-    assert records.asked == [result_key("stamp", old.id, 1)]
+    # Its own record, then (none there) its call's, which a batch's last job in flight has.
+    assert records.asked == [result_key("stamp", old.id, 1), call_key("stamp", old.call_id)]
     assert new.id not in "".join(records.asked)
 
 
@@ -246,3 +247,30 @@ def test_a_call_record_of_another_call_settles_none_of_the_batch(ledger: Ledger)
     records.objects[key] = call_json("stamp", batch[0].call_id, [stale])
 
     assert settler(ledger, records).settle(dispatched_before=NOW) == 0
+
+
+def test_the_last_job_of_a_batch_in_flight_is_settled_from_its_call_record(
+    ledger: Ledger,
+) -> None:
+    first, last = running_batch(ledger, 2)
+    records = Records()
+    records.put(first)
+    records.put(last)
+    per_job = [AttemptRecord.from_json(records.objects.pop(key)) for key in list(records.objects)]
+    records.objects[call_key("stamp", first.call_id)] = call_json("stamp", first.call_id, per_job)
+    late = read_callback({"X-Function-Status": "200"}, b'{"results": []}')
+    parts = settler(ledger, records)
+    settle(
+        first.id,
+        first.call_id,
+        late,
+        ledger=ledger,
+        dispatcher=parts._dispatcher,
+        metrics=parts._metrics,
+        now=NOW,
+    )  # fmt: skip  (its other job settled already: the last one is alone in flight)
+
+    assert settler(ledger, records).settle(dispatched_before=NOW) == 1
+
+    settled = ledger.get(last.id)
+    assert settled is not None and settled.status == JobStatus.SUCCEEDED
