@@ -24,30 +24,17 @@ from __future__ import annotations
 
 import argparse
 import logging
-import shlex
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from bench.platform_calls import measure_big, measure_cold_start, measure_sync
 from bench.platform_measure import measure_latency, measure_throughput
 from bench.platform_report import Results, Settings, render
-from bench.platform_stack import (
-    MIB,
-    Bench,
-    load_average,
-    machine,
-    wait_for_free_ports,
-)
-from bench.report_file import BenchError, write_section
-from localstack.errors import LocalStackError
-from provider.errors import ProviderError
-from tests.support.stack import running_stack
+from bench.platform_stack import MIB, load_average, machine
+from bench.stack_run import main_of, stack_bench
 from tests.support.tools import ROOT, watchdog_is_standin
 
 log = logging.getLogger(__name__)
@@ -84,14 +71,10 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def run(args: argparse.Namespace, command: str) -> Results:
     began = time.monotonic()
-    wait_for_free_ports(args.wait_ports)
     load_before = load_average()
     annotations = {"oscar.concurrency": str(args.concurrency)}
-    with (
-        running_stack({"OSCAR_QUEUE_WORKERS": str(args.workers)}) as stack,
-        tempfile.TemporaryDirectory(prefix="oscar-bench-", dir="/var/tmp") as scratch,
-    ):
-        bench = Bench(stack)
+    stack = {"OSCAR_QUEUE_WORKERS": str(args.workers)}
+    with stack_bench(stack, wait_ports=args.wait_ports) as (bench, scratch):
         log.info("stack up; deploying the services")
         stamp = bench.deploy("stamp", "stamp", replicas=args.replicas, annotations=annotations)
         copy = bench.deploy("copy", "copy", replicas=args.replicas, annotations=annotations)
@@ -106,12 +89,12 @@ def run(args: argparse.Namespace, command: str) -> Results:
             files=args.files,
             uploaders=4,
             parallel=min(args.concurrency, args.workers),
-            scratch=Path(scratch),
+            scratch=scratch,
         )
         log.info("synchronous calls: %d per path", args.calls)
         sync = measure_sync(bench, echo, calls=args.calls)
         log.info("a %d MiB file", args.big_mb)
-        big_file = measure_big(bench, big, size=args.big_mb * MIB, scratch=Path(scratch))
+        big_file = measure_big(bench, big, size=args.big_mb * MIB, scratch=scratch)
         log.info("cold starts: %d", args.cold_starts)
         cold = measure_cold_start(bench, echo, runs=args.cold_starts)
     settings = Settings(
@@ -139,29 +122,15 @@ def run(args: argparse.Namespace, command: str) -> Results:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     args = parse(argv)
-    given = sys.argv[1:] if argv is None else list(argv)
-    command = shlex.join(["python", "-m", "bench.platform", *given])
-    try:
-        results = run(args, command)
-    # The test helpers report a server that would not start as an AssertionError, a missing
-    # tool or a busy port as pytest's fail/skip outcomes.
-    except (
-        BenchError,
-        LocalStackError,
-        ProviderError,
-        AssertionError,
-        pytest.fail.Exception,
-        pytest.skip.Exception,
-    ) as e:
-        log.error("benchmark failed: %s", e)
-        return 1
-    section = render(results)
-    print(section)
-    write_section(args.report, section, name="platform")
-    log.info("updated %s", args.report)
-    return 0
+    return main_of(
+        "bench.platform",
+        argv,
+        run=lambda command: run(args, command),
+        render=render,
+        report=args.report,
+        section="platform",
+    )
 
 
 if __name__ == "__main__":

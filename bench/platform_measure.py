@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,15 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from minio import Minio
 
-from bench.platform_stack import (
-    FUNCTIONS,
-    Bench,
-    BenchService,
-    cpu_seconds,
-)
-from bench.raw_storage import download
+from bench.plain_loop import PlainLoop
+from bench.platform_stack import Bench, BenchService, cpu_seconds
 from bench.report_file import BenchError
 
 log = logging.getLogger(__name__)
@@ -48,6 +40,7 @@ PHASES = (
     ("job dispatched", "dispatched_at"),
     ("queue-worker picked it up", "started_at"),
     ("script started", "script_started"),
+    ("output in MinIO", "output_written"),
     ("job finished (callback)", "finished_at"),
 )
 
@@ -77,13 +70,29 @@ def measure_latency(bench: Bench, service: BenchService, *, uploads: int, rate: 
     log.info("latency: %d uploads in %.1fs", uploads, time.monotonic() - began)
     jobs = bench.wait_succeeded(service.name, uploads, timeout=120 + uploads / 10)
     phases: dict[str, list[float]] = {name: [] for name, _ in PHASES}
+    written = output_times(bench, service)
     for job in jobs:
         ack = acked[job["key"]][1]
-        moments = {**job, "script_started": script_time(job["log_tail"], "started")}
+        moments = {
+            **job,
+            "script_started": script_time(job["log_tail"], "started"),
+            "output_written": written[job["key"].replace("in/", "out/", 1)],
+        }
         for name, field in PHASES:
             phases[name].append(float(moments[field]) - ack)
     puts = [ack - sent for sent, ack in acked.values()]
     return Latency(uploads, rate, puts, phases, tuple((j, acked[j["key"]][1]) for j in jobs))
+
+
+def output_times(bench: Bench, service: BenchService) -> dict[str, float]:
+    """When each output of the service was written: MinIO's LastModified (milliseconds; the
+    same machine's clock as the jobs' times), by key."""
+    listed = bench.stack.minio.list_objects(service.output_bucket, prefix="out/", recursive=True)
+    return {
+        str(item.object_name): item.last_modified.timestamp()
+        for item in listed
+        if item.last_modified is not None
+    }
 
 
 def script_time(log_tail: str, word: str) -> float:
@@ -163,51 +172,3 @@ def measure_throughput(
         cpu_ms=cpu_ms,
         plain_cpu_ms=plain_cpu_ms,
     )
-
-
-class PlainLoop:
-    """The same per-file work with no platform: get_object, the copy script, fput_object."""
-
-    def __init__(self, s3: Minio, service: BenchService, *, scratch: Path) -> None:
-        self._s3 = s3
-        self._service = service
-        self._scratch = scratch
-        self._script = FUNCTIONS / "copy" / "script.sh"
-
-    def run(self, keys: Sequence[str], *, threads: int, prefix: str) -> float:
-        chunks = [keys[i::threads] for i in range(threads)]
-        started = time.perf_counter()
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(lambda chunk: self._worker(chunk, prefix), chunks))
-        seconds = time.perf_counter() - started
-        found = sum(1 for _ in self._s3.list_objects(self._service.output_bucket, prefix=prefix))
-        if found != len(keys):
-            raise BenchError(
-                f"the plain loop wrote {found} outputs under {prefix}, not {len(keys)}"
-            )
-        return seconds
-
-    def _worker(self, keys: Sequence[str], prefix: str) -> None:
-        folder = Path(tempfile.mkdtemp(dir=self._scratch))
-        inputs, outputs = folder / "in", folder / "out"
-        inputs.mkdir()
-        outputs.mkdir()
-        bucket = self._service.input_bucket
-        for key in keys:
-            input_file = inputs / key.rsplit("/", 1)[-1]
-            download(self._s3, bucket, key, input_file)
-            env = {
-                "PATH": "/usr/bin:/bin",
-                "INPUT_FILE_PATH": str(input_file),
-                "TMP_INPUT_DIR": str(inputs),
-                "TMP_OUTPUT_DIR": str(outputs),
-                "STORAGE_OBJECT_KEY": key,
-                "STORAGE_BUCKET": bucket,
-            }
-            subprocess.run(
-                ["/bin/sh", str(self._script)], env=env, cwd=folder, capture_output=True, check=True
-            )
-            for output in outputs.iterdir():
-                self._s3.fput_object(self._service.output_bucket, prefix + output.name, str(output))
-                output.unlink()
-            input_file.unlink()

@@ -23,7 +23,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +35,8 @@ from bench.report_file import BenchError, write_section
 from bench.supervisor_overhead import _function_env, _start
 from bench.supervisor_results import REPORT, SMALL_BYTES
 from contract.job import Job
+from localstack.minio_server import MinioServer
+from provider.sandbox.replica import Replica
 from tests.support.events import minio_record
 from tests.support.minio_server import start_minio
 
@@ -43,6 +46,14 @@ WAYS = ("without a record", "with a record", "repeat, from its record")
 
 
 def run(files: int, rounds: int) -> dict[str, list[float]]:
+    with copy_function(files) as (_, function, objects):
+        return _measure(function.url, objects, rounds)
+
+
+@contextmanager
+def copy_function(files: int) -> Iterator[tuple[MinioServer, Replica, list[tuple[str, str]]]]:
+    """A real MinIO, the `copy` function reading `bench-in` and writing `bench-out`, and
+    `files` objects of SMALL_BYTES uploaded as (key, etag); all stopped afterwards."""
     with tempfile.TemporaryDirectory(prefix="oscar-bench-") as tmp:
         workdir = Path(tmp)
         minio = start_minio(workdir / "minio")
@@ -56,13 +67,13 @@ def run(files: int, rounds: int) -> dict[str, list[float]]:
                 _function_env(minio, workdir, source="bench-in", target="bench-out"),
             )
             try:
-                jobs = []
+                objects = []
                 for index in range(files):
                     key = f"in/small-{index:05d}.bin"
                     data = io.BytesIO(os.urandom(SMALL_BYTES))
                     etag = str(s3.put_object("bench-in", key, data, SMALL_BYTES).etag)
-                    jobs.append((key, etag))
-                return _measure(function.url, jobs, rounds)
+                    objects.append((key, etag))
+                yield minio, function, objects
             finally:
                 function.stop()
         finally:

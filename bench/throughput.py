@@ -5,7 +5,7 @@
 One stack (`oscar up`, 8 queue-workers so that 8 jobs can run at once) with one copy service per
 parallelism (1, 2, 4, 8: `oscar.concurrency` set to it, 2 replicas, batching as it comes, no
 tuning). For 1 KiB, 1 MiB and 64 MiB files at each parallelism: the loop (`bench.
-throughput_measure.Loop`: upload, download, the script, the output's upload, on that many
+plain_loop.PlainLoop`: upload, download, the script, the output's upload, on that many
 threads), then the platform (that many uploading threads, the clock from the first upload to
 the last callback), with each process's CPU per file. Then single files at 25 per second
 (upload to script start and to output) beside the loop one file at a time. It rewrites its
@@ -17,20 +17,17 @@ from __future__ import annotations
 
 import argparse
 import logging
-import shlex
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.platform_measure import measure_latency
-from bench.platform_stack import MIB, Bench, load_average, machine, wait_for_free_ports
-from bench.report_file import BenchError, write_section
+from bench.platform_stack import MIB, load_average, machine
+from bench.stack_run import main_of, stack_bench
 from bench.throughput_measure import Cell, loop_single, measure_cell, run_platform
 from bench.throughput_report import Run, plot, render
-from tests.support.stack import running_stack
 from tests.support.tools import ROOT
 
 log = logging.getLogger(__name__)
@@ -55,16 +52,12 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def run(args: argparse.Namespace, command: str) -> Run:
     began = time.monotonic()
-    wait_for_free_ports(args.wait_ports)
     load_before = load_average()
     sizes = ((1024, args.small_files), (MIB, args.mib_files), (64 * MIB, args.big_files))
     cells: list[Cell] = []
     loads: list[float] = []
-    with (
-        running_stack({"OSCAR_QUEUE_WORKERS": "8"}) as stack,
-        tempfile.TemporaryDirectory(prefix="oscar-bench-", dir="/var/tmp") as scratch,
-    ):
-        bench = Bench(stack)
+    settings = {"OSCAR_QUEUE_WORKERS": "8"}
+    with stack_bench(settings, wait_ports=args.wait_ports) as (bench, scratch):
         services = {
             c: bench.deploy(
                 f"copy{c}",
@@ -82,12 +75,7 @@ def run(args: argparse.Namespace, command: str) -> Run:
                 log.info("%d bytes at %d: %d files", size, c, files)
                 cells.append(
                     measure_cell(
-                        bench,
-                        services[c],
-                        size=size,
-                        concurrency=c,
-                        files=files,
-                        scratch=Path(scratch),
+                        bench, services[c], size=size, concurrency=c, files=files, scratch=scratch
                     )
                 )
                 loads.append(load_average())
@@ -96,7 +84,7 @@ def run(args: argparse.Namespace, command: str) -> Run:
                 )
         log.info("single files: %d at 25/s", args.singles)
         latency = measure_latency(bench, stamp, uploads=args.singles, rate=25.0)
-        single = loop_single(bench, stamp, files=100, scratch=Path(scratch))
+        single = loop_single(bench, stamp, files=100, scratch=scratch)
     return Run(
         command=command,
         machine=machine(),
@@ -112,21 +100,16 @@ def run(args: argparse.Namespace, command: str) -> Run:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     args = parse(argv)
-    given = sys.argv[1:] if argv is None else list(argv)
-    command = shlex.join(["python", "-m", "bench.throughput", *given])
-    try:
-        results = run(args, command)
-    except (BenchError, AssertionError) as e:
-        log.error("benchmark failed: %s", e)
-        return 1
-    plot(results, args.report.parent)
-    section = render(results)
-    print(section)
-    write_section(args.report, section, name="throughput")
-    log.info("updated %s and its plots", args.report)
-    return 0
+    return main_of(
+        "bench.throughput",
+        argv,
+        run=lambda command: run(args, command),
+        render=render,
+        report=args.report,
+        section="throughput",
+        after=lambda results: plot(results, args.report.parent),
+    )
 
 
 if __name__ == "__main__":

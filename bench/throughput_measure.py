@@ -10,10 +10,7 @@ the last job's callback; its service runs with `oscar.concurrency` equal to that
 
 from __future__ import annotations
 
-import io
 import os
-import subprocess
-import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from minio import Minio
 
-from bench.platform_stack import FUNCTIONS, Bench, BenchService, cpu_seconds
-from bench.raw_storage import download
+from bench.plain_loop import PlainLoop
+from bench.platform_stack import Bench, BenchService, cpu_seconds
 from bench.report_file import BenchError
 
 
@@ -64,11 +60,13 @@ def measure_cell(
 ) -> Cell:
     data = payload(size)
     label = f"s{size}-c{concurrency}"
-    loop = Loop(bench.stack.minio, service, scratch=scratch)
+    loop = PlainLoop(bench.stack.minio, service, scratch=scratch)
     me = [psutil.Process()]
     minio = [bench.component("minio")]
     before = {"the loop (with its scripts)": cpu_seconds(me), "minio": cpu_seconds(minio)}
-    loop_seconds = loop.run(data, files=files, threads=concurrency, prefix=f"loop-{label}/")
+    loop_seconds = loop.run_uploading(
+        data, files=files, threads=concurrency, prefix=f"loop-{label}/"
+    )
     loop_cpu = {
         "the loop (with its scripts)": cpu_seconds(me) - before["the loop (with its scripts)"],
         "minio": cpu_seconds(minio) - before["minio"],
@@ -162,68 +160,8 @@ def bench_cleanup(bench: Bench, service: BenchService, label: str) -> None:
             s3.remove_object(bucket, str(item.object_name))
 
 
-class Loop:
-    """The same per-file work with no platform, including the input's upload."""
-
-    def __init__(self, s3: Minio, service: BenchService, *, scratch: Path) -> None:
-        self._s3 = s3
-        self._bucket = service.output_bucket  # not watched: no event, no job
-        self._scratch = scratch
-        self._script = FUNCTIONS / "copy" / "script.sh"
-
-    def run(self, data: bytes, *, files: int, threads: int, prefix: str) -> float:
-        keys = [f"{prefix}in/{index:05d}.bin" for index in range(files)]
-        chunks = [keys[i::threads] for i in range(threads)]
-        started = time.perf_counter()
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(lambda chunk: self._worker(chunk, data, prefix), chunks))
-        seconds = time.perf_counter() - started
-        found = sum(1 for _ in self._s3.list_objects(self._bucket, prefix=f"{prefix}out/"))
-        if found != files:
-            raise BenchError(f"the loop wrote {found} outputs under {prefix}out/, not {files}")
-        return seconds
-
-    def one(self, data: bytes, key: str, folder: Path) -> float:
-        """One file: upload, download, the script, the output's upload; the seconds from the
-        upload's acknowledgement to the output's."""
-        inputs, outputs = folder / "in", folder / "out"
-        self._s3.put_object(self._bucket, key, io.BytesIO(data), len(data))
-        acked = time.perf_counter()
-        input_file = inputs / key.rsplit("/", 1)[-1]
-        download(self._s3, self._bucket, key, input_file)
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "INPUT_FILE_PATH": str(input_file),
-            "TMP_INPUT_DIR": str(inputs),
-            "TMP_OUTPUT_DIR": str(outputs),
-            "STORAGE_OBJECT_KEY": key,
-            "STORAGE_BUCKET": self._bucket,
-        }
-        subprocess.run(
-            ["/bin/sh", str(self._script)], env=env, cwd=folder, capture_output=True, check=True
-        )
-        for output in outputs.iterdir():
-            out_key = key.replace("/in/", "/out/", 1)
-            self._s3.fput_object(self._bucket, out_key, str(output))
-            output.unlink()
-        input_file.unlink()
-        return time.perf_counter() - acked
-
-    def workspace(self) -> Path:
-        folder = Path(tempfile.mkdtemp(dir=self._scratch))
-        (folder / "in").mkdir()
-        (folder / "out").mkdir()
-        return folder
-
-    def _worker(self, keys: Sequence[str], data: bytes, prefix: str) -> None:
-        folder = self.workspace()
-        for key in keys:
-            self.one(data, key, folder)
-
-
 def loop_single(bench: Bench, service: BenchService, *, files: int, scratch: Path) -> list[float]:
     """Upload to output of single 1 KiB files, one at a time, by the loop."""
-    loop = Loop(bench.stack.minio, service, scratch=scratch)
-    folder = loop.workspace()
+    loop = PlainLoop(bench.stack.minio, service, scratch=scratch)
     data = payload(1024)
-    return [loop.one(data, f"single/in/{index:05d}.bin", folder) for index in range(files)]
+    return [loop.one(data, f"single/in/{index:05d}.bin") for index in range(files)]

@@ -111,7 +111,8 @@ def _batch_answer(
     parsed: events.StorageEvent, runner: Runner, parallel: int, started: float
 ) -> Response:
     """200 with a result per job, failed ones included: the gateway settles each on its own."""
-    results = run_batch(runner.run_job, parsed.jobs, parallel=parallel)
+    with runner.batch(parsed.jobs):
+        results = run_batch(runner.run_job, parsed.jobs, parallel=parallel)
     failed = sum(1 for r in results if r["status"] != "succeeded")
     return jsonify(
         status="partial" if failed else "succeeded",

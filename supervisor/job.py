@@ -8,7 +8,7 @@ import errno
 import json
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -109,6 +109,16 @@ class Runner:
         if len(event.jobs) == 1:
             return [self.run_job(event.jobs[0])]
         return [self._run_object(ref, event.raw) for ref in event.objects]
+
+    @contextmanager
+    def batch(self, jobs: Sequence[Job]) -> Iterator[None]:
+        """While one invocation's jobs run: their results recorded together (one call record,
+        `supervisor.results.ResultBook.batch`), when they are recorded at all."""
+        if self._results is None or not jobs:
+            yield
+            return
+        with self._results.batch(jobs):
+            yield
 
     def run_job(self, job: Job) -> ObjectResult:
         """One job of the gateway's, alone or one of a batch: its input, its script (with its

@@ -4,6 +4,12 @@ Per job, so that it composes with a body that carries several: `earlier_success`
 script runs (a repeated delivery of a job that already succeeded does not run it again), then
 `succeeded` or `failed` once it has run, before the answer goes back.
 
+The jobs of a batch (several jobs, one call id) are recorded together, in one call record
+(`contract.results.call_key`) written when the batch ends, before its answer, and every
+`FLUSH_SECONDS` while it runs (so a replica killed in the middle of a long batch leaves the
+results of its finished jobs, for the gateway to settle them from); a repeated delivery of
+the batch reads it once and answers each job that succeeded from it.
+
 A record that cannot be written is logged and the answer goes out anyway: the callback still
 carries the result, and only if both are lost does the attempt run again (at least once, as
 before). A job whose earlier records cannot be read is not run: running it could repeat a
@@ -13,16 +19,29 @@ success, so the attempt fails as storage being unavailable (503) and is retried.
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from contract.errors import BadRecord
 from contract.job import JOB_FIELD, Job
-from contract.results import FAILED, SUCCEEDED, AttemptRecord, result_key
+from contract.results import (
+    FAILED,
+    SUCCEEDED,
+    AttemptRecord,
+    call_json,
+    call_key,
+    read_call,
+    result_key,
+)
 from supervisor.errors import BadRequest, SupervisorError
 
 log = logging.getLogger(__name__)
+# How long the finished jobs of a running batch may go unrecorded; a batch is sized to take
+# about a second (gateway.jobs.batching), so most batches write their call record once.
+FLUSH_SECONDS = 0.5
 
 
 class RecordStore(Protocol):
@@ -47,10 +66,50 @@ class Finished(Protocol):
     def repeat_of(self) -> int | None: ...
 
 
+class _Call:
+    """A batch being recorded: its earlier life's records (a repeated delivery), its new ones."""
+
+    def __init__(self, job: Job, earlier: Sequence[AttemptRecord], *, now: float) -> None:
+        self.service, self.call_id, self.bucket = job.service, job.call_id, job.results_bucket
+        self.earlier = {r.job_id: r for r in earlier if r.call_id == job.call_id}
+        self.records: dict[str, AttemptRecord] = {}
+        self.written_at = now  # when the call record was last written (or the batch began)
+        self.lock = threading.Lock()  # BATCH_PARALLEL runs a batch's jobs on threads
+
+
 class ResultBook:
     def __init__(self, store: RecordStore, *, clock: Callable[[], float] = time.time) -> None:
         self._store = store
         self._clock = clock
+        self._calls: dict[str, _Call] = {}  # the batches being recorded, by call id
+
+    @contextmanager
+    def batch(self, jobs: Sequence[Job]) -> Iterator[None]:
+        """While the jobs of one invocation run: their records go into one call record, read
+        first (a repeated delivery finds its earlier life's successes) and written at the end.
+        A batch of one, or jobs that do not share one call id and bucket, record per job."""
+        first = jobs[0]
+        together = (
+            len(jobs) > 1
+            and bool(first.call_id)
+            and first.call_id not in self._calls
+            and all(
+                recordable(j)
+                and (j.call_id, j.service, j.results_bucket)
+                == (first.call_id, first.service, first.results_bucket)
+                for j in jobs
+            )
+        )
+        if not together:
+            yield
+            return
+        call = _Call(first, self._read_call(first), now=time.monotonic())
+        self._calls[call.call_id] = call
+        try:
+            yield
+        finally:
+            del self._calls[call.call_id]
+            self._write_call(call)
 
     def earlier_success(self, job: Job) -> AttemptRecord | None:
         """The recorded success of an attempt of `job` up to this one (the latest), or None.
@@ -60,9 +119,19 @@ class ResultBook:
         3.1 ms after 200 more records, measured), a missing key answers in the same ~1.3 ms.
         A requeued dead letter numbers its attempts from 1 again, so a record numbered above
         the current attempt is not looked at: it is a failure, or its job would not be dead.
+        In a batch, the call record read at its start stands for the current attempt (no GET
+        per job: attempt 1, the usual case, reads nothing more); earlier attempts are read as
+        for a job alone.
         """
+        call = self._calls.get(job.call_id)
+        newest = job.attempt
+        if call is not None:
+            found = call.earlier.get(job.job_id)
+            if found is not None and found.succeeded and found.attempt == job.attempt:
+                return found
+            newest -= 1
         bucket = job.results_bucket
-        for attempt in range(job.attempt, 0, -1):
+        for attempt in range(newest, 0, -1):
             key = result_key(job.service, job.job_id, attempt)
             body = self._store.read_bytes(bucket, key)
             if body is None:
@@ -110,6 +179,14 @@ class ResultBook:
         )
 
     def _write(self, job: Job, record: AttemptRecord) -> None:
+        call = self._calls.get(job.call_id) if job.call_id else None
+        if call is not None and job.results_bucket == call.bucket:
+            with call.lock:
+                call.records[job.job_id] = record
+                due = time.monotonic() - call.written_at >= FLUSH_SECONDS
+            if due:
+                self._write_call(call)
+            return
         try:
             self._store.write_bytes(job.results_bucket, record.key, record.to_json())
         except SupervisorError as e:
@@ -118,6 +195,39 @@ class ResultBook:
                 "it: %s",
                 job.job_id,
                 job.attempt,
+                e.message,
+            )
+
+    def _read_call(self, job: Job) -> tuple[AttemptRecord, ...]:
+        """The batch's call record from an earlier delivery, if any (unreadable: none, as a
+        job's unreadable record is). A store that does not answer fails the batch's jobs, as
+        for one job: running them could repeat a success."""
+        key = call_key(job.service, job.call_id)
+        body = self._store.read_bytes(job.results_bucket, key)
+        if body is None:
+            return ()
+        try:
+            return read_call(body)
+        except BadRecord as e:
+            log.warning("call record %s/%s is unreadable, ignored: %s", job.results_bucket, key, e)
+            return ()
+
+    def _write_call(self, call: _Call) -> None:
+        with call.lock:
+            records = list(call.records.values())
+            call.written_at = time.monotonic()
+        if not records:
+            return
+        key = call_key(call.service, call.call_id)
+        body = call_json(call.service, call.call_id, records)
+        try:
+            self._store.write_bytes(call.bucket, key, body)
+        except SupervisorError as e:
+            log.warning(
+                "the results of call %s (%d jobs) were not recorded, only its callback carries "
+                "them: %s",
+                call.call_id,
+                len(records),
                 e.message,
             )
 

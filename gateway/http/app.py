@@ -13,6 +13,7 @@ to the collaborators passed in; the routes themselves live in the `*_api` module
 | `ui` | `/ui` (the dashboard: HTML, over the routes above) |
 | `oscar_api` | OSCAR's `/system/info`, `config`, `status`, `logs/<svc>[/<job>]`, `buckets` |
 | `sync_relay` | `/run/<svc>` (plain WSGI in front of the app) |
+| `events_wsgi` | `POST /events` (plain WSGI in front of the app; `events_api` keeps the route) |
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from gateway.http import (
 )
 from gateway.http.auth import Authorizer
 from gateway.http.errors_body import register_error_handlers
+from gateway.http.events_wsgi import EventsRoute
 from gateway.http.sessions import Sessions
 from gateway.http.sync_relay import SyncRelay
 from gateway.jobs.bearer_tokens import BearerTokens
@@ -93,7 +95,14 @@ def create_app(
     for routes in (
         system_api.blueprint(metrics=metrics, public_url=config.public_url, ping=ledger.ping),
         events_api.blueprint(intake=intake, registry=registry),
-        callbacks_api.blueprint(ledger=ledger, dispatcher=dispatcher, metrics=metrics, clock=clock),
+        callbacks_api.blueprint(
+            ledger=ledger,
+            dispatcher=dispatcher,
+            metrics=metrics,
+            clock=clock,
+            records=storage,
+            bucket=config.results_bucket,
+        ),
         jobs_api.blueprint(ledger=ledger, registry=registry, intake=intake, clock=clock),
         service_api.blueprint(changes=changes, registry=registry, token=tokens.issue),
         files_api.blueprint(storage=storage),
@@ -118,7 +127,9 @@ def create_app(
         # to one service); the route keeps /run in the app's table of routes and methods.
         return functools.partial(relay.relay, name)
 
+    # MinIO's webhook, once per file: plain WSGI too (gateway.http.events_wsgi).
+    events = EventsRoute(relay, authorizer=authorizer, intake=intake)
     app.wsgi_app = BodyLimit(  # type: ignore[method-assign]
-        relay, max_bytes=config.max_body_bytes, setting=names.GATEWAY_MAX_BODY_BYTES
+        events, max_bytes=config.max_body_bytes, setting=names.GATEWAY_MAX_BODY_BYTES
     )
     return app

@@ -7,13 +7,18 @@ One builder for the app's routes and for the sync relay (plain WSGI, in front of
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from gateway.errors import GatewayError, InvalidService
 from gateway.http.schemas import Error, Problem
+from wsgi_relay.messages import json_answer
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +35,22 @@ def error_body(error: GatewayError) -> dict[str, Any]:
 def internal_error_body(error: Exception) -> dict[str, Any]:
     """What a caller learns of an unexpected failure: its kind only (the cause goes to the log)."""
     return Error(error=f"internal gateway error: {type(error).__name__}").body()
+
+
+def answered(
+    start_response: StartResponse, where: str, handle: Callable[[], Iterable[bytes]]
+) -> Iterable[bytes]:
+    """`handle()`'s answer, or its failure as the app's handlers answer it, for the plain WSGI
+    routes in front of Flask (`where`: the request, for the log)."""
+    try:
+        return handle()
+    except GatewayError as e:
+        return json_answer(start_response, e.status, error_body(e))
+    except HTTPException as e:  # a body over the limit (wsgi_relay.body_limit)
+        return json_answer(start_response, e.code or 400, {"error": e.description})
+    except Exception as e:  # as the app's own handler: JSON, and the cause in the log
+        log.exception("unexpected error on %s", where)
+        return json_answer(start_response, 500, internal_error_body(e))
 
 
 def register_error_handlers(app: Flask) -> None:

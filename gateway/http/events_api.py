@@ -24,18 +24,18 @@ def blueprint(*, intake: Intake, registry: ServiceRegistry) -> Blueprint:
     def _events() -> tuple[Response, int]:
         announced, ignored = parse_notification(request.get_data())
         storage = request.args.get("storage", "")
-        return reply(_queued(intake.notified(announced, ignored=ignored, storage=storage)))
+        return reply(queued(intake.notified(announced, ignored=ignored, storage=storage)))
 
     @routes.post("/job/<name>")
     def _job(name: str) -> tuple[Response, int]:
         service = registry.get(name)
         announced, ignored = parse_notification(request.get_data())
-        return reply(_queued(intake.submitted(service, announced, ignored=ignored)), 202)
+        return reply(queued(intake.submitted(service, announced, ignored=ignored)), 202)
 
     return routes
 
 
-def _queued(enqueued: Enqueued) -> Queued:
+def queued(enqueued: Enqueued) -> Queued:
     return Queued(
         jobs=[QueuedJob(id=j.id, service=j.service, key=j.key) for j in enqueued.created],
         duplicates=enqueued.duplicates,

@@ -8,25 +8,21 @@ and a `/run` that is not one POST to one service, goes on to Flask.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from flask import Request
-from werkzeug.exceptions import HTTPException
 
 from gateway.clients.openfaas import OpenFaaS
-from gateway.errors import GatewayError
 from gateway.http.auth import Authorizer
-from gateway.http.errors_body import error_body, internal_error_body
+from gateway.http.errors_body import answered
 from gateway.services.registry import ServiceRegistry
 from wsgi_relay.answer import RelayedAnswer, relayed_headers
-from wsgi_relay.messages import forwarded_request, json_answer, status_line
+from wsgi_relay.messages import forwarded_request, status_line
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-log = logging.getLogger(__name__)
 PREFIX = "/run/"
 HOP_BY_HOP = {
     "connection",
@@ -67,15 +63,9 @@ class SyncRelay:
             return self._app(environ, start_response)
         if not name or "/" in name:
             return self._app(environ, start_response)
-        try:
-            return self.relay(name, environ, start_response)
-        except GatewayError as e:
-            return json_answer(start_response, e.status, error_body(e))
-        except HTTPException as e:  # a body over the limit (wsgi_relay.body_limit)
-            return json_answer(start_response, e.code or 400, {"error": e.description})
-        except Exception as e:  # as the app's own handler: JSON, and the cause in the log
-            log.exception("unexpected error on POST %s", path)
-            return json_answer(start_response, 500, internal_error_body(e))
+        return answered(
+            start_response, f"POST {path}", lambda: self.relay(name, environ, start_response)
+        )
 
     def relay(
         self, name: str, environ: WSGIEnvironment, start_response: StartResponse

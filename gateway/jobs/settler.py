@@ -9,6 +9,10 @@ callback arriving at the same time changes nothing twice). It runs when the gate
 before the dispatcher's first timeout pass, and then every `interval` seconds; with several
 gateways on one ledger, on the one that leads "settler".
 
+A batch's jobs are recorded together in one call record (`contract.results.call_key`): the
+attempts in flight that share a call id are looked up there, one read per call and pass, and
+so is an attempt alone in flight with no record of its own (the last of a batch).
+
 An attempt with no record yet is still running (or died without a word: then its timeout
 retries it, and the supervisor does not run a job again that already succeeded).
 """
@@ -18,12 +22,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Protocol
 
 from contract.errors import BadRecord
 from contract.results import AttemptRecord, result_key
 from gateway.errors import GatewayError
+from gateway.jobs.call_records import call_records
 from gateway.jobs.callbacks import read_record, settle
 from gateway.jobs.dispatcher import Dispatcher
 from gateway.jobs.leadership import Leadership
@@ -82,10 +88,13 @@ class Settler:
         """Settle each running attempt dispatched before the given time whose result is
         recorded; returns how many were settled."""
         settled = 0
-        for job in self._ledger.in_flight(dispatched_before):
+        calls: dict[str, dict[str, AttemptRecord]] = {}  # call id -> its records by job id
+        in_flight = list(self._ledger.in_flight(dispatched_before))
+        shared = Counter(job.call_id for job in in_flight if job.call_id)
+        for job in in_flight:
             if self._stopping.is_set():
                 break
-            outcome = self._recorded(job)
+            outcome = self._recorded(job, calls, shared=shared[job.call_id] > 1)
             if outcome is None:
                 continue
             now = self._clock()
@@ -110,8 +119,12 @@ class Settler:
                 )
         return settled
 
-    def _recorded(self, job: Job) -> AttemptResult | None:
-        """The attempt's outcome from its record; None while there is none that speaks for it.
+    def _recorded(
+        self, job: Job, calls: dict[str, dict[str, AttemptRecord]], *, shared: bool
+    ) -> AttemptResult | None:
+        """The attempt's outcome from its record (`shared`, a call of several jobs in flight:
+        from its call record, read into `calls` once per call and pass; else its own record,
+        then its call's); None while there is none that speaks for it.
 
         A success speaks for the job whatever call wrote it (the job did succeed, and the
         attempt in flight, should it still run, answers with that success); a failure only
@@ -119,16 +132,33 @@ class Settler:
         """
         attempt = max(1, job.attempts)
         try:
-            body = self._records.read(self._bucket, result_key(job.service, job.id, attempt))
-            record = AttemptRecord.from_json(body) if body is not None else None
+            if shared:
+                record = self._of_call(job, calls).get(job.id)
+            else:
+                body = self._records.read(self._bucket, result_key(job.service, job.id, attempt))
+                record = AttemptRecord.from_json(body) if body is not None else None
         except BadRecord as e:
             log.warning("job %s attempt %d: result record ignored: %s", job.id, attempt, e)
             return None
+        if record is None and not shared and job.call_id:
+            # The last of a batch still in flight (its others settled already) has no record
+            # of its own either: its batch's call record speaks for it.
+            record = self._of_call(job, calls).get(job.id)
         if record is None or record.job_id != job.id or record.attempt != attempt:
             return None
         if not record.succeeded and (not record.call_id or record.call_id != job.call_id):
             return None
         return read_record(record)
+
+    def _of_call(
+        self, job: Job, calls: dict[str, dict[str, AttemptRecord]]
+    ) -> dict[str, AttemptRecord]:
+        """The records of the job's call record (a batch's), read once per call and pass."""
+        if job.call_id not in calls:
+            calls[job.call_id] = call_records(
+                self._records, self._bucket, service=job.service, call_id=job.call_id
+            )
+        return calls[job.call_id]
 
     def _pass(self, *, dispatched_before: float) -> None:
         try:

@@ -17,7 +17,7 @@ import time
 from collections import Counter, defaultdict
 from typing import Any
 
-from contract.results import RESULTS_BUCKET, AttemptRecord
+from contract.results import CALLS, RESULTS_BUCKET, AttemptRecord, read_call
 from tests.reliability.services import FUNCTIONS, Service, deploy_service, job_detail, outputs
 from tests.reliability.test_faults import CALLBACK_TIMEOUT, MAX_ATTEMPTS, kill_gateway, settle
 from tests.reliability.uploader import Uploader
@@ -52,11 +52,7 @@ def test_a_script_naming_outputs_by_time_leaves_one_output_per_input_through_gat
     assert {j["status"] for j in final} == {"succeeded"}, Counter(j["status"] for j in final)
     assert_one_output_each(stack, service, acknowledged, final)
     outcomes, reasons, repeated = assert_one_success_each(stack, service, final)
-    records = [
-        AttemptRecord.from_json(body)
-        for key, body in outputs(stack, RESULTS_BUCKET).items()
-        if key.startswith(f"{service.name}/")
-    ]
+    records = recorded(stack, service)
     assert {r.job_id for r in records if r.succeeded} == {j["id"] for j in final}
     log_text = (stack.state_dir / "logs" / "gateway.log").read_text(errors="replace")
     log.info(
@@ -69,6 +65,17 @@ def test_a_script_naming_outputs_by_time_leaves_one_output_per_input_through_gat
         settled_at - began, settled_at - uploaded_at,
     )  # fmt: skip
     log.info("why other attempts ended: %s", dict(reasons))
+
+
+def recorded(stack: RunningStack, service: Service) -> list[AttemptRecord]:
+    """Every record of the service's attempts: a job's own, and each of a batch's call record."""
+    found: list[AttemptRecord] = []
+    for key, body in outputs(stack, RESULTS_BUCKET).items():
+        if key.startswith(f"{service.name}/{CALLS}/"):
+            found += read_call(body)
+        elif key.startswith(f"{service.name}/"):
+            found.append(AttemptRecord.from_json(body))
+    return found
 
 
 def upload_through_gateway_kills(stack: RunningStack, service: Service) -> dict[str, bytes]:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask.testing import FlaskClient
 
+from contract.results import AttemptRecord, call_json, call_key
 from gateway.assembly import Parts, assemble
 from gateway.config import GatewayConfig
 from gateway.jobs.model import JobStatus, NewJob
@@ -86,3 +87,45 @@ def test_a_batch_callback_url_with_a_job_added_is_refused(parts: Parts) -> None:
     )
 
     assert answer.status_code == 403
+
+
+class RecordingStorage(FakeStorage):
+    """The fake MinIO with objects to read: the results bucket's call records."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: dict[tuple[str, str], bytes] = {}
+
+    def read(self, bucket: str, key: str) -> bytes | None:
+        return self.records.get((bucket, key))
+
+
+def test_a_failed_batch_settles_the_jobs_its_call_record_says_succeeded_and_retries_the_rest(
+    config: GatewayConfig, openfaas: FakeOpenFaaS, faas_cli: FakeFaasCli
+) -> None:
+    storage = RecordingStorage()
+    parts = assemble(config, openfaas=openfaas, storage=storage, faas_cli=faas_cli)
+    try:
+        batch = claimed(parts, 3)
+        ids, call = [j.id for j in batch], batch[0].call_id
+        done = AttemptRecord(
+            service="svc", job_id=ids[0], attempt=1, call_id=call, status="succeeded",
+            http_status=200, outputs=("out/0",), log_tail="done", finished_at=101.5,
+        )  # fmt: skip
+        key = (config.results_bucket, call_key("svc", call))
+        storage.records[key] = call_json("svc", call, [done])
+
+        answer = parts.app.test_client().post(
+            local(parts.dispatcher.callback_url(batch)),
+            data=b"upstream replica died",  # the provider's 502: the whole invocation failed
+            headers={"X-Function-Status": "502", "X-Duration-Seconds": "0.4"},
+        )
+
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        jobs = [parts.ledger.get(i) for i in ids]
+        assert [j.status for j in jobs] == [  # type: ignore[union-attr]
+            JobStatus.SUCCEEDED, JobStatus.QUEUED, JobStatus.QUEUED,
+        ]  # fmt: skip
+        assert jobs[0].outputs == ["out/0"]  # type: ignore[union-attr]
+    finally:
+        parts.ledger.close()

@@ -59,3 +59,41 @@ def test_a_sound_notification_is_accepted(client: FlaskClient) -> None:
 
     assert answer.status_code == 200
     assert answer.get_json()["unrouted"] == 1  # no service yet: accepted, routed nowhere
+
+
+def test_an_event_is_answered_in_front_of_flask_with_the_same_answers(
+    client: FlaskClient,
+) -> None:
+    """POST /events is plain WSGI (gateway.http.events_wsgi): no Flask hook runs for it, and
+    its answers are the ones the Flask route gave, errors included."""
+    flask_saw: list[str] = []
+
+    @client.application.before_request
+    def _seen() -> None:
+        flask_saw.append("seen")
+
+    body = minio_event(minio_record("photos", "in/a.png"), minio_record("photos", "in/b.png"))
+
+    accepted = client.post("/events", data=body, headers=WEBHOOK)
+    no_token = client.post("/events", data=body)
+    wrong_token = client.post("/events", data=body, headers={"Authorization": "Bearer nope"})
+    not_json = client.post("/events", data=b"{not json", headers=WEBHOOK)
+
+    assert accepted.status_code == 200
+    assert accepted.get_json() == {"jobs": [], "duplicates": 0, "unrouted": 2, "ignored": 0}
+    assert accepted.headers["Content-Type"] == "application/json"
+    assert (no_token.status_code, wrong_token.status_code, not_json.status_code) == (401, 403, 400)
+    assert "webhook token" in no_token.get_json()["error"]
+    assert "webhook token" in wrong_token.get_json()["error"]
+    assert not_json.get_json()["error"]
+    assert flask_saw == []
+
+
+def test_events_by_another_method_still_reach_flask_and_are_a_json_405(
+    client: FlaskClient,
+) -> None:
+    answer = client.get("/events", headers=WEBHOOK)
+
+    assert answer.status_code == 405
+    assert "POST" in answer.headers["Allow"]
+    assert answer.get_json()["error"]

@@ -117,6 +117,11 @@ class FakeFaasCli:
 
 @pytest.fixture
 def config(tmp_path: Path) -> GatewayConfig:
+    return gateway_config(tmp_path)
+
+
+def gateway_config(tmp_path: Path) -> GatewayConfig:
+    """A gateway's settings with its secrets as files in `tmp_path` (bench.gateway_events too)."""
     secrets = tmp_path / "secrets"
     secrets.mkdir()
     env = {"GATEWAY_STATE_DIR": str(tmp_path / "state")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from contract.results import AttemptRecord, result_key
+from contract.results import AttemptRecord, call_json, call_key, result_key
 from gateway.jobs.callbacks import read_callback, settle
 from gateway.jobs.dispatcher import Dispatcher
 from gateway.jobs.ledger import Ledger
@@ -119,7 +119,8 @@ def test_only_attempts_dispatched_before_the_cut_off_are_looked_up(ledger: Ledge
 
     settler(ledger, records).settle(dispatched_before=NOW - 2)
 
-    assert records.asked == [result_key("stamp", old.id, 1)]
+    # Its own record, then (none there) its call's, which a batch's last job in flight has.
+    assert records.asked == [result_key("stamp", old.id, 1), call_key("stamp", old.call_id)]
     assert new.id not in "".join(records.asked)
 
 
@@ -209,3 +210,68 @@ def test_without_a_results_bucket_nothing_is_looked_up(ledger: Ledger) -> None:
     parts.stop()
 
     assert records.asked == []
+
+
+def running_batch(ledger: Ledger, count: int = 3, *, at: float = NOW - 10) -> list[Job]:
+    ledger.add(
+        NewJob("stamp", "in", f"in/b{n}.txt", f"eb{n}", '{"Records": []}', 3, at)
+        for n in range(count)
+    )
+    [batch] = ledger.claim_batches("stamp", size=count, now=at, timeout=330, concurrency=1)
+    return batch
+
+
+def test_a_batch_is_settled_from_its_one_call_record_read_once(ledger: Ledger) -> None:
+    batch = running_batch(ledger)
+    call = batch[0].call_id
+    records = Records()
+    records.put(batch[0])
+    records.put(batch[2], succeeded=False)
+    per_job = [AttemptRecord.from_json(records.objects.pop(key)) for key in list(records.objects)]
+    records.objects[call_key("stamp", call)] = call_json("stamp", call, per_job)
+
+    assert settler(ledger, records).settle(dispatched_before=NOW) == 2
+
+    assert records.asked == [call_key("stamp", call)]  # one read for the three jobs
+    states = {job.id: ledger.get(job.id) for job in batch}
+    assert states[batch[0].id].status == JobStatus.SUCCEEDED  # type: ignore[union-attr]
+    assert states[batch[1].id].status == JobStatus.RUNNING  # type: ignore[union-attr]
+    assert states[batch[2].id].status == JobStatus.QUEUED  # type: ignore[union-attr]
+
+
+def test_a_call_record_of_another_call_settles_none_of_the_batch(ledger: Ledger) -> None:
+    batch = running_batch(ledger, 2)
+    records = Records()
+    records.put(batch[0], call="an-earlier-call")
+    stale = AttemptRecord.from_json(records.objects.popitem()[1])
+    key = call_key("stamp", batch[0].call_id)
+    records.objects[key] = call_json("stamp", batch[0].call_id, [stale])
+
+    assert settler(ledger, records).settle(dispatched_before=NOW) == 0
+
+
+def test_the_last_job_of_a_batch_in_flight_is_settled_from_its_call_record(
+    ledger: Ledger,
+) -> None:
+    first, last = running_batch(ledger, 2)
+    records = Records()
+    records.put(first)
+    records.put(last)
+    per_job = [AttemptRecord.from_json(records.objects.pop(key)) for key in list(records.objects)]
+    records.objects[call_key("stamp", first.call_id)] = call_json("stamp", first.call_id, per_job)
+    late = read_callback({"X-Function-Status": "200"}, b'{"results": []}')
+    parts = settler(ledger, records)
+    settle(
+        first.id,
+        first.call_id,
+        late,
+        ledger=ledger,
+        dispatcher=parts._dispatcher,
+        metrics=parts._metrics,
+        now=NOW,
+    )  # fmt: skip  (its other job settled already: the last one is alone in flight)
+
+    assert settler(ledger, records).settle(dispatched_before=NOW) == 1
+
+    settled = ledger.get(last.id)
+    assert settled is not None and settled.status == JobStatus.SUCCEEDED
