@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 import threading
+import time
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -14,7 +15,7 @@ from gateway.assembly import Parts, assemble
 from gateway.clients.openfaas import OpenFaaS
 from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, LedgerUnavailable
 from gateway.jobs.leadership import Leadership
 from gateway.services.registry import ServiceRegistry
 from wsgi_relay.server import Limits, StreamingServer
@@ -73,6 +74,7 @@ def serve(config: GatewayConfig, parts: Parts) -> None:
     parts.leadership.start()
     _ensure_results_bucket(config, parts)
     parts.settler.start()  # first: in-flight attempts whose result a function recorded
+    _release_own_claims(parts)  # then what this gateway claimed before a restart, never sent
     parts.dispatcher.start()  # resumes queued jobs and times out in-flight ones from the ledger
     parts.reconciler.start()
     if parts.job_watcher is not None:
@@ -94,6 +96,21 @@ def serve(config: GatewayConfig, parts: Parts) -> None:
         parts.dispatcher.stop()
         parts.leadership.close()  # a Lease is released: the next replica need not wait
         parts.ledger.close()
+
+
+def _release_own_claims(parts: Parts) -> None:
+    """Claims this gateway made under its name before it was killed and never sent would hold
+    their service's slots until their lease ran out (30 s): queued again now instead."""
+    try:
+        released = parts.ledger.release_own(time.time())
+    except LedgerUnavailable as e:  # they wait for their lease, as before
+        log.warning("claims of an earlier run not looked at: %s", e.message)
+        return
+    if released:
+        log.warning(
+            "%d attempt(s) claimed before this gateway's restart, never sent: queued again",
+            released,
+        )
 
 
 def _ensure_results_bucket(config: GatewayConfig, parts: Parts) -> None:
