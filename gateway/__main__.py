@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import threading
@@ -114,13 +115,18 @@ def _release_own_claims(parts: Parts) -> None:
 
 
 def _ensure_results_bucket(config: GatewayConfig, parts: Parts) -> None:
-    """The system bucket where functions record results (they make it too, if they can)."""
+    """The system bucket where functions record results (they make it too, if they can), its
+    records deleted by MinIO once the ledger's retention is over (whole days, at least one: a
+    record must outlive any redelivery of its job); kept for ever when the ledger's jobs are."""
     if not config.results_bucket:
         return
+    retention = config.ledger_retention_days
+    days = max(1, math.ceil(retention)) if retention > 0 else None
     try:
         parts.storage.ensure_bucket(config.results_bucket)
+        parts.storage.expire_objects(config.results_bucket, days=days)
     except GatewayError as e:
-        log.warning("could not create the results bucket: %s", e.message)
+        log.warning("could not create the results bucket or set its expiry: %s", e.message)
 
 
 def _refresh(registry: ServiceRegistry, leadership: Leadership | None = None) -> None:
