@@ -5,6 +5,7 @@ and once the old token's grace is over, uploads still become jobs through MinIO'
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 import requests
@@ -15,6 +16,7 @@ from tests.support.stack import RunningStack, oscar, status_of
 from tests.support.waiting import wait_for
 
 GRACE = 3  # seconds the old token still passes
+log = logging.getLogger(__name__)
 
 
 def events_status(stack: RunningStack, token: str) -> int:
@@ -34,6 +36,7 @@ def test_after_a_rotation_and_its_grace_uploads_still_become_jobs(stack: Running
 
     rotated = oscar(stack.env, "webhook-token", "rotate", "--grace", str(GRACE), "--json")
     assert rotated.returncode == 0, rotated.stderr
+    log.info("the CLI's progress: %s", rotated.stderr.strip())  # how long MinIO's restart took
     rotation = json.loads(rotated.stdout)
     stack.status = status_of(stack.env)  # the credentials other tests read now hold the new one
     assert stack.status["minio"]["webhook_token"] == rotation["token"] != old
