@@ -29,9 +29,14 @@ class GrowingPool(ThreadPool):
         return workers
 
     def put(self, obj: Any) -> None:
-        if self._workers and self.idle <= self.qsize:
+        idle, queued = self.idle, self.qsize
+        if self._workers and idle <= queued:
             self._grow_one()
-        elif time.monotonic() - self._grew_at > IDLE_SECONDS and self.idle > self.qsize + 1:
+        elif (
+            len(self._workers) > self.min
+            and idle > queued + 1
+            and time.monotonic() - self._grew_at > IDLE_SECONDS
+        ):
             self.shrink(len(self._workers) - self.min)
         super().put(obj)
 
