@@ -38,8 +38,8 @@ class PrefixedSocketIO(socket.SocketIO):
         self.prefix = bytearray()
 
     def readinto(self, b: WriteableBuffer) -> int | None:
-        if not self.prefix:
-            return super().readinto(b)
+        if not self.prefix:  # the body's reads: the plain socket's, called without super()
+            return socket.SocketIO.readinto(self, b)
         view = memoryview(b).cast("B")
         n = min(len(view), len(self.prefix))
         view[:n] = self.prefix[:n]
