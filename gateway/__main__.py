@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import threading
+import time
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -14,7 +16,7 @@ from gateway.assembly import Parts, assemble
 from gateway.clients.openfaas import OpenFaaS
 from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, LedgerUnavailable
 from gateway.jobs.leadership import Leadership
 from gateway.services.registry import ServiceRegistry
 from wsgi_relay.server import Limits, StreamingServer
@@ -73,6 +75,7 @@ def serve(config: GatewayConfig, parts: Parts) -> None:
     parts.leadership.start()
     _ensure_results_bucket(config, parts)
     parts.settler.start()  # first: in-flight attempts whose result a function recorded
+    _release_own_claims(parts)  # then what this gateway claimed before a restart, never sent
     parts.dispatcher.start()  # resumes queued jobs and times out in-flight ones from the ledger
     parts.reconciler.start()
     if parts.job_watcher is not None:
@@ -96,14 +99,34 @@ def serve(config: GatewayConfig, parts: Parts) -> None:
         parts.ledger.close()
 
 
+def _release_own_claims(parts: Parts) -> None:
+    """Claims this gateway made under its name before it was killed and never sent would hold
+    their service's slots until their lease ran out (30 s): queued again now instead."""
+    try:
+        released = parts.ledger.release_own(time.time())
+    except LedgerUnavailable as e:  # they wait for their lease, as before
+        log.warning("claims of an earlier run not looked at: %s", e.message)
+        return
+    if released:
+        log.warning(
+            "%d attempt(s) claimed before this gateway's restart, never sent: queued again",
+            released,
+        )
+
+
 def _ensure_results_bucket(config: GatewayConfig, parts: Parts) -> None:
-    """The system bucket where functions record results (they make it too, if they can)."""
+    """The system bucket where functions record results (they make it too, if they can), its
+    records deleted by MinIO once the ledger's retention is over (whole days, at least one: a
+    record must outlive any redelivery of its job); kept for ever when the ledger's jobs are."""
     if not config.results_bucket:
         return
+    retention = config.ledger_retention_days
+    days = max(1, math.ceil(retention)) if retention > 0 else None
     try:
         parts.storage.ensure_bucket(config.results_bucket)
+        parts.storage.expire_objects(config.results_bucket, days=days)
     except GatewayError as e:
-        log.warning("could not create the results bucket: %s", e.message)
+        log.warning("could not create the results bucket or set its expiry: %s", e.message)
 
 
 def _refresh(registry: ServiceRegistry, leadership: Leadership | None = None) -> None:

@@ -46,12 +46,15 @@ def open_ledger(config: GatewayConfig, sealer: Sealer) -> Ledger:
     """PostgreSQL when `OSCAR_LEDGER_URL` names one (several gateways may share it), else SQLite
     in the state folder. Migrates it; raises `LedgerError` or `LedgerUnavailable` if it can't."""
     if config.ledger_url:
-        return PostgresLedger(config.ledger_url, lease=config.ledger_lease, sealer=sealer)
+        return PostgresLedger(
+            config.ledger_url, lease=config.ledger_lease, sealer=sealer, replica=config.name
+        )
     return SqliteLedger(
         config.state_dir / "ledger.db",
         synchronous=config.ledger_synchronous,
         lease=config.ledger_lease,
         sealer=sealer,
+        replica=config.name,
     )
 
 

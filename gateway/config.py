@@ -58,6 +58,7 @@ class GatewayConfig:
     ledger_synchronous: str
     ledger_url: str = field(default="", repr=False)  # "": SQLite in state_dir; else PostgreSQL
     ledger_lease: float = 30.0
+    name: str = ""  # in the ledger's claims (OSCAR_GATEWAY_NAME); "": random each start
     ledger_retention_days: float = 30.0  # as OSCAR's job TTL
     faas_cli: str = "faas-cli"  # the binary that deploys FDL services
     function_s3_endpoint: str = ""  # S3_ENDPOINT of FDL services: MinIO as functions reach it
@@ -117,6 +118,7 @@ class GatewayConfig:
             ledger_synchronous=environ.get(names.LEDGER_SYNCHRONOUS, "NORMAL").upper(),
             ledger_url=ledger_url,
             ledger_lease=number(names.OSCAR_LEDGER_LEASE_SECONDS, 30.0),
+            name=environ.get(names.OSCAR_GATEWAY_NAME, "").strip(),
             ledger_retention_days=number(names.OSCAR_LEDGER_RETENTION_DAYS, 30.0),
             faas_cli=faas_cli,
             function_s3_endpoint=function_s3,

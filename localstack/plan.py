@@ -231,6 +231,7 @@ def _gateway(
         "PYTHONPATH": str(PROJECT_ROOT),
         "PYTHONUNBUFFERED": "1",
         names.GATEWAY_LISTEN: f"{HOST}:{port}",
+        names.OSCAR_GATEWAY_NAME: name,  # stable: a restarted gateway requeues its own claims
         names.GATEWAY_PUBLIC_URL: urls[name],
         names.GATEWAY_STATE_DIR: str(folder),
         names.OPENFAAS_URL: urls["openfaas"],

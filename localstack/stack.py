@@ -23,7 +23,7 @@ import requests
 
 from localstack.components import Running, spawn, wait_ready
 from localstack.config import OPENFAAS_METRICS_PORT, OPENFAAS_PORT, StackConfig, StackSecrets
-from localstack.errors import PortInUse, PurgeRefused, StackBusy, ToolsMissing
+from localstack.errors import PortInUse, PurgeRefused, StackBusy, StackNotRunning, ToolsMissing
 from localstack.plan import ComponentSpec, endpoints, gateway_ports, plan
 from localstack.state import StackState, read_state, write_state
 
@@ -96,19 +96,46 @@ def _restart_dead(config: StackConfig, state: StackState, progress: Progress) ->
     if not set(dead) <= specs.keys():
         return None
     progress.warn(f"{', '.join(dead)} not running: starting {'it' if len(dead) == 1 else 'them'}")
-    components = list(state.components)
-    for index, component in enumerate(components):
-        if component.name not in dead:
-            continue
-        spec = specs[component.name]
-        progress.step(f"starting {spec.name}")
-        began = time.monotonic()
-        running, offset = spawn(spec, config.log(spec.name))
-        components[index] = running
-        state = replace(state, components=tuple(components))
-        write_state(config.stack_file, state)
-        wait_ready(spec, running, offset=offset, timeout=config.startup_timeout)
-        progress.done(f"{spec.name} ready in {time.monotonic() - began:.1f}s {spec.url}")
+    for component in state.components:
+        if component.name in dead:
+            state = _start_again(config, state, specs[component.name], progress)
+    return state
+
+
+def restart(config: StackConfig, name: str, *, progress: Progress) -> bool:
+    """Stop one running component and start it again as `up` would now: with the settings and
+    credentials as they are (MinIO reads its webhook targets' token only at start, so a rotated
+    one reaches it this way: its notify settings are not dynamic, `mc admin config set` answers
+    "Please restart your server"). False when the stack records no such component."""
+    with _locked(config):
+        state = load_state(config)
+        secrets = StackSecrets.load(config.credentials_file)
+        if state is None or secrets is None:
+            raise StackNotRunning(
+                f"no local stack runs from {config.state_dir}; start it with `oscar up`"
+            )
+        found = [c for c in state.components if c.name == name]
+        if not found:
+            return False
+        [spec] = [s for s in plan(config, secrets, uts=_uts_prefix(config)) if s.name == name]
+        progress.step(f"stopping {name}")
+        found[0].stop()
+        _start_again(config, state, spec, progress)
+        return True
+
+
+def _start_again(
+    config: StackConfig, state: StackState, spec: ComponentSpec, progress: Progress
+) -> StackState:
+    """`spec`'s component (dead) started again in its place in `state`, ready; recorded."""
+    progress.step(f"starting {spec.name}")
+    began = time.monotonic()
+    running, offset = spawn(spec, config.log(spec.name))
+    components = tuple(running if c.name == spec.name else c for c in state.components)
+    state = replace(state, components=components)
+    write_state(config.stack_file, state)
+    wait_ready(spec, running, offset=offset, timeout=config.startup_timeout)
+    progress.done(f"{spec.name} ready in {time.monotonic() - began:.1f}s {spec.url}")
     return state
 
 

@@ -17,7 +17,9 @@ from typing import Any
 import click
 from rich.markup import escape
 
+from localstack import stack
 from localstack.config import StackSecrets
+from oscar_cli.render import ConsoleProgress
 from oscar_cli.session import Session
 
 GRACE = click.option(
@@ -68,12 +70,15 @@ def rotate_webhook(session: Session, grace: int | None, as_json: bool) -> None:
 
     The gateway keeps only its digest, so it is shown once, here: give it to MinIO's webhook
     target before the grace ends (`mc admin config set ALIAS notify_webhook:TARGET
-    auth_token=TOKEN`, or MinIO's MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_TARGET and a restart). For the
-    local stack it is also written to its credentials, for MinIO's next start.
+    auth_token=TOKEN`, or MinIO's MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_TARGET, then a restart of
+    MinIO: its notify settings are not dynamic). For the local stack it is written to its
+    credentials and MinIO is restarted with it at once (a second or two in which uploads are
+    refused and retried by their clients).
     """
     rotation = _rotate(session, "/system/webhook-token/rotate", grace, None)
-    if not session.endpoints().cluster:
-        _save_local(session, rotation["token"])
+    local = not session.endpoints().cluster and _save_local(session, rotation["token"])
+    progress = ConsoleProgress(session.err, session.err) if as_json else session.progress
+    restarted = local and stack.restart(session.config(), "minio", progress=progress)
     if as_json:
         click.echo(json.dumps(rotation, indent=2))
         return
@@ -81,8 +86,10 @@ def rotate_webhook(session: Session, grace: int | None, as_json: bool) -> None:
     session.out.print(
         f"MinIO's old token passes until {_until(rotation)}: give MinIO the new one before then"
         + (
-            " (saved for the local stack: `oscar down && oscar up` restarts MinIO with it)"
-            if not session.endpoints().cluster
+            " (the local stack's MinIO was restarted with it)"
+            if restarted
+            else " (saved for the local stack's MinIO, which takes it when it starts)"
+            if local
             else ""
         )
     )
@@ -95,17 +102,19 @@ def _rotate(session: Session, path: str, grace: int | None, name: str | None) ->
     return dict(answer.json())
 
 
-def _save_local(session: Session, new: str) -> None:
-    """The local stack's credentials (and the gateway's secret file) with the new token."""
+def _save_local(session: Session, new: str) -> bool:
+    """The local stack's credentials (and the gateway's secret file) with the new token; False
+    when no local stack runs from the state folder."""
     config = session.config()
     found = StackSecrets.load(config.credentials_file)
-    if found is None:
-        return
+    if found is None or stack.load_state(config) is None:
+        return False
     document = dataclasses.asdict(dataclasses.replace(found, webhook_token=new))
     _write_private(config.credentials_file, json.dumps(document, indent=2))
     secret = config.state_dir / "gateway" / "secrets" / "webhook-token"
     if secret.exists():
         _write_private(secret, new)
+    return True
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -24,6 +24,7 @@ TICK = 0.25  # how late a deadline may be acted on, in seconds
 class Watch:
     deadline: float
     sock: socket.socket
+    key: int = -1
     expired: bool = False
 
 
@@ -45,15 +46,23 @@ class Deadlines:
     @contextlib.contextmanager
     def watch(self, sock: socket.socket, seconds: float) -> Iterator[Watch]:
         """Within the block, `sock` is cut off `seconds` from now."""
-        key = next(self._ids)
-        entry = Watch(time.monotonic() + seconds, sock)
-        with self._lock:
-            self._watched[key] = entry
+        entry = self.begin(sock, seconds)
         try:
             yield entry
         finally:
-            with self._lock:
-                self._watched.pop(key, None)
+            self.end(entry)
+
+    def begin(self, sock: socket.socket, seconds: float) -> Watch:
+        """`sock` is cut off `seconds` from now, unless `end` comes first (for a watch that
+        spans calls, as a head gathered in the selector does)."""
+        entry = Watch(time.monotonic() + seconds, sock, next(self._ids))
+        with self._lock:
+            self._watched[entry.key] = entry
+        return entry
+
+    def end(self, entry: Watch) -> None:
+        with self._lock:
+            self._watched.pop(entry.key, None)
 
     def _watch_forever(self) -> None:
         while not self._stopping.wait(TICK):

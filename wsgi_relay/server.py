@@ -2,14 +2,16 @@
 app as it arrives (waitress read whole bodies first and spooled those past 1 MiB to temporary
 files), with the limits that keep a hostile client from taking it over.
 
-- A request's line and headers must arrive within `header_seconds` of its first byte and fit in
-  `max_header_bytes` (a 413 or 414 past that): a client that trickles them is cut off
-  (`deadlines.py`), so it holds a worker thread for at most that long.
+- A request's line and headers are gathered in cheroot's selector thread (`heads.py`), not in a
+  worker: they must arrive within `header_seconds` of their first byte, else the connection is
+  closed, and fit in `max_header_bytes` (a 413 or 414 past that). A client that trickles them
+  holds no worker thread.
 - Between two requests a keep-alive connection waits in cheroot's selector, not in a thread:
   idle connections cost a file descriptor each, up to `max_keepalive`.
 - A body must keep coming: past a grace, at least `pace.min_rate` bytes a second of waiting on
   the client (`paced_body.py`), else 408; and no single read or write waits more than
-  `io_seconds`.
+  `io_seconds`. A body holds a worker, so the pool grows from `threads` when none is free, up
+  to `max_threads` (`pool.py`).
 
 docs/BENCHMARKS.md measures cheroot against waitress, gunicorn and granian; docs/RELIABILITY.md
 says what hostile traffic does to it.
@@ -26,7 +28,9 @@ from cheroot import server as http_server
 from cheroot import wsgi
 
 from wsgi_relay.deadlines import Deadlines
+from wsgi_relay.heads import Head, HeadGatherer, make_file
 from wsgi_relay.paced_body import Pace, PacedBody
+from wsgi_relay.pool import GrowingPool
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -39,8 +43,9 @@ HEADER_SECONDS = 10.0
 
 @dataclass(frozen=True)
 class Limits:
-    threads: int
+    threads: int  # the pool's floor
     io_seconds: float
+    max_threads: int = 1024  # the pool's cap, when bodies take every worker
     header_seconds: float = HEADER_SECONDS
     max_header_bytes: int = 64 * 1024
     max_keepalive: int = 4096
@@ -111,7 +116,9 @@ class _Request(http_server.HTTPRequest):
 
 class _Connection(http_server.HTTPConnection):
     RequestHandlerClass = _Request
-    waited = False  # True once it waited for its first byte in the selector
+
+    def __init__(self, server: StreamingServer, sock: Any, makefile: Any = None) -> None:
+        super().__init__(server, sock, make_file)
 
 
 class _Gateway(wsgi.Gateway_10):
@@ -153,20 +160,29 @@ class StreamingServer(wsgi.Server):
         self.pace = limits.pace
         self.gateway = _Gateway
         self.deadlines = Deadlines(name=f"{ident}-deadlines")
+        self.requests = GrowingPool(self, floor=limits.threads, cap=limits.max_threads)
+        self.heads = HeadGatherer(
+            deadlines=self.deadlines,
+            seconds=limits.header_seconds,
+            max_bytes=limits.max_header_bytes,
+        )
         self._closing = threading.Lock()
         self._stopper: threading.Thread | None = None
         self.prepare()
         self.deadlines.start()
 
     def process_conn(self, conn: _Connection) -> None:
-        """A new connection waits for its first byte in the selector, as an idle keep-alive
-        one does (cheroot hands it to a worker thread at once, so idle ones took every thread
-        until their header deadline)."""
-        if not conn.waited:
-            conn.waited = True
+        """A connection goes to a worker once its request's head is complete: until then it
+        waits in the selector, new or kept alive (cheroot hands a new one to a worker at once,
+        and a worker read the head, so idle and trickling clients took every thread until their
+        header deadline)."""
+        head = self.heads.gather(conn)
+        if head is Head.WAITING:
             self._connections.put(conn)  # type: ignore[attr-defined]  # cheroot's manager
-            return
-        super().process_conn(conn)
+        elif head is Head.CUT:
+            conn.close()
+        else:
+            super().process_conn(conn)
 
     @property
     def port(self) -> int:

@@ -16,14 +16,17 @@ from typing import BinaryIO
 
 import urllib3
 from minio import Minio
+from minio.commonconfig import ENABLED, Filter
 from minio.deleteobjects import DeleteObject
 from minio.error import MinioException, S3Error
+from minio.lifecycleconfig import Expiration, LifecycleConfig, Rule
 from minio.notificationconfig import NotificationConfig, PrefixFilterRule, QueueConfig
 
 from contract.identity import kept_version
 from gateway.errors import BadRequest, GatewayError, NotFound, UpstreamError
 
 RULE_PREFIX = "oscar-"
+EXPIRY_RULE = "oscar-expiry"  # the lifecycle rule that prunes the results bucket's records
 REFUSED_NAMES = {
     "InvalidBucketName",
     "XMinioInvalidObjectName",
@@ -78,6 +81,28 @@ class Storage:
                 raise self._error(f"create bucket {bucket}", e) from e
         except (MinioException, urllib3.exceptions.HTTPError) as e:
             raise self._error(f"create bucket {bucket}", e) from e
+
+    def expire_objects(self, bucket: str, *, days: int | None) -> None:
+        """A lifecycle rule of ours (`oscar-expiry`) on `bucket`: MinIO deletes each object
+        `days` after it was written; None removes the rule. Other rules are kept as they are."""
+        try:
+            found = self._client.get_bucket_lifecycle(bucket)
+            rules = [r for r in (found.rules if found else []) if r.rule_id != EXPIRY_RULE]
+            if days is not None:
+                rules.append(
+                    Rule(
+                        ENABLED,
+                        rule_filter=Filter(prefix=""),
+                        rule_id=EXPIRY_RULE,
+                        expiration=Expiration(days=days),
+                    )
+                )
+            if rules:
+                self._client.set_bucket_lifecycle(bucket, LifecycleConfig(rules))
+            elif found is not None:
+                self._client.delete_bucket_lifecycle(bucket)
+        except (MinioException, urllib3.exceptions.HTTPError) as e:
+            raise self._error(f"set the lifecycle of bucket {bucket}", e) from e
 
     def set_input_prefixes(self, bucket: str, prefixes: Iterable[str]) -> bool:
         """Make our target's rules on `bucket` cover exactly `prefixes` (merged); keep others'.

@@ -17,7 +17,7 @@ from gateway.jobs import counters
 from gateway.jobs.ledger_rows import job_from_row
 from gateway.jobs.model import AttemptResult, Job, JobStatus, NewJob
 from gateway.jobs.retention import strip_batch
-from gateway.jobs.sql import Database
+from gateway.jobs.sql import Database, Row, Session
 from gateway.jobs.sql_batches import SqlBatches, finish_row
 from gateway.jobs.sql_credentials import SqlCredentials
 from gateway.jobs.sql_endpoints import SqlEndpoints
@@ -106,21 +106,23 @@ class SqlLedger(SqlEndpoints, SqlBatches, SqlCredentials):
             expired = "SELECT id, call_id, claimed_by FROM jobs WHERE status=? AND lease_until<?"
             rows = db.rows(expired + self._db.claim_rows, (RUNNING, now))
             for row in rows:
-                db.run(
-                    "UPDATE jobs SET status=?, attempts=attempts-1, next_attempt_at=?,"
-                    " updated_at=?, deadline_at=NULL, lease_until=NULL WHERE id=?",
-                    (QUEUED, now, now, row["id"]),
-                )
-                db.run(
-                    "UPDATE attempts SET finished_at=?, outcome='abandoned', error=?"
-                    " WHERE job_id=? AND call_id=?",
-                    (
-                        now,
-                        f"replica {row['claimed_by']} claimed it, never sent it",
-                        row["id"],
-                        row["call_id"],
-                    ),
-                )
+                _abandon(db, row, now, f"replica {row['claimed_by']} claimed it, never sent it")
+        return len(rows)
+
+    def release_own(self, now: float) -> int:
+        """At start, before any claim of its own: queue again at once, without counting it,
+        each attempt this gateway claimed under its name (`OSCAR_GATEWAY_NAME`) in an earlier
+        life and never sent (killed between claim and send), rather than after its lease;
+        returns how many. With a random name (none set) there are none."""
+        with self._db.write() as db:
+            own = (
+                "SELECT id, call_id FROM jobs WHERE status=? AND lease_until IS NOT NULL"
+                " AND claimed_by=?"
+            )
+            rows = db.rows(own + self._db.claim_rows, (RUNNING, self._replica))
+            for row in rows:
+                why = f"replica {self._replica} claimed it, was restarted before sending it"
+                _abandon(db, row, now, why)
         return len(rows)
 
     def mark_started(self, job_id: str, call_id: str, now: float) -> None:
@@ -191,3 +193,17 @@ class SqlLedger(SqlEndpoints, SqlBatches, SqlCredentials):
             for row in rows:
                 db.run("DELETE FROM attempts WHERE job_id=?", (row["id"],))
         return len(rows)
+
+
+def _abandon(db: Session, row: Row, now: float, why: str) -> None:
+    """A claimed attempt that was never sent: its job queued again, the attempt not counted."""
+    db.run(
+        "UPDATE jobs SET status=?, attempts=attempts-1, next_attempt_at=?,"
+        " updated_at=?, deadline_at=NULL, lease_until=NULL WHERE id=?",
+        (QUEUED, now, now, row["id"]),
+    )
+    db.run(
+        "UPDATE attempts SET finished_at=?, outcome='abandoned', error=?"
+        " WHERE job_id=? AND call_id=?",
+        (now, why, row["id"], row["call_id"]),
+    )

@@ -98,6 +98,7 @@ class SqliteLedger(SqlLedger):
         synchronous: str = "NORMAL",
         lease: float = LEASE_SECONDS,
         sealer: Sealer | None = None,
+        replica: str = "",
     ) -> None:
         database = SqliteDatabase(path, synchronous=synchronous, sealer=sealer)
-        super().__init__(database, lease=lease)
+        super().__init__(database, lease=lease, replica=replica)

@@ -211,12 +211,14 @@ def closed_by_server(sock: socket.socket) -> bool:
         return True
 
 
-def test_clients_that_trickle_are_cut_off_while_health_and_events_keep_answering(
+def test_two_hundred_trickling_clients_are_cut_off_while_health_and_events_keep_answering(
     stack: RunningStack, servers: dict[str, int]
 ) -> None:
+    """Far more tricklers than the gateway's 32 workers of before: heads wait in the selector,
+    bodies take workers the pool adds, so neither delays /health or /events."""
     slow_body = b"POST /events HTTP/1.1\r\nHost: x\r\n%s\r\nContent-Length: 100000\r\n\r\n{"
-    heads = [b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: "] * 12
-    heads += [slow_body % webhook(stack)] * 12
+    heads = [b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: "] * 100
+    heads += [slow_body % webhook(stack)] * 100
     bound = max(HEADER_SECONDS, PACE.grace) + 10  # a few seconds for the deadlines' tick
     with tricklers(servers["gateway"], heads) as socks:
         started = time.monotonic()
@@ -230,7 +232,7 @@ def test_clients_that_trickle_are_cut_off_while_health_and_events_keep_answering
             what="the server to cut off every trickling client",
         )
 
-    assert max(waits) < 2000, sorted(waits)[-5:]
+    assert max(waits) < 1000, sorted(waits)[-5:]
 
 
 def test_a_thousand_idle_connections_leave_health_answering(

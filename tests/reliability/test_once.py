@@ -43,7 +43,7 @@ def test_a_script_naming_outputs_by_time_leaves_one_output_per_input_through_gat
         replicas=2,
     )
     acknowledged = upload_through_gateway_kills(stack, service)
-    uploaded_at = time.monotonic()
+    uploaded_at, uploaded_clock = time.monotonic(), time.time()
 
     final = settle(stack, service, set(acknowledged))
     settled_at = time.monotonic()
@@ -51,7 +51,7 @@ def test_a_script_naming_outputs_by_time_leaves_one_output_per_input_through_gat
     assert Counter(j["key"] for j in final) == Counter(list(acknowledged))  # one job each
     assert {j["status"] for j in final} == {"succeeded"}, Counter(j["status"] for j in final)
     assert_one_output_each(stack, service, acknowledged, final)
-    outcomes, reasons, repeated = assert_one_success_each(stack, service, final)
+    outcomes, reasons, repeated, tail = assert_one_success_each(stack, service, final)
     records = recorded(stack, service)
     assert {r.job_id for r in records if r.succeeded} == {j["id"] for j in final}
     log_text = (stack.state_dir / "logs" / "gateway.log").read_text(errors="replace")
@@ -65,6 +65,12 @@ def test_a_script_naming_outputs_by_time_leaves_one_output_per_input_through_gat
         settled_at - began, settled_at - uploaded_at,
     )  # fmt: skip
     log.info("why other attempts ended: %s", dict(reasons))
+    for abandoned in (True, False):  # what the settling tail is made of
+        ends = [end - uploaded_clock for was, end in tail if was is abandoned]
+        log.info(
+            "%d jobs %s an abandoned claim; the last settled %.1fs after the last upload",
+            len(ends), "with" if abandoned else "without", max(ends, default=float("nan")),
+        )  # fmt: skip
 
 
 def recorded(stack: RunningStack, service: Service) -> list[AttemptRecord]:
@@ -126,16 +132,21 @@ def assert_one_output_each(
 
 def assert_one_success_each(
     stack: RunningStack, service: Service, final: list[dict[str, Any]]
-) -> tuple[Counter[str], Counter[str], int]:
+) -> tuple[Counter[str], Counter[str], int, list[tuple[bool, float]]]:
     """Each job's history holds exactly one succeeded attempt; returns the outcomes of all
-    attempts, why the others ended and how many jobs had more than one."""
+    attempts, why the others ended, how many jobs had more than one attempt that ran, and for
+    each job whether a claim of it was abandoned (claimed, never sent) and when it settled."""
     outcomes: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     repeated = 0
+    tail = []
     for job in final:
         history = job_detail(stack, service.name, job["id"])["history"]
         assert [a["outcome"] for a in history].count("succeeded") == 1, history
         outcomes.update(a["outcome"] for a in history)
         reasons.update(a["error"][:80] for a in history if a["outcome"] != "succeeded")
-        repeated += len(history) > 1
-    return outcomes, reasons, repeated
+        ran = [a for a in history if a["outcome"] != "abandoned"]
+        repeated += len(ran) > 1
+        ended = max(a["finished_at"] or 0.0 for a in history)
+        tail.append((any(a["outcome"] == "abandoned" for a in history), ended))
+    return outcomes, reasons, repeated, tail

@@ -197,3 +197,76 @@ def test_a_repeated_header_reaches_the_app_joined_not_as_its_last_value(
     )
 
     assert answer.endswith(b"\r\n\r\nBearer wrong, Bearer right")
+
+
+def trickling(port: int, head: bytes, count: int) -> list[socket.socket]:
+    socks = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(count)]
+    for sock in socks:
+        sock.sendall(head)
+    return socks
+
+
+def test_clients_trickling_their_headers_take_no_worker_from_the_next_request(
+    serve: list[StreamingServer],
+) -> None:
+    port = start(serve, Limits(threads=2, max_threads=2, io_seconds=30))
+    socks = trickling(port, b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: a", 50)
+    try:
+        for sock in socks:
+            sock.send(b"b")  # the trickle goes on
+        started = time.monotonic()
+        answer = exchange(port, post(3, b"abc"), timeout=3)
+        waited = time.monotonic() - started
+    finally:
+        for sock in socks:
+            sock.close()
+
+    assert statuses(answer) == [200]
+    assert waited < 1
+
+
+def test_a_head_sent_a_byte_at_a_time_reaches_the_app_whole(
+    serve: list[StreamingServer],
+) -> None:
+    port = start(serve, Limits(threads=2, io_seconds=30))
+    request = post(5, b"hello") + b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for byte in request:
+            sock.send(bytes([byte]))
+        answer = b""
+        while piece := sock.recv(65536):
+            answer += piece
+
+    assert statuses(answer) == [200, 200]
+    assert b"\r\n\r\n5" in answer
+
+
+def test_the_pool_grows_past_its_floor_while_bodies_trickle_so_the_next_request_is_served(
+    serve: list[StreamingServer],
+) -> None:
+    port = start(serve, Limits(threads=2, max_threads=64, io_seconds=30))
+    socks = trickling(port, post(100_000, b"{"), 20)
+    try:
+        started = time.monotonic()
+        answer = exchange(port, post(3, b"abc"), timeout=3)
+        waited = time.monotonic() - started
+        grown = serve[0].requests.size
+    finally:
+        for sock in socks:
+            sock.close()
+
+    assert statuses(answer) == [200]
+    assert waited < 1
+    assert 21 <= grown <= 64  # a worker for each body and one for the request
+
+
+def test_the_pool_grows_no_further_than_its_cap(serve: list[StreamingServer]) -> None:
+    port = start(serve, Limits(threads=2, max_threads=4, io_seconds=30))
+    socks = trickling(port, post(100_000, b"{"), 10)
+    try:
+        wait_for(lambda: serve[0].requests.size == 4 or None, timeout=5, what="the pool at its cap")
+        assert serve[0].requests.size == 4
+    finally:
+        for sock in socks:
+            sock.close()

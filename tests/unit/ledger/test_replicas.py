@@ -81,6 +81,26 @@ def test_a_services_concurrency_holds_across_replicas(open_ledger: Opener) -> No
     assert second.running("svc") == 4
 
 
+def test_a_restarted_gateway_queues_its_own_unsent_claims_at_once_and_no_one_elses(
+    open_ledger: Opener,
+) -> None:
+    killed, other = open_ledger(replica="gateway"), open_ledger(replica="gateway-2")
+    killed.add([new(f"in/{n}.txt") for n in range(3)])
+    mine, sent = killed.claim("svc", limit=2, now=101.0, timeout=300)
+    killed.mark_sent(sent.id, sent.call_id)
+    [theirs] = other.claim("svc", limit=1, now=101.0, timeout=300)
+
+    restarted = open_ledger(replica="gateway")  # the same name, a new process, within the lease
+    assert restarted.release_own(102.0) == 1
+
+    again = restarted.get(mine.id)
+    assert again is not None and again.status == JobStatus.QUEUED and again.attempts == 0
+    assert [a.outcome for a in restarted.attempts(mine.id)] == ["abandoned"]
+    for job in (sent, theirs):  # sent: OpenFaaS has it; theirs: a live gateway's claim
+        assert restarted.get(job.id).status == JobStatus.RUNNING  # type: ignore[union-attr]
+    assert open_ledger().release_own(102.0) == 0  # a random name owns no earlier claim
+
+
 def test_a_claim_never_sent_is_queued_again_when_its_lease_runs_out(ledger: Ledger) -> None:
     ledger.add([new("in/a.txt"), new("in/b.txt")])
     unsent, sent = claim(ledger, "svc", limit=2, now=101.0, timeout=300)
