@@ -15,6 +15,7 @@ from gateway.jobs.reconciler import replay_record
 from gateway.jobs.sql_ledger import LEASE_SECONDS
 from gateway.jobs.sqlite_ledger import SqliteLedger
 from tests.integration.test_gateway import deploy_service
+from tests.support.ledger_claims import claim
 from tests.support.services import job_detail, jobs, upload
 from tests.support.stack import RunningStack
 from tests.support.waiting import wait_for
@@ -37,7 +38,7 @@ def claim_unsent(stack: RunningStack, bucket: str, service: str, claims: dict[st
             now = time.time()
             new = NewJob(service, bucket, key, found.identity, found.event_json(), 3, now)
             ledger.add([new])
-            [claimed] = ledger.claim(service, limit=1, now=now, timeout=300)
+            [claimed] = claim(ledger, service, limit=1, now=now, timeout=300)
             assert claimed.key == key
         finally:
             ledger.close()

@@ -86,9 +86,9 @@ def test_a_restarted_gateway_queues_its_own_unsent_claims_at_once_and_no_one_els
 ) -> None:
     killed, other = open_ledger(replica="gateway"), open_ledger(replica="gateway-2")
     killed.add([new(f"in/{n}.txt") for n in range(3)])
-    mine, sent = killed.claim("svc", limit=2, now=101.0, timeout=300)
+    mine, sent = claim(killed, "svc", limit=2, now=101.0, timeout=300)
     killed.mark_sent(sent.id, sent.call_id)
-    [theirs] = other.claim("svc", limit=1, now=101.0, timeout=300)
+    [theirs] = claim(other, "svc", limit=1, now=101.0, timeout=300)
 
     restarted = open_ledger(replica="gateway")  # the same name, a new process, within the lease
     assert restarted.release_own(102.0) == 1
