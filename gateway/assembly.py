@@ -6,12 +6,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 from flask import Flask
 
 from gateway.clients.faascli import Runner
-from gateway.clients.kube_jobs import KubeJobs
-from gateway.clients.kube_lease import LeaseElector, connect
 from gateway.clients.openfaas import OpenFaaS
 from gateway.clients.storage import Storage
 from gateway.config import GatewayConfig
@@ -30,6 +29,9 @@ from gateway.jobs.sqlite_ledger import SqliteLedger
 from gateway.services.registry import ServiceRegistry
 from gateway.services.storages import SealedKeys
 from gateway.tokens import CallbackSigner
+
+if TYPE_CHECKING:  # the Kubernetes client is imported only where it is used (55 MiB)
+    from gateway.clients.kube_jobs import KubeJobs
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +64,8 @@ def elect(config: GatewayConfig, ledger: Ledger) -> Elector:
     """A coordination.k8s.io Lease when `OSCAR_LEASE_NAME` names one, else the ledger's lock."""
     if config.lease is None:
         return LedgerLock(ledger)
+    from gateway.clients.kube_lease import LeaseElector, connect
+
     why = f"the Lease {config.lease.namespace}/{config.lease.name}"
     return LeaseElector(connect(config.lease.kubeconfig, why=why), config.lease)
 
@@ -70,6 +74,9 @@ def job_mode(config: GatewayConfig) -> KubeJobs | None:
     """Kubernetes Jobs for job-mode services when `OSCAR_JOB_NAMESPACE` names their namespace."""
     if not config.job_namespace:
         return None
+    from gateway.clients.kube_jobs import KubeJobs
+    from gateway.clients.kube_lease import connect
+
     api = connect(config.kubeconfig, why=f"Job mode in {config.job_namespace}")
     return KubeJobs(api, namespace=config.job_namespace, ttl=config.job_ttl)
 

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import urllib3
@@ -23,6 +21,7 @@ from kubernetes import client
 from kubernetes.client import exceptions
 
 from contract import environment as names
+from gateway.clients.job_answers import Finished
 from gateway.errors import GatewayError
 
 MANAGED_BY = "oscar-gateway"
@@ -34,21 +33,6 @@ LOG_TAIL_BYTES = 4096
 
 class JobModeUnavailable(GatewayError):
     """The API server cannot be reached, or refuses the gateway's account, for a Job."""
-
-
-@dataclass(frozen=True)
-class Finished:
-    """A Job that ended: whose attempt it was, and what its pod said."""
-
-    name: str
-    job_id: str
-    call_id: str
-    succeeded: bool
-    message: str  # the termination message: the supervisor's JSON answer, or ""
-    exit_code: int | None
-    reason: str  # Kubernetes' reason when the pod gave no answer (DeadlineExceeded, ...)
-    log_tail: str
-    duration: float | None
 
 
 def job_name(function: str, job_id: str, call_id: str) -> str:
@@ -172,30 +156,6 @@ class KubeJobs:
             return ""  # the pod is gone: its log with it
         text = bytes(answer.data).decode("utf-8", "replace")
         return text[-LOG_TAIL_BYTES:]
-
-
-def answer_of(finished: Finished) -> tuple[dict[str, str], bytes]:
-    """The Job's outcome in a callback's terms (X-Function-Status and body), so that it settles
-    as any job's callback does."""
-    try:
-        document = json.loads(finished.message) if finished.message else None
-    except ValueError:
-        document = None
-    if isinstance(document, dict) and isinstance(document.get("http_status"), int):
-        status = document["http_status"]
-        if not document.get("log_tail") and finished.log_tail and not finished.succeeded:
-            document["log_tail"] = finished.log_tail
-        body = json.dumps(document).encode()
-    else:  # no answer from the supervisor: killed, out of its deadline, image not pulled
-        status = 504 if "Deadline" in finished.reason else 502
-        why = finished.reason or f"exit code {finished.exit_code}"
-        body = json.dumps(
-            {"log_tail": finished.log_tail, "error": f"the Job's pod: {why}"}
-        ).encode()
-    headers = {"X-Function-Status": str(status)}
-    if finished.duration is not None:
-        headers["X-Duration-Seconds"] = str(finished.duration)
-    return headers, body
 
 
 class _unavailable:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from gateway.clients.kube_jobs import Finished, answer_of
+from gateway.clients.job_answers import Finished, answer_of
 from gateway.errors import GatewayError, NotFound
 from gateway.jobs.callbacks import read_callback, settle
 from gateway.jobs.dispatcher import Dispatcher

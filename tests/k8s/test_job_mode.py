@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from kubernetes import client, config
 
-from gateway.clients.kube_jobs import Finished, KubeJobs, answer_of, job_name
+from gateway.clients.job_answers import Finished, answer_of
+from gateway.clients.kube_jobs import KubeJobs, job_name
 from gateway.jobs.callbacks import read_callback
 from k8s_cluster import ClusterConfig
 from k8s_cluster.waiting import wait_until

@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from contract.paths import StoragePath
-from gateway.clients.kube_jobs import Finished, job_body, job_name
+from gateway.clients.job_answers import Finished
+from gateway.clients.kube_jobs import job_body, job_name
 from gateway.jobs.dispatcher import Dispatcher
 from gateway.jobs.job_mode import JobWatcher
 from gateway.jobs.metrics import Metrics
