@@ -50,10 +50,6 @@ class FaasCli:
                 found[str(spec["name"])] = str(spec["image"])
         return found
 
-    def build_shrinkwrap(self, stack_file: Path, *, filter_: str | None = None) -> None:
-        """Write each function's build context to `build/<name>` next to the stack file."""
-        self.run(*shrinkwrap_args(stack_file, filter_=filter_), cwd=stack_file.parent)
-
     def login(self, gateway: str, *, username: str, password: str) -> None:
         self.run(
             "login", "--gateway", gateway, "--username", username, "--password-stdin",
