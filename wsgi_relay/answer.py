@@ -5,21 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Set
 
-import urllib3
-from urllib3.exceptions import HTTPError
-
 from wsgi_relay.messages import CHUNK
+from wsgi_relay.upstream import Answer, HopFailed
 
 log = logging.getLogger(__name__)
 
 
-def relayed_headers(
-    upstream: urllib3.BaseHTTPResponse, *, dropped: Set[str]
-) -> list[tuple[str, str]]:
+def relayed_headers(upstream: Answer, *, dropped: Set[str]) -> list[tuple[str, str]]:
     """The answer's headers but those in `dropped` (lower case); its length when it has one."""
-    passed = [(k, v) for k, v in upstream.headers.items() if k.lower() not in dropped]
-    if "Content-Length" in upstream.headers:
-        passed.append(("Content-Length", upstream.headers["Content-Length"]))
+    passed = [(k, v) for k, v in upstream.headers if k.lower() not in dropped]
+    length = upstream.header("Content-Length")
+    if length is not None:
+        passed.append(("Content-Length", length))
     return passed
 
 
@@ -30,19 +27,15 @@ class RelayedAnswer:
     An answer that breaks off ends short for the caller, with a warning in the log: the status
     line has gone already. A connection with an answer half read is closed, never reused."""
 
-    def __init__(
-        self, upstream: urllib3.BaseHTTPResponse, *, then: Callable[[], object] | None = None
-    ) -> None:
+    def __init__(self, upstream: Answer, *, then: Callable[[], object] | None = None) -> None:
         self._upstream = upstream
         self._then = then
-        self._read = False
         self._closed = False
 
     def __iter__(self) -> Iterator[bytes]:
         try:
-            yield from self._upstream.stream(CHUNK, decode_content=False)
-            self._read = True
-        except HTTPError as e:
+            yield from self._upstream.stream(CHUNK)
+        except HopFailed as e:
             log.warning("an answer broke off: %s", e)
 
     def close(self) -> None:
@@ -50,9 +43,7 @@ class RelayedAnswer:
             return
         self._closed = True
         try:
-            if not self._read:
-                self._upstream.close()
-            self._upstream.release_conn()
+            self._upstream.release()
         finally:
             if self._then is not None:
                 self._then()

@@ -18,7 +18,9 @@ import os
 import socket
 from typing import TYPE_CHECKING, Any
 
-from cheroot.makefile import MakeFile, StreamReader
+from cheroot.makefile import StreamReader
+
+from wsgi_relay.held_writes import HeldWriter
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -56,8 +58,8 @@ class HeadReader(StreamReader):
 
 
 def make_file(sock: socket.socket, mode: str = "r", bufsize: int = PIECE) -> Any:
-    """cheroot's `MakeFile`, with a `HeadReader` for reading."""
-    return HeadReader(sock, mode, bufsize) if "r" in mode else MakeFile(sock, mode, bufsize)
+    """cheroot's `MakeFile`, with a `HeadReader` for reading and a `HeldWriter` for writing."""
+    return HeadReader(sock, mode, bufsize) if "r" in mode else HeldWriter(sock, mode, bufsize)
 
 
 class Head(enum.Enum):

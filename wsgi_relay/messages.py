@@ -19,8 +19,10 @@ def forwarded_request(
     """The body's length (None when chunked), the body (a stream, chunks, or None when empty)
     and the headers to send on: every header but those named in `dropped` (lower case).
 
-    The length goes in the headers too when known; a chunked body is sent chunked again
-    (the server has already undone the caller's chunking).
+    The length goes in the headers too when known. A chunked body (the OpenFaaS gateway
+    sends every call so) that ends within its first `CHUNK` bytes goes on as those bytes with
+    their length, in one piece; a longer one is sent chunked again (the server has already
+    undone the caller's chunking), starting with that first piece.
     """
     headers = {
         key[5:].replace("_", "-").title(): value
@@ -35,7 +37,11 @@ def forwarded_request(
         headers["Content-Length"] = text
         return int(text), (stream if int(text) else None), headers
     if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
-        return None, _chunks(stream), headers
+        first = stream.read(CHUNK)  # less than asked only at the body's end
+        if len(first) < CHUNK:
+            headers["Content-Length"] = str(len(first))
+            return len(first), (first or None), headers
+        return None, _chunks(stream, first), headers
     return 0, None, headers
 
 
@@ -55,6 +61,7 @@ def json_answer(start_response: StartResponse, status: int, body: dict[str, Any]
     return [data]
 
 
-def _chunks(stream: Any) -> Iterator[bytes]:
+def _chunks(stream: Any, first: bytes) -> Iterator[bytes]:
+    yield first
     while chunk := stream.read(CHUNK):
         yield chunk

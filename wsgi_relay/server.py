@@ -6,6 +6,7 @@ files), with the limits that keep a hostile client from taking it over.
   worker: they must arrive within `header_seconds` of their first byte, else the connection is
   closed, and fit in `max_header_bytes` (a 413 or 414 past that). A client that trickles them
   holds no worker thread.
+- An answer's head goes out with its body's first piece, in one write (`held_writes.py`).
 - Between two requests a keep-alive connection waits in cheroot's selector, not in a thread:
   idle connections cost a file descriptor each, up to `max_keepalive`.
 - A body must keep coming: past a grace, at least `pace.min_rate` bytes a second of waiting on
@@ -105,6 +106,21 @@ class _Request(http_server.HTTPRequest):
             self.simple_response("400 Bad Request", "a header value holds a control byte")
             return False
         return True
+
+    def send_headers(self) -> None:
+        """Held until the body's first piece, to go out with it (`held_writes.py`)."""
+        self.conn.wfile.held = True
+        super().send_headers()
+
+    def write(self, chunk: bytes) -> None:
+        super().write(chunk)
+        self.conn.wfile.release()
+
+    def respond(self) -> None:
+        try:
+            super().respond()
+        finally:
+            self.conn.wfile.release()
 
     def simple_response(self, status: str, msg: str = "") -> None:
         code = str(status)[:3]

@@ -52,6 +52,18 @@ def test_a_chunked_body_is_read_in_chunks_and_an_empty_one_is_none() -> None:
     assert bare[:2] == (0, None)
 
 
+def test_a_short_chunked_body_goes_on_whole_with_its_length_and_an_empty_one_as_none() -> None:
+    # The OpenFaaS gateway sends every call chunked: a small one reaches the replica sized.
+    length, body, headers = forwarded_request(
+        environ(b"y" * 1024, HTTP_TRANSFER_ENCODING="chunked"), dropped=DROPPED
+    )
+    nothing = forwarded_request(environ(HTTP_TRANSFER_ENCODING="chunked"), dropped=DROPPED)
+
+    assert (length, body, headers["Content-Length"]) == (1024, b"y" * 1024, "1024")
+    assert nothing[:2] == (0, None)
+    assert nothing[2]["Content-Length"] == "0"
+
+
 def test_status_lines_and_json_answers() -> None:
     started: list[tuple[str, list[tuple[str, str]]]] = []
 
