@@ -40,7 +40,7 @@ from supervisor.errors import BadRequest, SupervisorError
 
 log = logging.getLogger(__name__)
 # How long the finished jobs of a running batch may go unrecorded; a batch is sized to take
-# about a second (gateway.jobs.batching), so most batches write their call record once.
+# a few seconds (gateway.jobs.batching), so a batch writes its call record a few times.
 FLUSH_SECONDS = 0.5
 
 

@@ -15,8 +15,13 @@ import threading
 
 from gateway.services.model import Service
 
-# How long one batch should run at most, from the service's recent per-job durations.
-BUDGET_SECONDS = 1.0
+# How long one batch should run at most, from the service's recent per-job durations. The
+# per-job duration is wall time, which grows with the jobs running beside it: at 8 at once on
+# two cores a 1 KiB copy took about 0.15 s, so a budget of one second kept batches at 6-7 jobs,
+# and each invocation costs some 13-16 ms of CPU across the platform (measured: a batch size
+# of 1 against the default, bench.throughput_probe). Three seconds gave 8-19 jobs a call and
+# 0.4-2 ms less CPU a file (docs/BENCHMARKS.md, issue 15).
+BUDGET_SECONDS = 3.0
 # Weight of the newest duration in the running average.
 SMOOTHING = 0.2
 

@@ -21,7 +21,7 @@ from gateway.jobs.sql_reads import SqlReads
 RUNNING, QUEUED, DEAD = JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.DEAD
 Backoff = Callable[[int], float]  # attempts made so far -> seconds until the next one
 # A batch's jobs may run one after another: its callback is waited for the service's timeout
-# plus this for each job after the first. Batches are sized to run about a second in all
+# plus this for each job after the first. Batches are sized to run a few seconds in all
 # (gateway.jobs.batching), so a lost callback is noticed about as soon as a single job's would
 # be; a batch that runs far longer than its jobs took before has its late jobs retried (their
 # late results are stale and ignored: at least once, never a result twice).
