@@ -85,15 +85,15 @@ class SqlBatches(SqlReads):
         The caller's write transaction excludes other writers (PostgreSQL claims its new jobs
         in `postgres_insert` instead, under the service's claim lock)."""
         service = row["service"]
-        running = calls_running(db, service)
-        if running >= terms.concurrency or (terms.hold_when_busy and running > 0):
-            return None
         backlog = db.one(
             "SELECT 1 AS n FROM jobs WHERE service=? AND status=? AND next_attempt_at<=?"
             " AND id<>? LIMIT 1",
             (service, QUEUED, terms.now, row["id"]),
         )
-        if backlog is not None:
+        if backlog is not None:  # asked first: under a backlog, the one query an event adds
+            return None
+        running = calls_running(db, service)
+        if running >= terms.concurrency or (terms.hold_when_busy and running > 0):
             return None
         deadline = terms.now + terms.timeout
         return self._claim(db, row["id"], 0, uuid.uuid4().hex, terms.now, deadline)
