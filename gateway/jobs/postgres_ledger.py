@@ -28,7 +28,7 @@ from gateway.jobs.counters import POSTGRESQL
 from gateway.jobs.ledger_rows import job_from_row
 from gateway.jobs.migrations import migrate
 from gateway.jobs.model import ClaimTerms, Job, NewJob
-from gateway.jobs.postgres_claim import claim_rows
+from gateway.jobs.postgres_claim import claim_rows, end_leases
 from gateway.jobs.postgres_insert import insert_job
 from gateway.jobs.sql import Row, Session
 from gateway.jobs.sql_batches import EXTRA_PER_JOB
@@ -163,6 +163,10 @@ class PostgresDatabase:
         with self._unavailable_as_error("write"), self._pool.connection() as conn:
             return [list(batch) for batch in claim_rows(conn, params)]
 
+    def end_leases(self, job_ids: Sequence[str], call_id: str) -> None:
+        with self._unavailable_as_error("write"), self._pool.connection() as conn:
+            end_leases(conn, list(job_ids), call_id)
+
     def insert(
         self,
         jobs: Sequence[NewJob],
@@ -237,6 +241,13 @@ class PostgresLedger(SqlLedger):
         (`postgres_insert`)."""
         rows = self._pg.insert(list(jobs), claim, replica=self._replica, lease=self._lease)
         return [(job_from_row(row), made) for row, made in rows]
+
+    def mark_sent(self, job_id: str, call_id: str) -> None:
+        self._pg.end_leases([job_id], call_id)
+
+    def mark_sent_many(self, job_ids: Sequence[str], call_id: str) -> None:
+        """The leases' end in one round trip that waits for no disk (`postgres_claim`)."""
+        self._pg.end_leases(job_ids, call_id)
 
     def claim_batches(
         self, service: str, *, size: int, now: float, timeout: float, concurrency: int

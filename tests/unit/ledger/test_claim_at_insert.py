@@ -157,3 +157,15 @@ def test_three_gateways_told_of_every_file_at_once_make_one_job_each_claimed_onc
         assert len(gateways[0].attempts(job.id)) == 1
     queued = claim(gateways[1], "svc", limit=100, now=NOW + 1, timeout=300)
     assert len(queued) == 30 - concurrency  # the rest wait for the dispatcher, none lost
+
+
+def test_a_sent_calls_leases_end_and_only_that_calls(ledger: Ledger) -> None:
+    ledger.add([new(f"in/{n}.txt") for n in range(3)])
+    [sent, other] = ledger.claim_batches("svc", size=2, now=NOW, timeout=300, concurrency=2)
+
+    ledger.mark_sent_many([job.id for job in sent], sent[0].call_id)
+    ledger.mark_sent_many([other[0].id], sent[0].call_id)  # not its call: its lease stays
+
+    assert ledger.release_expired(NOW + 3600) == 1
+    assert ledger.get(other[0].id).status == JobStatus.QUEUED  # type: ignore[union-attr]
+    assert {ledger.get(job.id).status for job in sent} == {JobStatus.RUNNING}  # type: ignore[union-attr]
