@@ -8,7 +8,11 @@ drifts).
 Each setup is its own `oscar up` in a throwaway folder (one stack per machine: run it under the
 stack lock), with the platform benchmark's `stamp` service; PostgreSQL is a fresh Debian 15 server
 with its default durability. Besides the job's own records, the hops between its claim and its
-function's start are read from the queue-worker logs (`bench.ledger_hops`). Prints its section
+function's start are read from the queue-worker logs (`bench.ledger_hops`). Under the table,
+the p50 added against SQLite in each run (the median of the runs' differences) to OpenFaaS
+taking the call (the part the ledger is on) and to the script's start, and per job the hops
+from OpenFaaS taking the call to the script's start, whose spread between runs is the noise
+in the script-start column. Prints its section
 and rewrites it in docs/BENCHMARKS.md (between the ledger-latency markers).
 """
 
