@@ -12,7 +12,9 @@ idle service's latency does not grow.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
+from gateway.jobs.model import ClaimTerms
 from gateway.services.model import Service
 
 # How long one batch should run at most, from the service's recent per-job durations. The
@@ -62,3 +64,19 @@ def hold_until(service: Service, *, busy: bool, due: int, oldest: float | None, 
     if not service.batch_window or not busy or oldest is None or due >= size:
         return float("-inf")
     return oldest + service.batch_window
+
+
+def claim_terms(
+    services: Iterable[Service], *, sizer: BatchSizer, now: float
+) -> dict[str, ClaimTerms]:
+    """How the ledger may claim each service's new jobs by their own inserts (`Ledger.add`):
+    as the dispatcher would claim them on an idle service. A job-mode service's jobs are never
+    batched; a service that batches with a window waits while busy (`hold_until`)."""
+    terms: dict[str, ClaimTerms] = {}
+    for service in services:
+        if service.concurrency <= 0:
+            continue
+        size = 1 if service.job_mode else sizer.size(service)
+        hold = bool(service.batch_window) and size > 1
+        terms[service.name] = ClaimTerms(now, service.timeout, service.concurrency, hold)
+    return terms

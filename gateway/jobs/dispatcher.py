@@ -24,7 +24,7 @@ from gateway.jobs.batching import BatchSizer, hold_until
 from gateway.jobs.leadership import Leadership
 from gateway.jobs.ledger import Ledger
 from gateway.jobs.metrics import Metrics
-from gateway.jobs.model import AttemptResult, Job, backoff_seconds
+from gateway.jobs.model import AttemptResult, Job, JobStatus, backoff_seconds
 from gateway.services.registry import ServiceRegistry
 from gateway.tokens import CallbackSigner
 
@@ -103,6 +103,24 @@ class Dispatcher:
             with self._hints_lock:
                 self._hinted.update(services)
         self._wake.set()
+
+    def arrived(self, jobs: list[Job]) -> None:
+        """New jobs that every connection sees: those their insert claimed (`Ledger.add` with
+        `batching.claim_terms`) are sent now, each its own invocation, without a pass; for the
+        rest a pass claims them. A claim whose send cannot start (the dispatcher is stopping)
+        is left to its lease: `release_own` at the next start, or another replica after it."""
+        woken: set[str] = set()
+        for job in jobs:
+            if job.status != JobStatus.RUNNING:
+                woken.add(job.service)
+                continue
+            self._metrics.dispatched(job, job.dispatched_at or self._clock())
+            try:
+                self._pool.submit(self._send, [job])
+            except RuntimeError:  # the pool is shut down
+                log.warning("job %s: claimed while stopping, left to its lease", job.id)
+        if woken:
+            self.wake(woken)
 
     def _take_hints(self) -> set[str]:
         with self._hints_lock:

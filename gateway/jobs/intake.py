@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gateway.jobs.batching import claim_terms
 from gateway.jobs.dispatcher import Dispatcher
 from gateway.jobs.events import Announced
 from gateway.jobs.ledger import Ledger
@@ -97,15 +98,18 @@ class Intake:
         ignored: int,
     ) -> Enqueued:
         now = self._clock()
+        routes = [(a, services(a)) for a in announced]
         new_jobs = [
             NewJob(s.name, a.bucket, a.key, a.identity, a.event_json(), s.max_attempts, now)
-            for a in announced
-            for s in services(a)
+            for a, taken in routes
+            for s in taken
         ]
-        unrouted = sum(1 for a in announced if not services(a))
-        # Durable before MinIO hears 2xx; the dispatcher may start on them a little sooner.
-        woken = {job.service for job in new_jobs}
-        results = self._ledger.add(new_jobs, visible=lambda: self._dispatcher.wake(woken))
+        unrouted = sum(1 for _, taken in routes if not taken)
+        # Durable before MinIO hears 2xx; the dispatcher may start on them a little sooner:
+        # a job of an idle service is claimed by its insert and sent at once.
+        routed = {s.name: s for _, taken in routes for s in taken}.values()
+        terms = claim_terms(routed, sizer=self._dispatcher.sizer, now=self._clock())
+        results = self._ledger.add(new_jobs, visible=self._dispatcher.arrived, claim=terms)
         created = [job for job, new in results if new]
         self._metrics.event("queued", len(created))
         self._metrics.event("duplicate", len(results) - len(created))

@@ -5,17 +5,21 @@ gateways (`postgres_ledger`); `open_ledger` picks one from the configuration."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol
 
 from gateway.credentials import Credential
-from gateway.jobs.model import Attempt, AttemptResult, Job, NewJob
+from gateway.jobs.model import Attempt, AttemptResult, ClaimTerms, Job, NewJob
 from gateway.services.endpoints import Endpoint
 
 
 class Ledger(Protocol):
     def add(
-        self, jobs: Iterable[NewJob], *, visible: Callable[[], None] | None = None
+        self,
+        jobs: Iterable[NewJob],
+        *,
+        visible: Callable[[list[Job]], None] | None = None,
+        claim: Mapping[str, ClaimTerms] | None = None,
     ) -> list[tuple[Job, bool]]: ...
     def mark_sent(self, job_id: str, call_id: str) -> None: ...
     def release_expired(self, now: float) -> int: ...

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from gateway.credentials import Sealer
 from gateway.errors import LedgerError
-from gateway.jobs import counters, postgres_claim
+from gateway.jobs import counters, postgres_claim, postgres_insert
 from gateway.jobs.sql import Session
 
 # A step is SQL, or Python for what SQL cannot do on both backends (sealing a token).
@@ -139,6 +139,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     # 8: PostgreSQL's claim as a function, one round trip a claim (gateway/jobs/postgres_claim.py).
     postgres_claim.migration,
+    # 9: PostgreSQL's insert as a function that also claims a new job of an idle service, one
+    # round trip from the event to the send (gateway/jobs/postgres_insert.py).
+    postgres_insert.migration,
 )
 LATEST = len(MIGRATIONS)
 VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"

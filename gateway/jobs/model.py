@@ -46,6 +46,20 @@ class NewJob:
 
 
 @dataclass(frozen=True)
+class ClaimTerms:
+    """When a new job of a service may be claimed by the insert that makes it (the ledger's
+    `add`), and how: only while the service is idle (no other job of it due, a free slot of
+    its `concurrency`, and, with `hold_when_busy`, none of its invocations running, since a
+    busy service with a batch window waits to fill a batch). `now` is the claim's time; the
+    attempt's deadline is `now + timeout`, as the dispatcher's claim would set it."""
+
+    now: float
+    timeout: float
+    concurrency: int
+    hold_when_busy: bool = False
+
+
+@dataclass(frozen=True)
 class AttemptResult:
     """How one attempt ended, as its callback (or its absence) tells."""
 

@@ -113,3 +113,20 @@ def claim_rows(conn: psycopg.Connection[DictRow], params: dict[str, Any]) -> lis
             batches.append([])
         batches[-1].append(row)
     return batches
+
+
+# OpenFaaS has the invocation: its jobs' leases end. One autocommit statement whose commit does
+# not wait for the disk (the `SqlBatches` transaction is BEGIN, an UPDATE a job, COMMIT and an
+# fsync, all while the call goes through NATS, a queue-worker and the provider, on the same
+# cores). Lost in a database crash, a lease's end only means that the job is queued again when
+# the lease runs out and sent again, as a lost claim would be: at least once.
+END_LEASES = f"""
+WITH unsynced AS (SELECT set_config('synchronous_commit', 'off', true))
+UPDATE jobs SET lease_until=NULL FROM unsynced
+WHERE id = ANY(%s) AND call_id=%s AND status='{RUNNING}'
+"""  # noqa: S608 - the status is the enum's constant
+
+
+def end_leases(conn: psycopg.Connection[DictRow], job_ids: list[str], call_id: str) -> None:
+    """The leases of `call_id`'s jobs ended, on an autocommit connection."""
+    conn.execute(END_LEASES, (job_ids, call_id))

@@ -13,7 +13,7 @@ import functools
 import logging
 import select
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,8 +27,8 @@ from gateway.errors import LedgerUnavailable
 from gateway.jobs.counters import POSTGRESQL
 from gateway.jobs.ledger_rows import job_from_row
 from gateway.jobs.migrations import migrate
-from gateway.jobs.model import Job, NewJob
-from gateway.jobs.postgres_claim import claim_rows
+from gateway.jobs.model import ClaimTerms, Job, NewJob
+from gateway.jobs.postgres_claim import claim_rows, end_leases
 from gateway.jobs.postgres_insert import insert_job
 from gateway.jobs.sql import Row, Session
 from gateway.jobs.sql_batches import EXTRA_PER_JOB
@@ -163,9 +163,23 @@ class PostgresDatabase:
         with self._unavailable_as_error("write"), self._pool.connection() as conn:
             return [list(batch) for batch in claim_rows(conn, params)]
 
-    def insert(self, jobs: Sequence[NewJob]) -> list[tuple[Row, bool]]:
+    def end_leases(self, job_ids: Sequence[str], call_id: str) -> None:
         with self._unavailable_as_error("write"), self._pool.connection() as conn:
-            return [insert_job(conn, new) for new in jobs]
+            end_leases(conn, list(job_ids), call_id)
+
+    def insert(
+        self,
+        jobs: Sequence[NewJob],
+        claim: Mapping[str, ClaimTerms],
+        *,
+        replica: str,
+        lease: float,
+    ) -> list[tuple[Row, bool]]:
+        with self._unavailable_as_error("write"), self._pool.connection() as conn:
+            return [
+                insert_job(conn, new, claim.get(new.service), replica=replica, lease=lease)
+                for new in jobs
+            ]
 
     def leads(self, role: str) -> bool:
         """Whether this replica holds `role`'s session lock; tries to take it when not. A lost
@@ -220,9 +234,20 @@ class PostgresLedger(SqlLedger):
         self._pg = PostgresDatabase(url, sealer=sealer)
         super().__init__(self._pg, lease=lease, replica=replica)
 
-    def _insert(self, jobs: Iterable[NewJob]) -> list[tuple[Job, bool]]:
-        """Each job in one round trip of its own (`postgres_insert`)."""
-        return [(job_from_row(row), made) for row, made in self._pg.insert(list(jobs))]
+    def _insert(
+        self, jobs: Iterable[NewJob], claim: Mapping[str, ClaimTerms]
+    ) -> list[tuple[Job, bool]]:
+        """Each job in one round trip of its own, claimed in it when `claim` allows
+        (`postgres_insert`)."""
+        rows = self._pg.insert(list(jobs), claim, replica=self._replica, lease=self._lease)
+        return [(job_from_row(row), made) for row, made in rows]
+
+    def mark_sent(self, job_id: str, call_id: str) -> None:
+        self._pg.end_leases([job_id], call_id)
+
+    def mark_sent_many(self, job_ids: Sequence[str], call_id: str) -> None:
+        """The leases' end in one round trip that waits for no disk (`postgres_claim`)."""
+        self._pg.end_leases(job_ids, call_id)
 
     def claim_batches(
         self, service: str, *, size: int, now: float, timeout: float, concurrency: int

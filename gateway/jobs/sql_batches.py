@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Sequence
 
 from gateway.jobs.ledger_rows import job_from_row
-from gateway.jobs.model import AttemptResult, Job, JobStatus, after_attempt
+from gateway.jobs.model import AttemptResult, ClaimTerms, Job, JobStatus, after_attempt
 from gateway.jobs.sql import Row, Session
 from gateway.jobs.sql_reads import SqlReads
 
@@ -77,6 +77,26 @@ class SqlBatches(SqlReads):
                     ]
                 )
             return batches
+
+    def claim_new(self, db: Session, row: Row, terms: ClaimTerms) -> Job | None:
+        """The job just inserted in `db`'s transaction (`row`), claimed as a batch of one when
+        its service is idle by `terms`, in the same transaction; None when it is not (a
+        backlog, no free slot, a busy service that fills batches: the dispatcher claims it).
+        The caller's write transaction excludes other writers (PostgreSQL claims its new jobs
+        in `postgres_insert` instead, under the service's claim lock)."""
+        service = row["service"]
+        backlog = db.one(
+            "SELECT 1 AS n FROM jobs WHERE service=? AND status=? AND next_attempt_at<=?"
+            " AND id<>? LIMIT 1",
+            (service, QUEUED, terms.now, row["id"]),
+        )
+        if backlog is not None:  # asked first: under a backlog, the one query an event adds
+            return None
+        running = calls_running(db, service)
+        if running >= terms.concurrency or (terms.hold_when_busy and running > 0):
+            return None
+        deadline = terms.now + terms.timeout
+        return self._claim(db, row["id"], 0, uuid.uuid4().hex, terms.now, deadline)
 
     def _claim(
         self, db: Session, job_id: str, attempts: int, call_id: str, now: float, deadline: float

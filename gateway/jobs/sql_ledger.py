@@ -11,11 +11,11 @@ to OpenFaaS within the lease (that replica died) is queued again by any other on
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from gateway.jobs import counters
 from gateway.jobs.ledger_rows import job_from_row
-from gateway.jobs.model import AttemptResult, Job, JobStatus, NewJob
+from gateway.jobs.model import AttemptResult, ClaimTerms, Job, JobStatus, NewJob
 from gateway.jobs.retention import strip_batch
 from gateway.jobs.sql import Database, Row, Session
 from gateway.jobs.sql_batches import SqlBatches, finish_row
@@ -48,20 +48,30 @@ class SqlLedger(SqlEndpoints, SqlBatches, SqlCredentials):
         return self._db.leads(role)
 
     def add(
-        self, jobs: Iterable[NewJob], *, visible: Callable[[], None] | None = None
+        self,
+        jobs: Iterable[NewJob],
+        *,
+        visible: Callable[[list[Job]], None] | None = None,
+        claim: Mapping[str, ClaimTerms] | None = None,
     ) -> list[tuple[Job, bool]]:
         """Insert each job unless its identity exists; returns (job, created) in order, once
-        the new jobs are durable. `visible` is called as soon as other connections see them,
-        which may be before they are on disk: the dispatcher claims them while the commit is
-        flushed, instead of after."""
-        results = self._insert(jobs)
-        if any(created for _, created in results):
+        the new jobs are durable. `visible` is called with the new jobs as soon as other
+        connections see them, which may be before they are on disk: the dispatcher sends or
+        claims them while the commit is flushed, instead of after. With `claim`, a new job of
+        a service named there is claimed by its own insert when the service is idle (its
+        `ClaimTerms`): it comes back running, its attempt leased to this replica as the
+        dispatcher's claim would lease it, and the claim's round trip is saved."""
+        results = self._insert(jobs, claim or {})
+        created = [job for job, made in results if made]
+        if created:
             if visible is not None:
-                visible()
+                visible(created)
             self._db.flush()
         return results
 
-    def _insert(self, jobs: Iterable[NewJob]) -> list[tuple[Job, bool]]:
+    def _insert(
+        self, jobs: Iterable[NewJob], claim: Mapping[str, ClaimTerms]
+    ) -> list[tuple[Job, bool]]:
         listed = list(jobs)
         # In one order of identities on every replica: two gateways told of the same objects
         # wait for each other's inserts one way round, never both ways (a deadlock).
@@ -83,12 +93,17 @@ class SqlLedger(SqlEndpoints, SqlBatches, SqlCredentials):
                         *(new.received_at, new.received_at, new.received_at),
                     ),
                 )
-                row = inserted or db.one(
+                if inserted is not None:
+                    terms = claim.get(new.service)
+                    made = self.claim_new(db, inserted, terms) if terms else None
+                    results[index] = (made or job_from_row(inserted), True)
+                    continue
+                row = db.one(
                     "SELECT * FROM jobs WHERE service=? AND bucket=? AND key=? AND etag=?",
                     (new.service, new.bucket, new.key, new.etag),
                 )
-                assert row is not None  # inserted, or there before: the identity is unique
-                results[index] = (job_from_row(row), inserted is not None)
+                assert row is not None  # there before: the identity is unique
+                results[index] = (job_from_row(row), False)
         return [results[i] for i in range(len(listed))]
 
     def mark_sent(self, job_id: str, call_id: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -9,9 +11,10 @@ from typing import Any, cast
 import pytest
 
 from contract.paths import StoragePath
+from gateway.jobs.batching import BatchSizer, claim_terms
 from gateway.jobs.dispatcher import MAX_SLEEP, Dispatcher
 from gateway.jobs.metrics import Metrics
-from gateway.jobs.model import NewJob
+from gateway.jobs.model import JobStatus, NewJob
 from gateway.jobs.sqlite_ledger import SqliteLedger
 from gateway.services.model import Service
 from gateway.tokens import CallbackSigner
@@ -101,3 +104,51 @@ def test_a_service_woken_for_is_claimed_before_the_ledger_is_asked_which_are_due
     assert ledger.calls == [
         "claim svc", "services_with_due", "services_with_due", "claim svc",
     ]  # fmt: skip
+
+
+class RecordingOpenFaaS:
+    """Stands in for the OpenFaaS gateway, which no unit test runs: records each async call
+    and answers 202 (tests/integration send through the real one)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+        self.called = threading.Event()
+
+    def invoke_async(self, name: str, body: bytes, *, call_id: str, **_: Any) -> int:
+        self.calls.append((name, call_id))
+        self.called.set()
+        return 202
+
+
+def test_a_job_claimed_by_its_insert_is_sent_without_a_pass_and_its_lease_ended(
+    tmp_path: Path,
+) -> None:
+    ledger = RecordingLedger(tmp_path / "ledger.db")
+    ledger.calls = []
+    service = Service("svc", StoragePath.parse("b/in"), None)
+    openfaas = RecordingOpenFaaS()
+    sending = dispatcher(ledger, now=NOW)
+    sending._registry = cast(Any, SimpleNamespace(find=lambda name: service))
+    sending._openfaas = cast(Any, openfaas)
+    terms = claim_terms([service], sizer=sending.sizer, now=NOW)
+
+    [(made, _)] = ledger.add([job("in/a", at=NOW)], visible=sending.arrived, claim=terms)
+
+    assert openfaas.called.wait(timeout=10)
+    assert openfaas.calls == [("svc", made.call_id)] and ledger.calls == []  # no pass, no claim
+    sending._pool.shutdown(wait=True)  # the send has ended: its lease is ended after the 202
+    assert ledger.release_expired(NOW + 3600) == 0
+    sent = ledger.get(made.id)
+    assert sent is not None and sent.status == JobStatus.RUNNING and sent.attempts == 1
+
+
+def test_a_busy_service_filling_batches_is_not_claimed_at_insert(tmp_path: Path) -> None:
+    service = Service("svc", StoragePath.parse("b/in"), None, batch_size=10, batch_window=0.5)
+    sizer = BatchSizer()
+    sizer.observe("svc", 0.01)  # timed: its batches would be of 10
+
+    [terms] = claim_terms([service], sizer=sizer, now=NOW).values()
+    [plain] = claim_terms([replace(service, batch_window=0.0)], sizer=sizer, now=NOW).values()
+
+    assert terms.hold_when_busy and not plain.hold_when_busy
+    assert claim_terms([replace(service, concurrency=0)], sizer=sizer, now=NOW) == {}
