@@ -59,16 +59,13 @@ class Answer:
         return self._response.getheader(name)
 
     def stream(self, size: int = CHUNK) -> Iterator[bytes]:
-        """The body as it arrives, in pieces of at most `size` bytes (HopFailed when the
-        hop breaks off)."""
-        try:
-            while piece := self._response.read1(size):
+        """The body in pieces of `size` bytes (the last one shorter), each sent on as soon as
+        it is whole; HopFailed when the hop breaks off."""
+        try:  # whole pieces (a chunked answer's small chunks joined), as urllib3 read them
+            while piece := self._response.read(size):
                 yield piece
         except (OSError, http.client.HTTPException) as e:
             raise HopFailed(f"the answer broke off: {e!r}") from e
-        # Read to its end; closed, so that the connection takes the next request (read1 does
-        # not close an answer of known length on its last piece, as read does).
-        self._response.close()
         self._done = True
 
     def read(self) -> bytes:
