@@ -20,8 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 from cheroot.makefile import StreamReader
 
-from wsgi_relay.held_writes import HeldWriter
-
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
@@ -55,11 +53,6 @@ class HeadReader(StreamReader):
     def __init__(self, sock: socket.socket, mode: str = "rb", bufsize: int = PIECE) -> None:
         super(StreamReader, self).__init__(PrefixedSocketIO(sock, mode), bufsize)
         self.bytes_read = 0
-
-
-def make_file(sock: socket.socket, mode: str = "r", bufsize: int = PIECE) -> Any:
-    """cheroot's `MakeFile`, with a `HeadReader` for reading and a `HeldWriter` for writing."""
-    return HeadReader(sock, mode, bufsize) if "r" in mode else HeldWriter(sock, mode, bufsize)
 
 
 class Head(enum.Enum):

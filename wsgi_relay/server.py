@@ -29,7 +29,8 @@ from cheroot import server as http_server
 from cheroot import wsgi
 
 from wsgi_relay.deadlines import Deadlines
-from wsgi_relay.heads import Head, HeadGatherer, make_file
+from wsgi_relay.heads import PIECE, Head, HeadGatherer, HeadReader
+from wsgi_relay.held_writes import HeldWriter
 from wsgi_relay.paced_body import Pace, PacedBody
 from wsgi_relay.pool import GrowingPool
 
@@ -128,6 +129,11 @@ class _Request(http_server.HTTPRequest):
             msg = f"{status}: {msg}" if msg else str(status)
             status = CLIENT_MISTAKES[code]
         super().simple_response(status, msg)
+
+
+def make_file(sock: Any, mode: str = "r", bufsize: int = PIECE) -> Any:
+    """cheroot's `MakeFile`, with a `HeadReader` for reading and a `HeldWriter` for writing."""
+    return HeadReader(sock, mode, bufsize) if "r" in mode else HeldWriter(sock, mode, bufsize)
 
 
 class _Connection(http_server.HTTPConnection):
