@@ -42,8 +42,15 @@ class Answer:
     """The next hop's answer, read as a stream; `release` (always called) hands a connection
     whose answer was read to the end back to its pool, and closes any other."""
 
-    def __init__(self, response: http.client.HTTPResponse, *, back: _Idle) -> None:
+    def __init__(
+        self,
+        response: http.client.HTTPResponse,
+        *,
+        conn: http.client.HTTPConnection,
+        back: _Idle,
+    ) -> None:
         self._response = response
+        self._conn = conn
         self._back = back
         self._done = False
 
@@ -72,7 +79,11 @@ class Answer:
         return b"".join(self.stream())
 
     def release(self) -> None:
-        self._back.put(self._response, reusable=self._done and not self._response.will_close)
+        if self._done and not self._response.will_close:
+            self._back.put(self._conn)
+        else:
+            self._response.close()
+            self._conn.close()
 
 
 class _Idle:
@@ -84,7 +95,6 @@ class _Idle:
         self._most = most
         self._lock = threading.Lock()
         self._idle: list[http.client.HTTPConnection] = []
-        self._in_use: dict[int, http.client.HTTPConnection] = {}
 
     def take(self, read_timeout: float | None) -> http.client.HTTPConnection:
         conn = self._reused_or_new()
@@ -105,19 +115,13 @@ class _Idle:
                 return conn
             conn.close()
 
-    def lend(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> None:
+    def put(self, conn: http.client.HTTPConnection) -> None:
+        """A connection whose answer was read to its end, kept unless enough are idle."""
         with self._lock:
-            self._in_use[id(response)] = conn
-
-    def put(self, response: http.client.HTTPResponse, *, reusable: bool) -> None:
-        with self._lock:
-            conn = self._in_use.pop(id(response), None)
-            if conn is not None and reusable and len(self._idle) < self._most:
+            if len(self._idle) < self._most:
                 self._idle.append(conn)
                 return
-        response.close()
-        if conn is not None:
-            conn.close()
+        conn.close()
 
     def close(self) -> None:
         with self._lock:
@@ -167,8 +171,7 @@ class Upstreams:
             if conn is not None:
                 conn.close()
             raise HopFailed(f"{method} {base}{target}: {e!r}") from e
-        pool.lend(conn, response)
-        return Answer(response, back=pool)
+        return Answer(response, conn=conn, back=pool)
 
     def _pool(self, base: str) -> _Idle:
         with self._lock:

@@ -36,6 +36,8 @@ class OpenFaaS:
         self._pool = urllib3.PoolManager(num_pools=4, maxsize=64, retries=False, blocksize=CHUNK)
         # Sync calls stream through http.client (wsgi_relay.upstream: half urllib3's CPU).
         self._relay = Upstreams(timeouts=Timeouts(connect=5.0, read=timeout))
+        parts = urlsplit(self._url)
+        self._origin, self._prefix = f"{parts.scheme}://{parts.netloc}", parts.path
 
     @property
     def url(self) -> str:
@@ -92,12 +94,11 @@ class OpenFaaS:
         sent = dict(headers)
         if length is not None:
             sent["Content-Length"] = str(length)
-        parts = urlsplit(self._url)
-        target = f"{parts.path}/function/{quote(name)}"
+        target = f"{self._prefix}/function/{quote(name)}"
         try:
             return self._relay.send(
                 "POST",
-                f"{parts.scheme}://{parts.netloc}",
+                self._origin,
                 f"{target}?{query}" if query else target,
                 headers=sent,
                 body=body if length != 0 else None,
