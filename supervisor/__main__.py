@@ -18,7 +18,7 @@ from supervisor.errors import ConfigError
 from supervisor.job import Runner
 from supervisor.oneshot import run_once
 from supervisor.results import ResultBook
-from supervisor.storage import MinioStorage
+from supervisor.storage import open_storage
 
 # cheroot hands the body to the app as it arrives (waitress read it whole first, spooling all
 # past 1 MiB to temporary files); the only limit is SUPERVISOR_MAX_BODY_BYTES, in the app.
@@ -35,14 +35,14 @@ def main() -> int:
     handler.setFormatter(JsonFormatter(LOG_FORMAT, style="{", rename_fields=LOG_FIELD_NAMES))
     logging.basicConfig(level=config.log_level, handlers=[handler])
     clients = {
-        side: MinioStorage(store, pool_size=config.threads) if store else None
+        side: open_storage(store, pool_size=config.threads) if store else None
         for side, store in (("in", config.input_storage), ("out", config.output_storage))
     }
     if config.output_storage == config.input_storage:
         clients["out"] = clients["in"]  # one endpoint: one connection pool
     platform = clients["in"] if config.input_storage == config.storage else None
     if platform is None and config.storage is not None:  # inputs come from another endpoint
-        platform = MinioStorage(config.storage, pool_size=config.threads)
+        platform = open_storage(config.storage, pool_size=config.threads)
     # Result records go to the platform's MinIO (its results bucket), whatever the inputs are on.
     results = ResultBook(platform) if platform else None
     runner = Runner(

@@ -45,7 +45,7 @@ FLUSH_SECONDS = 0.5
 
 
 class RecordStore(Protocol):
-    """What the book needs of storage (`supervisor.storage.MinioStorage` has it)."""
+    """What the book needs of storage (`supervisor.storage.open_storage` gives it)."""
 
     def read_bytes(self, bucket: str, key: str) -> bytes | None: ...
     def write_bytes(self, bucket: str, key: str, data: bytes) -> None: ...

@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 from supervisor.app import create_app
 from supervisor.config import SupervisorConfig
 from supervisor.job import Runner
-from supervisor.storage import MinioStorage, Storage
+from supervisor.minio_storage import MinioStorage
+from supervisor.storage import S3Storage, Storage
 from tests.support.events import notification
 from tests.support.waiting import free_port
 from tests.unit.fake_storage import FakeStorage
@@ -100,12 +101,13 @@ def test_answers_outputs_and_logs_hold_no_key_when_the_script_succeeds_or_fails(
         assert _leaks(text) == [], text[:500]
 
 
+@pytest.mark.parametrize("kind", [S3Storage, MinioStorage])
 def test_minio_out_of_reach_is_a_503_that_names_no_key(
-    config: SupervisorConfig, caplog: pytest.LogCaptureFixture
+    config: SupervisorConfig, caplog: pytest.LogCaptureFixture, kind: type[Storage]
 ) -> None:
     caplog.set_level(logging.DEBUG)
     assert config.storage is not None
-    client = _client(config, MinioStorage(config.storage))
+    client = _client(config, kind(config.storage))  # type: ignore[call-arg]
 
     answer = client.post("/", data=_event("in/ok.txt"), content_type="application/json")
 
