@@ -25,6 +25,9 @@ from supervisor.errors import InputNotFound, OutputRejected, StorageUnavailable,
 log = logging.getLogger(__name__)
 CHUNK = 1 << 20
 # S3's codes for an object that cannot be read as named (the input's failure is the job's, 4xx).
+# MinIO answers XMinioInvalidResourceName to a key with `.` or `..` segments: such an object
+# cannot exist there (supervisor.s3 sends the key as it is; urllib3 under minio-py would have
+# folded the segments away and read a different object).
 MISSING = frozenset(
     {
         "NoSuchKey",
@@ -33,6 +36,7 @@ MISSING = frozenset(
         "InvalidBucketName",
         "InvalidObjectName",
         "XMinioInvalidObjectName",
+        "XMinioInvalidResourceName",
         "KeyTooLongError",
     }
 )
