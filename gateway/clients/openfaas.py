@@ -5,36 +5,37 @@ The same calls work against the local engine, faasd and faas-netes.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import urllib3
-from urllib3.exceptions import HTTPError
-
 from gateway.errors import NotFound, UpstreamError
-from wsgi_relay.messages import CHUNK
 from wsgi_relay.upstream import Answer, HopFailed, Timeouts, Upstreams
+
+
+@dataclass(frozen=True)
+class _Reply:
+    """A whole answer to a /system/ or /async-function/ call, read and its connection released."""
+
+    status: int
+    data: bytes
 
 
 class OpenFaaS:
     def __init__(self, url: str, *, username: str, password: str, timeout: float = 30.0) -> None:
         self._url = url.rstrip("/")
-        self._timeout = timeout
         # The admin's login goes with /system/ calls only. OpenFaaS does not check it on
         # /function/ and /async-function/, and forwards their headers to the function (the
         # queue-worker too), so a session-wide login would hand it to every user's code.
-        self._admin = {
-            "Authorization": urllib3.make_headers(basic_auth=f"{username}:{password}")[
-                "authorization"
-            ]
-        }
-        # urllib3 rather than requests: every job and every /run call goes through here, and
-        # requests' per-call work costs about 0.5 ms of CPU more (docs/BENCHMARKS.md). No retries: a
-        # replayed POST could run a script twice; the dispatcher decides what to retry.
-        self._pool = urllib3.PoolManager(num_pools=4, maxsize=64, retries=False, blocksize=CHUNK)
-        # Sync calls stream through http.client (wsgi_relay.upstream: half urllib3's CPU).
+        login = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+        self._admin = {"Authorization": f"Basic {login}"}
+        # Every call, sync or not, over http.client's kept-alive connections
+        # (wsgi_relay.upstream): every job's async call comes through here, and urllib3 spent
+        # about twice the CPU on one (`python -m bench.openfaas_async`). No retries: a replayed
+        # POST could run a script twice; the dispatcher decides what to retry. No redirects.
         self._relay = Upstreams(timeouts=Timeouts(connect=5.0, read=timeout))
         parts = urlsplit(self._url)
         self._origin, self._prefix = f"{parts.scheme}://{parts.netloc}", parts.path
@@ -42,6 +43,10 @@ class OpenFaaS:
     @property
     def url(self) -> str:
         return self._url
+
+    def close(self) -> None:
+        """Closes the idle connections (a call after this opens new ones)."""
+        self._relay.close()
 
     def functions(self) -> list[dict[str, Any]]:
         data = _json(self._call("GET", "/system/functions"))
@@ -116,29 +121,35 @@ class OpenFaaS:
         missing_ok: bool = False,
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> _Reply:
         sent = {**(self._admin if path.startswith("/system/") else {}), **(headers or {})}
+        if body is not None:
+            sent["Content-Length"] = str(len(body))
+        url = f"{self._url}{path}"
         try:
-            answer = self._pool.request(
-                method,
-                f"{self._url}{path}",
-                body=body,
-                headers=sent,
-                timeout=self._timeout,
-                redirect=False,
+            answer = self._relay.send(
+                method, self._origin, f"{self._prefix}{path}", headers=sent, body=body
             )
-        except HTTPError as e:
-            raise UpstreamError(f"OpenFaaS at {self._url} is unreachable: {e}") from e
-        if answer.status >= 400 and not (missing_ok and answer.status == 404):
+            try:
+                reply = _Reply(answer.status, answer.read())
+            finally:
+                answer.release()
+        except HopFailed as e:
+            cause = e.__cause__ or e
             raise UpstreamError(
-                f"OpenFaaS answered {answer.status} to {method} {path}",
-                upstream_status=answer.status,
-                detail=answer.data.decode("utf-8", "replace"),
+                f"OpenFaaS did not answer {method} {url}: {cause!r} (is it running there?"
+                " the gateway's OPENFAAS_URL names it)"
+            ) from e
+        if reply.status >= 400 and not (missing_ok and reply.status == 404):
+            raise UpstreamError(
+                f"OpenFaaS answered {reply.status} to {method} {url}",
+                upstream_status=reply.status,
+                detail=reply.data.decode("utf-8", "replace"),
             )
-        return answer
+        return reply
 
 
-def _json(answer: urllib3.BaseHTTPResponse) -> Any:
+def _json(answer: _Reply) -> Any:
     try:
         return json.loads(answer.data)
     except ValueError as e:

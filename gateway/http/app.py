@@ -14,6 +14,7 @@ to the collaborators passed in; the routes themselves live in the `*_api` module
 | `oscar_api` | OSCAR's `/system/info`, `config`, `status`, `logs/<svc>[/<job>]`, `buckets` |
 | `sync_relay` | `/run/<svc>` (plain WSGI in front of the app) |
 | `events_wsgi` | `POST /events` (plain WSGI in front of the app; `events_api` keeps the route) |
+| `callbacks_wsgi` | `POST /callbacks/<job>` (plain WSGI in front; `callbacks_api` keeps it) |
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from gateway.http import (
     ui,
 )
 from gateway.http.auth import Authorizer
+from gateway.http.callbacks_wsgi import CallbacksRoute
 from gateway.http.errors_body import register_error_handlers
 from gateway.http.events_wsgi import EventsRoute
 from gateway.http.sessions import Sessions
@@ -92,17 +94,18 @@ def create_app(
         functions=openfaas,
         registry=registry,
     )
+    callbacks = callbacks_api.Callbacks(
+        ledger=ledger,
+        dispatcher=dispatcher,
+        metrics=metrics,
+        clock=clock,
+        records=storage,
+        bucket=config.results_bucket,
+    )
     for routes in (
         system_api.blueprint(metrics=metrics, public_url=config.public_url, ping=ledger.ping),
         events_api.blueprint(intake=intake, registry=registry),
-        callbacks_api.blueprint(
-            ledger=ledger,
-            dispatcher=dispatcher,
-            metrics=metrics,
-            clock=clock,
-            records=storage,
-            bucket=config.results_bucket,
-        ),
+        callbacks_api.blueprint(callbacks=callbacks),
         jobs_api.blueprint(ledger=ledger, registry=registry, intake=intake, clock=clock),
         service_api.blueprint(changes=changes, registry=registry, token=tokens.issue),
         files_api.blueprint(storage=storage),
@@ -127,9 +130,11 @@ def create_app(
         # to one service); the route keeps /run in the app's table of routes and methods.
         return functools.partial(relay.relay, name)
 
-    # MinIO's webhook, once per file: plain WSGI too (gateway.http.events_wsgi).
+    # MinIO's webhook, once per file, and the queue-worker's callback, once per job: plain WSGI
+    # too (gateway.http.events_wsgi, gateway.http.callbacks_wsgi).
     events = EventsRoute(relay, authorizer=authorizer, intake=intake)
+    settled = CallbacksRoute(events, authorizer=authorizer, callbacks=callbacks)
     app.wsgi_app = BodyLimit(  # type: ignore[method-assign]
-        events, max_bytes=config.max_body_bytes, setting=names.GATEWAY_MAX_BODY_BYTES
+        settled, max_bytes=config.max_body_bytes, setting=names.GATEWAY_MAX_BODY_BYTES
     )
     return app

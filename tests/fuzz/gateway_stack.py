@@ -259,3 +259,4 @@ def gateway(
         )
     finally:
         ledger.close()
+        client.close()
