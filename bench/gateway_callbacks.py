@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from werkzeug.test import EnvironBuilder
 
+from bench.cpu_table import rows
 from bench.platform_stack import machine
 from bench.report_file import write_section
 from gateway.assembly import Parts, assemble
@@ -119,15 +119,7 @@ def render(seen: dict[str, list[tuple[float, float]]], *, command: str) -> str:
         "| route | CPU per callback, median (rounds) | vs Flask | wall per callback, median |",
         "|---|---:|---:|---:|",
     ]
-    first = statistics.median(c for c, _ in next(iter(seen.values())))
-    for name, runs in seen.items():
-        cpu = [c for c, _ in runs]
-        wall = statistics.median(w for _, w in runs)
-        shown = ", ".join(f"{c:.0f}" for c in cpu)
-        lines.append(
-            f"| {name} | {statistics.median(cpu):.0f} us ({shown}) |"
-            f" {statistics.median(cpu) / first:.2f}x | {wall:.0f} us |"
-        )
+    lines += rows(seen)
     return "\n".join(lines) + "\n"
 
 

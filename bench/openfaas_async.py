@@ -13,7 +13,6 @@ No stack, no lock needed.
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from typing import Any
 
 import urllib3
 
+from bench.cpu_table import rows
 from bench.platform_stack import machine
 from bench.report_file import write_section
 from gateway.clients.openfaas import OpenFaaS
@@ -136,15 +136,7 @@ def render(seen: dict[str, list[tuple[float, float]]], *, command: str) -> str:
         "| client | CPU per call, median (rounds) | vs urllib3 | wall per call, median |",
         "|---|---:|---:|---:|",
     ]
-    first = statistics.median(c for c, _ in next(iter(seen.values())))
-    for name, runs in seen.items():
-        cpu = [c for c, _ in runs]
-        wall = statistics.median(w for _, w in runs)
-        shown = ", ".join(f"{c:.0f}" for c in cpu)
-        lines.append(
-            f"| {name} | {statistics.median(cpu):.0f} us ({shown}) |"
-            f" {statistics.median(cpu) / first:.2f}x | {wall:.0f} us |"
-        )
+    lines += rows(seen)
     return "\n".join(lines) + "\n"
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench.cpu_table import rows
 from bench.platform_stack import machine
 from bench.report_file import write_section
 from contract.records import Created
@@ -104,15 +104,7 @@ def render(seen: dict[str, dict[str, list[tuple[float, float]]]], *, command: st
         "|---|---|---:|---:|---:|",
     ]
     for op, by_client in seen.items():
-        first = statistics.median(c for c, _ in next(iter(by_client.values())))
-        for name, runs in by_client.items():
-            cpu = [c for c, _ in runs]
-            wall = statistics.median(w for _, w in runs)
-            shown = ", ".join(f"{c:.0f}" for c in cpu)
-            lines.append(
-                f"| {op} | {name} | {statistics.median(cpu):.0f} us ({shown}) |"
-                f" {statistics.median(cpu) / first:.2f}x | {wall:.0f} us |"
-            )
+        lines += rows(by_client, lead=f"{op} | ")
     return "\n".join(lines) + "\n"
 
 
